@@ -1,0 +1,77 @@
+"""Households: every per-household state is a NumPy array, never one object per home.
+
+State kept per household (index ``h``, homes sorted by cell):
+``cell`` (where it lives), ``devices`` (bit mask of fitted target hardening: lock, alarm
+phone, anti-climb, home camera), ``protection`` (chance a burglary attempt fails, derived
+from ``devices``), ``unit_member`` (in a ten-household unit), ``grid_covered`` and
+``visit_phase`` (whether a grid worker serves it and when in the sweep cycle they call),
+``last_victimised`` / ``victimisations`` (victimisation history) and ``disposition``
+(the household's own leaning to feel safe, one of a few quantile classes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from safesim.city import CityLayout
+from safesim.parameters import MechanismParameters
+
+LOCK, ALARM, ANTI_CLIMB, HOME_CAMERA = 1, 2, 4, 8
+DEVICE_BITS = {
+    "lock_cylinders": LOCK,
+    "alarm_phones": ALARM,
+    "anti_climb_spikes": ANTI_CLIMB,
+    "home_cameras": HOME_CAMERA,
+}
+NEVER = -(10**6)
+DISPOSITION_CLASSES = 9
+
+
+def protection_table(params: MechanismParameters) -> np.ndarray:
+    """Protection of each of the 16 device combinations: 1 - prod(1 - p_device)."""
+    per_device = {
+        LOCK: params.lock_protection,
+        ALARM: params.alarm_protection,
+        ANTI_CLIMB: params.anti_climb_protection,
+        HOME_CAMERA: params.home_camera_protection,
+    }
+    table = np.ones(16)
+    for mask in range(16):
+        for bit, p in per_device.items():
+            if mask & bit:
+                table[mask] *= 1.0 - p
+    return (1.0 - table).astype(np.float32)
+
+
+class Households:
+    def __init__(self, layout: CityLayout, params: MechanismParameters, rng: np.random.Generator):
+        n = layout.households
+        self.n = n
+        self.cell = layout.household_cell
+        self.devices = np.zeros(n, dtype=np.uint8)
+        self.protection = np.zeros(n, dtype=np.float32)
+        self.unit_member = np.zeros(n, dtype=bool)
+        self.grid_covered = np.zeros(n, dtype=bool)
+        self.visit_phase = np.zeros(n, dtype=np.float32)
+        self.last_victimised = np.full(n, NEVER, dtype=np.int32)
+        self.victimisations = np.zeros(n, dtype=np.int16)
+        self.disposition = rng.integers(0, DISPOSITION_CLASSES, size=n, dtype=np.int8)
+        self._table = protection_table(params)
+
+    def fit(self, homes: np.ndarray, device: int) -> int:
+        """Fit ``device`` to ``homes``; returns how many did not have one already."""
+        if homes.size == 0:
+            return 0
+        new = int(np.count_nonzero((self.devices[homes] & device) == 0))
+        self.devices[homes] |= np.uint8(device)
+        self.protection[homes] = self._table[self.devices[homes]]
+        return new
+
+    def record_victimisation(self, homes: np.ndarray, day: int) -> None:
+        self.last_victimised[homes] = day
+        np.add.at(self.victimisations, homes, 1)
+
+    def repeat_risk(self, homes: np.ndarray, day: int, params: MechanismParameters) -> np.ndarray:
+        """Extra choice weight of recently victimised homes (Farrell & Pease 1993)."""
+        since = (day - self.last_victimised[homes]).astype(np.float64)
+        return 1.0 + params.repeat_victim_weight * np.exp(-since / params.repeat_victim_decay_days)

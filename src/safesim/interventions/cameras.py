@@ -1,0 +1,76 @@
+"""Cameras (高清探头, 天网/雪亮): deterrence where they look, and detection that leads to arrest."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from safesim.city import CAR_PARK, COMMERCIAL, RESIDENTIAL, SCHOOL, STREET, VILLAGE
+from safesim.interventions.base import Intervention
+from safesim.scenario import CamerasSpec, Calendar
+
+if TYPE_CHECKING:
+    from safesim.model import SafetyModel
+
+# Where a city puts public cameras first when it places them by land use (assumption:
+# car parks, commercial streets and transit squares before homes, as the reports list).
+PLACEMENT_PRIORITY = {
+    RESIDENTIAL: 1.0,
+    COMMERCIAL: 3.0,
+    STREET: 3.0,
+    SCHOOL: 2.0,
+    CAR_PARK: 4.0,
+    VILLAGE: 0.5,
+}
+
+
+class Cameras(Intervention):
+    """Public CCTV: installed over the ramp at cells chosen by land use, hot spot or chance.
+
+    Mechanism: a cell's coverage is ``1 − exp(−cameras / cameras_per_cell_half_cover)``.
+    Coverage lowers offending by ``camera_deterrence`` times a setting ratio fixed from the
+    meta-analysis (car parks 3.2, city centres 0.45, public transport 1.4, residential 1.2)
+    and raises the chance an offence there ends in arrest by ``camera_detection``.
+
+    Evidence: Welsh & Farrington 2009 (41 studies: −16 % overall, car parks −51 %, city
+    centres −7 % n.s., public transport −23 % n.s.); Piza et al. 2019 (≈ −13 %, largest in
+    car parks and residential areas, property not violent crime). Tongren credits its video
+    cloud with 2,100 solved cases.
+    """
+
+    name = "cameras"
+
+    def __init__(self, spec: CamerasSpec, calendar: Calendar):
+        super().__init__(spec, calendar)
+        self.spec: CamerasSpec = spec
+        self.per_cell: np.ndarray | None = None
+
+    def _place(self, model: SafetyModel) -> np.ndarray:
+        layout = model.layout
+        if self.spec.placement == "land_use":
+            weights = np.vectorize(PLACEMENT_PRIORITY.get)(layout.land_use).astype(float)
+        elif self.spec.placement == "hot_spots":
+            weights = model.recent_crime + 1e-3 * layout.static_attractiveness
+        else:
+            weights = np.ones(layout.cells)
+        rng = model.streams["camera_placement"]
+        return rng.multinomial(self.spec.count.value, weights / weights.sum()).astype(float)
+
+    def apply(self, model: SafetyModel, day: int) -> None:
+        s = self.strength(day)
+        if s == 0.0:
+            model.fields.camera_coverage = np.zeros(model.layout.cells)
+            return
+        if self.per_cell is None:
+            self.per_cell = self._place(model)
+        half = model.params.cameras_per_cell_half_cover
+        model.fields.camera_coverage = 1.0 - np.exp(-self.per_cell * s / half)
+
+    def treated_cells(self, model: SafetyModel) -> np.ndarray:
+        if self.per_cell is None:
+            self.per_cell = self._place(model)
+        return self.per_cell > 0
+
+    def units(self) -> float:
+        return float(self.spec.count.value)

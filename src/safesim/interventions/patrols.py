@@ -1,0 +1,92 @@
+"""Patrols: police and professional patrol teams sent to hot spots, with Koper-curve dwell."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from safesim.interventions.base import Intervention
+from safesim.scenario import Calendar, PatrolsSpec
+
+if TYPE_CHECKING:
+    from safesim.model import SafetyModel
+
+# Assumptions on how a patrol team's shift is spent (no figure in the reports).
+SHIFT_MINUTES = 480.0
+SHARE_OF_SHIFT_ON_PATROL = 0.5
+TRAVEL_MINUTES = 10.0
+DUTY_DAYS_PER_WEEK = 5.0
+
+
+class Patrols(Intervention):
+    """Hot-spot patrols: teams visit the cells with the most recent crime.
+
+    Mechanism: officers (plus auxiliaries) form teams; each team-shift spends
+    ``SHARE_OF_SHIFT_ON_PATROL`` of its time on visits of ``dwell_minutes`` plus travel,
+    so longer stops mean fewer places. Visits go to the cells with most crime in the last
+    ``hot_spot_window_days`` (or at random), ``patrol_visits_to_saturate`` each. A cell's
+    presence is ``min(1, visits / saturation) × (1 − exp(−dwell / koper_minutes))`` and,
+    once visits stop, fades with ``patrol_memory_days`` (residual deterrence). Presence
+    lowers offending by up to ``patrol_deterrence``, raises the arrest chance, diffuses
+    partly to neighbouring cells, and makes foot patrols visible to residents.
+
+    Evidence: Braga et al. 2019 (65 studies; d ≈ 0.13; diffusion outweighs displacement),
+    Braga & Weisburd 2020 (−8 % to −16 %), Ratcliffe et al. 2011 (−23 % violent crime on
+    foot-patrol beats; gone once patrols stopped), Koper 1995 (residual deterrence rises
+    with stop length to an optimum of 11–15 min), Gill et al. 2014 (foot patrol and felt
+    safety).
+    """
+
+    name = "patrols"
+
+    def __init__(self, spec: PatrolsSpec, calendar: Calendar):
+        super().__init__(spec, calendar)
+        self.spec: PatrolsSpec = spec
+        self.presence: np.ndarray | None = None
+
+    def staff(self) -> int:
+        aux = self.spec.auxiliaries.value if self.spec.auxiliaries else 0
+        return self.spec.officers.value + aux
+
+    def visits_per_day(self, strength: float) -> float:
+        team_shifts = self.staff() * strength * (DUTY_DAYS_PER_WEEK / 7.0) / self.spec.team_size.value
+        per_shift = SHIFT_MINUTES * SHARE_OF_SHIFT_ON_PATROL / (self.spec.dwell_minutes.value + TRAVEL_MINUTES)
+        return team_shifts * per_shift
+
+    def _spots(self, model: SafetyModel, strength: float) -> np.ndarray:
+        p = model.params
+        n_spots = int(min(model.layout.cells, self.visits_per_day(strength) / p.patrol_visits_to_saturate))
+        if n_spots == 0:
+            return np.zeros(0, dtype=np.int64)
+        if self.spec.allocation == "hot_spots":
+            # Recent crime first; static attractiveness breaks ties among quiet cells.
+            priority = model.recent_crime + 1e-6 * model.layout.static_attractiveness
+            spots = np.argpartition(-priority, n_spots - 1)[:n_spots]
+        else:
+            spots = model.streams["patrol_allocation"].choice(model.layout.cells, n_spots, replace=False)
+        return spots
+
+    def apply(self, model: SafetyModel, day: int) -> None:
+        p = model.params
+        if self.presence is None:
+            self.presence = np.zeros(model.layout.cells)
+        self.presence *= np.exp(-1.0 / p.patrol_memory_days)
+        s = self.strength(day)
+        visits = np.zeros(model.layout.cells)
+        if s > 0:
+            spots = self._spots(model, s)
+            visits[spots] = p.patrol_visits_to_saturate
+            dose = 1.0 - np.exp(-self.spec.dwell_minutes.value / p.koper_minutes)
+            np.maximum(self.presence, (visits / p.patrol_visits_to_saturate) * dose, out=self.presence)
+        model.fields.patrol_presence = self.presence
+        model.fields.patrol_visits = visits
+
+    def treated_cells(self, model: SafetyModel) -> np.ndarray:
+        spots = self._spots(model, 1.0)
+        mask = np.zeros(model.layout.cells, dtype=bool)
+        mask[spots] = True
+        return mask
+
+    def units(self) -> float:
+        return float(self.staff())

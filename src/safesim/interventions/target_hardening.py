@@ -1,0 +1,89 @@
+"""Target hardening: locks, alarm phones, anti-climb spikes, home cameras, secured parking."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from safesim.city import CAR_PARK, COMMERCIAL, STREET
+from safesim.households import DEVICE_BITS
+from safesim.interventions.base import Intervention
+from safesim.scenario import Calendar, TargetHardeningSpec
+
+if TYPE_CHECKING:
+    from safesim.model import SafetyModel
+
+
+class TargetHardening(Intervention):
+    """Devices fitted to homes over the ramp, and parking places secured.
+
+    Mechanism: each fitted device raises the home's ``protection``, the chance that a
+    burglary attempt on it fails (``1 − Π(1 − p_device)`` over its devices); burglars who
+    size up several homes pass hardened ones by, so some crime is displaced to unprotected
+    neighbours. Devices go to random homes or, with ``allocation: high_risk``, to homes in
+    the cells with most recent crime. One anti-climb installation protects
+    ``homes_per_anti_climb`` homes. Each secured parking installation (lot, shed, point,
+    ground lock) protects one car-park (else commercial or street) cell's vehicles with
+    ``secured_parking_protection``.
+
+    Evidence: Tseloni et al. 2017 (Security Journal: door double locks and external lights
+    the best single devices, combinations ≥ 20× protection, alarms alone little or none;
+    Crime Science: the burglary drop came from security, only forced entries fell);
+    Welsh & Farrington 2009 (car parks −51 %); Bowers et al. 2004 (alley-gating ≈ −37 %,
+    diffusion to nearby homes).
+    """
+
+    name = "target_hardening"
+
+    def __init__(self, spec: TargetHardeningSpec, calendar: Calendar):
+        super().__init__(spec, calendar)
+        self.spec: TargetHardeningSpec = spec
+        self.fitted: dict[str, int] = dict.fromkeys(DEVICE_BITS, 0)
+        self.parking_cells: np.ndarray | None = None
+
+    def _homes_wanted(self, device: str, model: SafetyModel) -> int:
+        qty = getattr(self.spec, device)
+        if qty is None:
+            return 0
+        if device == "anti_climb_spikes":
+            return int(round(qty.value * model.params.homes_per_anti_climb))
+        return int(qty.value)
+
+    def _choose_homes(self, model: SafetyModel, device: str, n: int) -> np.ndarray:
+        rng = model.streams[f"hardening_{device}"]
+        households = model.households
+        if self.spec.allocation == "random" or not model.recent_crime.any():
+            return rng.integers(0, households.n, size=n)
+        layout = model.layout
+        weights = (model.recent_crime + 1e-9) * (layout.homes > 0)
+        cells = rng.choice(layout.cells, size=n, p=weights / weights.sum())
+        offsets = (rng.random(n) * layout.homes[cells]).astype(np.int64)
+        return layout.cell_start[cells] + offsets
+
+    def apply(self, model: SafetyModel, day: int) -> None:
+        s = self.strength(day)
+        if s == 0.0:
+            return
+        for device, bit in DEVICE_BITS.items():
+            due = int(self._homes_wanted(device, model) * s) - self.fitted[device]
+            if due > 0:
+                model.households.fit(self._choose_homes(model, device, due), bit)
+                self.fitted[device] += due
+        if self.spec.secured_parking is not None:
+            if self.parking_cells is None:
+                land = model.layout.land_use
+                order = np.concatenate(
+                    [np.flatnonzero(land == kind) for kind in (CAR_PARK, COMMERCIAL, STREET)]
+                )
+                self.parking_cells = order[: self.spec.secured_parking.value]
+            n = int(self.parking_cells.size * s)
+            model.fields.place_protection[self.parking_cells[:n]] = (
+                model.params.secured_parking_protection
+            )
+
+    def units(self) -> float:
+        return float(
+            sum(getattr(self.spec, d).value for d in DEVICE_BITS if getattr(self.spec, d))
+            + (self.spec.secured_parking.value if self.spec.secured_parking else 0)
+        )

@@ -1,0 +1,189 @@
+"""Motivated offenders: array-backed agents that move, choose, offend and are arrested.
+
+An offender walks over the city's attractiveness field (Short et al. 2008): each move goes
+to one of the 9 cells of its Moore neighbourhood (staying included) with probability
+proportional to attractiveness times how little guardianship there is, so guarded places
+are avoided (displacement). At the day's last cell it offends with probability
+``1 - exp(-kappa * A * m)`` (A attractiveness, m the guardianship multiplier). What it
+commits follows the place (routine activity theory: robbery where people pass, burglary
+where people live). A burglar sizes up ``candidate_homes`` homes and picks the most
+suitable one, weighing target hardening and recent victimisation (repeat victimisation,
+Farrell & Pease 1993); hardening may foil the attempt (Tseloni et al. 2017). Each offence
+risks arrest; the arrested are incapacitated for a sentence and new offenders arrive at a
+constant rate while active ones desist.
+
+Every draw is made for every slot of the offender array, whether used or not, so random
+numbers stay aligned between a mix and its baseline (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from safesim.city import RESIDENTIAL, ROBBERY_SHARE, VILLAGE, CityLayout
+from safesim.households import Households
+from safesim.parameters import MechanismParameters
+from safesim.streams import Streams
+
+ABSENT, ACTIVE, JAILED = 0, 1, 2
+_DX = np.array([0, -1, 0, 1, -1, 1, -1, 0, 1])
+_DY = np.array([0, -1, -1, -1, 0, 0, 1, 1, 1])
+
+
+@dataclass
+class OffenceReport:
+    """What offenders did on one day (cells of successful crimes by type, arrests)."""
+
+    burglary_cells: np.ndarray
+    theft_cells: np.ndarray
+    robbery_cells: np.ndarray
+    burglary_homes: np.ndarray
+    foiled: int
+    arrests: int
+    camera_arrests: float
+
+
+class Offenders:
+    def __init__(
+        self,
+        layout: CityLayout,
+        expected_active: int,
+        params: MechanismParameters,
+        streams: Streams,
+    ):
+        self.layout = layout
+        self.params = params
+        self.streams = streams
+        self.expected_active = expected_active
+        capacity = max(16, 2 * expected_active + 64)
+        self.capacity = capacity
+        self.x = np.zeros(capacity, dtype=np.int32)
+        self.y = np.zeros(capacity, dtype=np.int32)
+        self.status = np.zeros(capacity, dtype=np.int8)
+        self.release_day = np.zeros(capacity, dtype=np.int32)
+        self.kappa = 0.0
+        self._arrival_cdf = np.cumsum(layout.static_attractiveness)
+        self._arrival_cdf /= self._arrival_cdf[-1]
+        self._place(np.arange(expected_active), streams["offender_arrival"])
+        self.status[:expected_active] = ACTIVE
+
+    @property
+    def active(self) -> int:
+        return int(np.count_nonzero(self.status == ACTIVE))
+
+    @property
+    def jailed(self) -> int:
+        return int(np.count_nonzero(self.status == JAILED))
+
+    def _place(self, slots: np.ndarray, rng: np.random.Generator) -> None:
+        cells = np.searchsorted(self._arrival_cdf, rng.random(slots.size), side="right")
+        cells = np.minimum(cells, self.layout.cells - 1)
+        self.x[slots], self.y[slots] = self.layout.xy(cells)
+
+    def cells(self) -> np.ndarray:
+        return self.y * self.layout.width + self.x
+
+    def turnover(self, day: int) -> None:
+        """Release those whose sentence ended, let some desist, bring in new offenders."""
+        p = self.params
+        self.status[(self.status == JAILED) & (self.release_day <= day)] = ACTIVE
+        desist = self.streams["offender_desistance"].random(self.capacity)
+        rate = p.offender_desistance_per_year / 365.0
+        self.status[(self.status == ACTIVE) & (desist < rate)] = ABSENT
+        arrivals = self.streams["offender_arrival"].poisson(self.expected_active * rate)
+        free = np.flatnonzero(self.status == ABSENT)[:arrivals]
+        # Positions are drawn for every arrival so the stream advances the same in any mix.
+        cells = np.searchsorted(
+            self._arrival_cdf, self.streams["offender_arrival"].random(arrivals), side="right"
+        )
+        cells = np.minimum(cells, self.layout.cells - 1)[: free.size]
+        self.x[free], self.y[free] = self.layout.xy(cells)
+        self.status[free] = ACTIVE
+
+    def move(self, attractiveness: np.ndarray, multiplier: np.ndarray) -> None:
+        w, h = self.layout.width, self.layout.height
+        weight_field = attractiveness * multiplier
+        rng = self.streams["offender_movement"]
+        for _ in range(self.params.offender_moves_per_day):
+            u = rng.random(self.capacity)
+            nx = self.x[:, None] + _DX[None, :]
+            ny = self.y[:, None] + _DY[None, :]
+            inside = (nx >= 0) & (nx < w) & (ny >= 0) & (ny < h)
+            cells = np.clip(ny, 0, h - 1) * w + np.clip(nx, 0, w - 1)
+            weights = np.where(inside, weight_field[cells], 0.0)
+            cum = np.cumsum(weights, axis=1)
+            pick = (cum < (u * cum[:, -1])[:, None]).sum(axis=1)
+            pick = np.minimum(pick, 8)
+            moving = self.status == ACTIVE
+            rows = np.arange(self.capacity)
+            self.x = np.where(moving, nx[rows, pick], self.x).astype(np.int32)
+            self.y = np.where(moving, ny[rows, pick], self.y).astype(np.int32)
+
+    def offend(
+        self,
+        day: int,
+        attractiveness: np.ndarray,
+        multiplier: np.ndarray,
+        arrest_probability: np.ndarray,
+        place_protection: np.ndarray,
+        camera_coverage: np.ndarray,
+        households: Households,
+    ) -> OffenceReport:
+        p = self.params
+        layout = self.layout
+        streams = self.streams
+        cap = self.capacity
+        cell = self.cells()
+        u_offend = streams["offending"].random(cap)
+        u_type = streams["crime_type"].random(cap)
+        u_success = streams["target_success"].random(cap)
+        u_homes = streams["victim_choice"].random((cap, p.candidate_homes))
+        u_arrest = streams["arrest"].random(cap)
+        sentences = streams["sentence"].exponential(p.sentence_mean_days, cap)
+
+        chance = 1.0 - np.exp(-self.kappa * attractiveness[cell] * multiplier[cell])
+        offends = (self.status == ACTIVE) & (u_offend < chance)
+        land = layout.land_use[cell]
+        robbery = offends & (u_type < ROBBERY_SHARE[land])
+        theft = offends & ~robbery
+        at_home = ((land == RESIDENTIAL) | (land == VILLAGE)) & (layout.homes[cell] > 0)
+        burglary = theft & at_home
+        place_theft = theft & ~at_home
+
+        b = np.flatnonzero(burglary)
+        homes_here = layout.homes[cell[b]]
+        candidates = layout.cell_start[cell[b]][:, None] + (
+            u_homes[b] * homes_here[:, None]
+        ).astype(np.int64)
+        score = (1.0 - households.protection[candidates]) * households.repeat_risk(
+            candidates, day, p
+        )
+        chosen = candidates[np.arange(b.size), np.argmax(score, axis=1)]
+        burgled = u_success[b] >= households.protection[chosen]
+        burglary_homes = chosen[burgled]
+        households.record_victimisation(burglary_homes, day)
+
+        pt = np.flatnonzero(place_theft)
+        stolen = u_success[pt] >= place_protection[cell[pt]]
+        foiled = int(np.count_nonzero(~burgled) + np.count_nonzero(~stolen))
+
+        arrested = offends & (u_arrest < arrest_probability[cell])
+        jailed = np.flatnonzero(arrested)
+        self.status[jailed] = JAILED
+        self.release_day[jailed] = day + 1 + sentences[jailed].astype(np.int32)
+        # Arrests a camera made possible: its share of the arrest probability.
+        cam = p.camera_detection * camera_coverage[cell[jailed]]
+        camera_arrests = float(np.sum(cam / np.maximum(arrest_probability[cell[jailed]], 1e-9)))
+
+        return OffenceReport(
+            burglary_cells=cell[b][burgled],
+            theft_cells=cell[pt][stolen],
+            robbery_cells=cell[np.flatnonzero(robbery)],
+            burglary_homes=burglary_homes,
+            foiled=foiled,
+            arrests=int(jailed.size),
+            camera_arrests=camera_arrests,
+        )
+

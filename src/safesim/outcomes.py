@@ -1,0 +1,231 @@
+"""Outcomes: the daily record of a run, and the report-style figures computed from it.
+
+A run records one row a day (crimes by type as the reports count them, calls to police,
+arrests, disputes, offenders, the share of households that feel safe, and crime in the
+treated cells, their catchment and the rest of the city). Report figures are computed from
+those rows the way each report states them: year-on-year (同比), against the mean of
+previous years, against the previous period (环比), or as a level.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from safesim.scenario import Scenario, Target
+
+COLUMNS = (
+    "burglary_theft",
+    "robbery",
+    "dispute_violence",
+    "other_criminal",
+    "criminal_total",
+    "two_robberies_one_theft",
+    "public_order",
+    "calls",
+    "arrests",
+    "camera_arrests",
+    "burglaries_foiled",
+    "disputes_new",
+    "disputes_found",
+    "disputes_mediated",
+    "offenders_active",
+    "offenders_jailed",
+    "sense_of_security",
+    "crimes_treated",
+    "crimes_catchment",
+    "crimes_control",
+)
+COUNT_METRICS = {
+    "criminal_total",
+    "two_robberies_one_theft",
+    "burglary_theft",
+    "robbery",
+    "dispute_violence",
+    "public_order",
+    "calls",
+}
+
+
+class DailyRecord:
+    """A preallocated days × columns table filled one row per step."""
+
+    def __init__(self, days: int, start: date):
+        self.start = start
+        self.values = np.zeros((days, len(COLUMNS)))
+        self._index = {name: i for i, name in enumerate(COLUMNS)}
+
+    def record(self, day: int, **values: float) -> None:
+        row = self.values[day]
+        for name, value in values.items():
+            row[self._index[name]] = value
+
+    def frame(self, days: int | None = None) -> pd.DataFrame:
+        n = self.values.shape[0] if days is None else days
+        df = pd.DataFrame(self.values[:n], columns=list(COLUMNS))
+        counts = [c for c in COLUMNS if c not in ("sense_of_security", "camera_arrests")]
+        df[counts] = df[counts].round().astype(np.int64)
+        df.insert(0, "date", [(self.start + timedelta(days=d)).isoformat() for d in range(n)])
+        df.insert(0, "day", np.arange(n))
+        return df
+
+
+def _years_back(when: date, years: int) -> date:
+    try:
+        return when.replace(year=when.year - years)
+    except ValueError:  # 29 February
+        return when.replace(year=when.year - years, day=28)
+
+
+def _window_total(daily: pd.DataFrame, column: str, start: date, end: date) -> float | None:
+    first = date.fromisoformat(daily["date"].iloc[0])
+    last = date.fromisoformat(daily["date"].iloc[-1])
+    if start < first or end > last:
+        return None
+    lo, hi = (start - first).days, (end - first).days
+    return float(daily[column].iloc[lo : hi + 1].sum())
+
+
+def _window_mean(daily: pd.DataFrame, column: str, start: date, end: date) -> float | None:
+    total = _window_total(daily, column, start, end)
+    return None if total is None else total / ((end - start).days + 1)
+
+
+def target_value(daily: pd.DataFrame, target: Target) -> float:
+    """The target's figure in one replicate (NaN when the run does not cover its windows)."""
+    column = "crimes_treated" if target.area == "treated" else target.metric
+    if target.comparison == "level":
+        level = _window_mean(daily, column, target.window_start, target.window_end)
+        if level is None:
+            return float("nan")
+        return 100.0 * level if target.metric == "sense_of_security" else level
+    now = _window_total(daily, column, target.window_start, target.window_end)
+    if target.comparison == "year_on_year":
+        years = [1]
+    elif target.comparison == "vs_mean_previous_years":
+        years = list(range(1, target.years + 1))
+    else:
+        years = []
+    if years:
+        before = [
+            _window_total(
+                daily,
+                column,
+                _years_back(target.window_start, k),
+                _years_back(target.window_end, k),
+            )
+            for k in years
+        ]
+    else:
+        length = (target.window_end - target.window_start).days + 1
+        before = [
+            _window_total(
+                daily,
+                column,
+                target.window_start - timedelta(days=length),
+                target.window_start - timedelta(days=1),
+            )
+        ]
+    if now is None or any(b is None for b in before):
+        return float("nan")
+    reference = float(np.mean([b for b in before if b is not None]))
+    return 100.0 * (now / reference - 1.0) if reference > 0 else float("nan")
+
+
+def campaign_targets(scenario: Scenario, daily: pd.DataFrame) -> list[Target]:
+    """Generic figures for any scenario: the campaign's first year (or what the run has of
+    it) against the same window a year earlier, and the felt safety at its end."""
+    start = scenario.calendar.campaign_start.value
+    last = date.fromisoformat(daily["date"].iloc[-1])
+    end = min(start + timedelta(days=364), last)
+    out = []
+    for metric in (
+        "criminal_total",
+        "two_robberies_one_theft",
+        "public_order",
+        "dispute_violence",
+        "calls",
+    ):
+        out.append(
+            Target(
+                name=f"campaign_year_{metric}",
+                metric=metric,  # type: ignore[arg-type]
+                comparison="year_on_year",
+                window_start=start,
+                window_end=end,
+                report_value=float("nan"),
+                unit="percent_change",
+                source="model output: campaign window against the same window a year before",
+                calibrate=False,
+            )
+        )
+    survey_start = max(end - timedelta(days=29), start)
+    out.append(
+        Target(
+            name="campaign_end_sense_of_security",
+            metric="sense_of_security",
+            comparison="level",
+            window_start=survey_start,
+            window_end=end,
+            report_value=float("nan"),
+            unit="percent",
+            source="model output: mean share feeling safe over the campaign window's last 30 days",
+            calibrate=False,
+        )
+    )
+    return out
+
+
+def weighted_displacement_quotient(daily: pd.DataFrame, campaign_day: int) -> float:
+    """Bowers & Johnson's WDQ: (B_a/C_a − B_b/C_b) / (A_a/C_a − A_b/C_b).
+
+    A treated cells, B their catchment, C the rest; b before and a after the campaign start,
+    over equal windows. Positive: diffusion of benefits; negative: displacement.
+    """
+    length = min(campaign_day, len(daily) - campaign_day)
+    if length <= 0:
+        return float("nan")
+    before = daily.iloc[campaign_day - length : campaign_day]
+    after = daily.iloc[campaign_day : campaign_day + length]
+    a_b, b_b, c_b = (before[f"crimes_{k}"].sum() for k in ("treated", "catchment", "control"))
+    a_a, b_a, c_a = (after[f"crimes_{k}"].sum() for k in ("treated", "catchment", "control"))
+    if min(c_a, c_b) == 0:
+        return float("nan")
+    success = a_a / c_a - a_b / c_b
+    if success == 0:
+        return float("nan")
+    return float((b_a / c_a - b_b / c_b) / success)
+
+
+def summarise(scenario: Scenario, dailies: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per figure: the report's value and the replicate mean and 90 % interval."""
+    targets = list(scenario.targets) + campaign_targets(scenario, dailies[0])
+    rows = []
+    for target in targets:
+        values = np.array([target_value(d, target) for d in dailies])
+        rows.append(_row(target.name, target, values))
+    campaign_day = scenario.calendar.day_of(scenario.calendar.campaign_start.value)
+    wdq = np.array([weighted_displacement_quotient(d, campaign_day) for d in dailies])
+    rows.append(_row("weighted_displacement_quotient", None, wdq))
+    return pd.DataFrame(rows)
+
+
+def _row(name: str, target: Target | None, values: np.ndarray) -> dict[str, object]:
+    finite = values[np.isfinite(values)]
+    return {
+        "outcome": name,
+        "metric": target.metric if target else "crimes_catchment",
+        "comparison": target.comparison if target else "wdq",
+        "window_start": target.window_start.isoformat() if target else "",
+        "window_end": target.window_end.isoformat() if target else "",
+        "unit": target.unit if target else "ratio",
+        "report_value": target.report_value if target else float("nan"),
+        "sim_mean": round(float(finite.mean()), 4) if finite.size else float("nan"),
+        "sim_p05": round(float(np.quantile(finite, 0.05)), 4) if finite.size else float("nan"),
+        "sim_p95": round(float(np.quantile(finite, 0.95)), 4) if finite.size else float("nan"),
+        "replicates": int(finite.size),
+        "calibrated": bool(target.calibrate) if target else False,
+        "source": target.source if target else "model output: Bowers & Johnson 2003 WDQ",
+    }

@@ -1,0 +1,129 @@
+"""Running a scenario: replicates, their seeds, and the files a run writes.
+
+A run is a function of the scenario and the seed. Replicate ``r`` uses the seed
+``run_seed(seed, "replicate", r)``, the same whatever the intervention mix, so two mixes
+run with the same seed share their random numbers replicate by replicate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from safesim.model import SafetyModel
+from safesim.outcomes import summarise
+from safesim.parameters import MechanismParameters
+from safesim.scenario import Scenario
+from safesim.streams import run_seed
+
+CSV_FLOAT_FORMAT = "%.6f"
+
+
+def replicate_seed(seed: int, replicate: int) -> int:
+    return run_seed(seed, "replicate", replicate)
+
+
+def run_once(
+    scenario: Scenario,
+    seed: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Run one replicate and return its daily table."""
+    model = SafetyModel(scenario, seed=seed, parameters=parameters, days=days)
+    model.run(progress)
+    return model.record.frame()
+
+
+def run_replicates(
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[pd.DataFrame]:
+    return [
+        run_once(scenario, replicate_seed(seed, r), days, parameters, progress)
+        for r in range(replicates)
+    ]
+
+
+def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [d.assign(replicate=r) for r, d in enumerate(dailies)]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["replicate", *[c for c in out.columns if c != "replicate"]]]
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("safesim", "mesa", "numpy", "scipy", "pandas", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    atomic_write_text(path, frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT))
+
+
+def write_run(
+    out_dir: Path,
+    scenario: Scenario,
+    scenario_path: str,
+    seed: int,
+    dailies: list[pd.DataFrame],
+    wall_seconds: float,
+) -> dict[str, Path]:
+    """Write daily.csv, summary.csv and manifest.json (each atomically) under ``out_dir``."""
+    daily = combine_daily(dailies)
+    summary = summarise(scenario, dailies)
+    paths = {
+        "daily": out_dir / "daily.csv",
+        "summary": out_dir / "summary.csv",
+        "manifest": out_dir / "manifest.json",
+    }
+    write_csv(daily, paths["daily"])
+    write_csv(summary, paths["summary"])
+    manifest = {
+        "kind": "run",
+        "scenario": scenario.name,
+        "scenario_file": scenario_path,
+        "scenario_sha256": scenario.digest(),
+        "seed": seed,
+        "replicates": len(dailies),
+        "replicate_seeds": [replicate_seed(seed, r) for r in range(len(dailies))],
+        "days": len(dailies[0]),
+        "start": dailies[0]["date"].iloc[0],
+        "campaign_start": scenario.calendar.campaign_start.value.isoformat(),
+        "households": scenario.city.households.value,
+        "versions": versions(),
+        "wall_seconds": round(wall_seconds, 3),
+        "created_unix": int(time.time()),
+    }
+    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return paths

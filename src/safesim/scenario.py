@@ -1,0 +1,422 @@
+"""Scenario files: a city, its baseline, an intervention mix and the report's figures.
+
+A scenario is data. It is written in YAML, validated by the pydantic models below with
+unknown keys forbidden, and every number in it says where it comes from: ``source:`` (the
+report file and the figure's own words) or ``assumption:`` (why the value was chosen where
+the reports are silent).
+
+**Examples**::
+
+    from safesim.scenario import load_scenario
+    scenario = load_scenario("scenarios/guiyang.yaml")
+    smaller = scenario.with_values({"city.households": 20_000})
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from safesim.parameters import MechanismParameters
+
+T = TypeVar("T")
+
+NonNegativeInt = Annotated[int, Field(ge=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0.0)]
+PositiveInt = Annotated[int, Field(ge=1)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names the file and the field."""
+
+    def __init__(self, path: str | Path | None, field: str, message: str):
+        self.path = str(path) if path is not None else "<scenario>"
+        self.field = field
+        self.message = message
+        where = f"{self.path}: {field}" if field else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Quantity(Strict, Generic[T]):
+    """A number (or date) with its provenance: exactly one of ``source`` or ``assumption``."""
+
+    value: T
+    source: str | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Quantity[T]:
+        if bool(self.source) == bool(self.assumption):
+            raise ValueError("give exactly one of 'source:' (report and words) or 'assumption:'")
+        return self
+
+
+Count = Quantity[NonNegativeInt]
+Rate = Quantity[NonNegativeFloat]
+Fraction = Quantity[Share]
+When = Quantity[date]
+
+
+class Calendar(Strict):
+    """Simulated days run from ``start`` to ``end`` inclusive, after an unrecorded burn-in."""
+
+    start: date
+    end: date
+    campaign_start: When
+    burn_in_days: NonNegativeInt = 180
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calendar:
+        if self.end < self.start:
+            raise ValueError("end: must not be before start")
+        if not self.start <= self.campaign_start.value <= self.end:
+            raise ValueError("campaign_start: must lie between start and end")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def day_of(self, when: date) -> int:
+        return (when - self.start).days
+
+
+class LandUse(Strict):
+    """Shares of city cells by use; residential and village cells hold the households."""
+
+    residential: Share
+    commercial: Share
+    street: Share
+    school: Share
+    car_park: Share
+    village: Share
+    assumption: str
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> LandUse:
+        total = sum(self.shares().values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1 (they sum to {total:.4f})")
+        if self.residential + self.village <= 0:
+            raise ValueError("residential + village must be > 0: households need homes")
+        return self
+
+    def shares(self) -> dict[str, float]:
+        return {k: float(getattr(self, k)) for k in LAND_USES}
+
+
+LAND_USES = ("residential", "commercial", "street", "school", "car_park", "village")
+
+
+class Baseline(Strict):
+    """No-intervention rates per 1,000 households per year, and the baseline felt safety."""
+
+    two_robberies_one_theft: Rate
+    other_criminal: Rate
+    disputes: Rate
+    public_order: Rate
+    sense_of_security: Fraction
+
+
+class City(Strict):
+    households: Count
+    households_per_cell: Quantity[PositiveInt]
+    land_use: LandUse
+    offenders: Count
+    baseline: Baseline
+
+    @field_validator("households")
+    @classmethod
+    def _some_households(cls, v: Count) -> Count:
+        if v.value < 1:
+            raise ValueError("must be ≥ 1")
+        return v
+
+
+class Delivery(Strict):
+    """When an intervention is delivered: from ``start`` (default: the campaign start),
+    reaching full strength linearly over ``ramp_days``, until ``end`` (default: never)."""
+
+    start: date | None = None
+    ramp_days: NonNegativeInt = 60
+    end: date | None = None
+    unit_cost_yuan: Rate | None = None
+
+
+class GridWorkersSpec(Delivery):
+    workers: Count
+    grids: Count
+    households_per_grid: Quantity[PositiveInt]
+    visits_per_worker_per_day: Rate
+
+
+class PatrolsSpec(Delivery):
+    officers: Count
+    auxiliaries: Count | None = None
+    team_size: Quantity[PositiveInt]
+    dwell_minutes: Rate
+    allocation: Literal["hot_spots", "random"] = "hot_spots"
+
+
+class CamerasSpec(Delivery):
+    count: Count
+    placement: Literal["hot_spots", "land_use", "random"] = "land_use"
+
+
+class TargetHardeningSpec(Delivery):
+    lock_cylinders: Count | None = None
+    alarm_phones: Count | None = None
+    anti_climb_spikes: Count | None = None
+    home_cameras: Count | None = None
+    secured_parking: Count | None = None
+    allocation: Literal["random", "high_risk"] = "random"
+
+
+class VolunteersSpec(Delivery):
+    count: Count
+    ten_household_units: Count | None = None
+    unit_size: Quantity[PositiveInt] | None = None
+
+
+class Interventions(Strict):
+    grid_workers: GridWorkersSpec | None = None
+    patrols: PatrolsSpec | None = None
+    cameras: CamerasSpec | None = None
+    target_hardening: TargetHardeningSpec | None = None
+    volunteers: VolunteersSpec | None = None
+
+
+METRICS = (
+    "criminal_total",
+    "two_robberies_one_theft",
+    "burglary_theft",
+    "robbery",
+    "dispute_violence",
+    "public_order",
+    "calls",
+    "sense_of_security",
+)
+
+
+class Target(Strict):
+    """A figure the report gives, and how to compute it from a run.
+
+    ``comparison`` says what the report compares against: ``year_on_year`` (同比: the same
+    window a year earlier), ``vs_mean_previous_years`` (the mean of the same window in the
+    ``years`` previous years), ``vs_previous_period`` (环比: the window of equal length
+    just before) or ``level`` (a level such as the share of households that feel safe).
+    """
+
+    name: str
+    metric: Literal[
+        "criminal_total",
+        "two_robberies_one_theft",
+        "burglary_theft",
+        "robbery",
+        "dispute_violence",
+        "public_order",
+        "calls",
+        "sense_of_security",
+    ]
+    comparison: Literal["year_on_year", "vs_mean_previous_years", "vs_previous_period", "level"]
+    window_start: date
+    window_end: date
+    years: PositiveInt = 1
+    area: Literal["city", "treated"] = "city"
+    report_value: float
+    unit: Literal["percent_change", "percent"]
+    source: str
+    calibrate: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Target:
+        if self.window_end < self.window_start:
+            raise ValueError("window_end: must not be before window_start")
+        return self
+
+
+class Note(Strict):
+    """A report figure the scenario does not use, and why (keeps the trace complete)."""
+
+    figure: str
+    source: str
+    reason: str
+
+
+class Scenario(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str
+    seed: NonNegativeInt = 0
+    calendar: Calendar
+    city: City
+    interventions: Interventions = Interventions()
+    targets: list[Target] = []
+    parameters: dict[str, float] = {}
+    not_modelled: list[Note] = []
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, v: dict[str, float]) -> dict[str, float]:
+        known = MechanismParameters.model_fields
+        for key in v:
+            if key not in known:
+                raise ValueError(f"unknown mechanism parameter '{key}'")
+        MechanismParameters(**v)
+        return v
+
+    @model_validator(mode="after")
+    def _dates_in_calendar(self) -> Scenario:
+        cal = self.calendar
+        for kind, spec in self.interventions:
+            if spec is None:
+                continue
+            for attr in ("start", "end"):
+                when = getattr(spec, attr)
+                if when is not None and not cal.start <= when <= cal.end:
+                    raise ValueError(
+                        f"interventions.{kind}.{attr}: {when} lies outside the calendar "
+                        f"{cal.start}..{cal.end}"
+                    )
+            if spec.start and spec.end and spec.end < spec.start:
+                raise ValueError(f"interventions.{kind}.start: {spec.start} is after its end")
+        return self
+
+    def mechanism_parameters(self) -> MechanismParameters:
+        return MechanismParameters(**self.parameters)
+
+    def digest(self) -> str:
+        """A stable hash of the scenario's content, for manifests and run seeds."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def with_values(self, changes: dict[str, Any]) -> Scenario:
+        """A copy with dotted paths set (a ``Quantity`` takes the value as its ``value``).
+
+        Raises ``ScenarioError`` naming the path when it does not exist or the value is bad.
+        """
+        data = self.model_dump(mode="python")
+        for path, value in changes.items():
+            set_path(data, path, value)
+        return validate_scenario(data, None)
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path in scenario data; a provenance-carrying leaf takes ``value``."""
+    keys = path.split(".")
+    node: Any = data
+    for i, key in enumerate(keys[:-1]):
+        if isinstance(node, dict) and key == "parameters" and i == 0:
+            node = node.setdefault("parameters", {})
+            continue
+        if not isinstance(node, dict) or key not in node or node[key] is None:
+            raise ScenarioError(None, path, "no such field in the scenario")
+        node = node[key]
+    leaf = keys[-1]
+    if not isinstance(node, dict):
+        raise ScenarioError(None, path, "no such field in the scenario")
+    if keys[0] == "parameters" and len(keys) == 2:
+        if leaf not in MechanismParameters.model_fields:
+            raise ScenarioError(None, path, "unknown mechanism parameter")
+        node[leaf] = value
+        return
+    if leaf not in node or (node[leaf] is None and leaf not in _OPTIONAL_LEAVES):
+        raise ScenarioError(None, path, "no such field in the scenario")
+    current = node[leaf]
+    if isinstance(current, dict) and "value" in current:
+        current["value"] = value
+    elif current is None:
+        node[leaf] = {"value": value, "assumption": "set by a sweep or override"}
+    else:
+        node[leaf] = value
+
+
+_OPTIONAL_LEAVES = {
+    "auxiliaries",
+    "lock_cylinders",
+    "alarm_phones",
+    "anti_climb_spikes",
+    "home_cameras",
+    "secured_parking",
+    "ten_household_units",
+}
+
+
+def _describe(err: dict[str, Any]) -> tuple[str, str]:
+    loc = [str(p) for p in err.get("loc", ()) if not str(p).startswith("function-")]
+    # Generic Quantity[...] adds its value slot and type name to the location: hide both.
+    loc = [p for p in loc if "[" not in p]
+    if loc and loc[-1] == "value":
+        loc = loc[:-1]
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    msg = err.get("msg", "invalid")
+    if kind == "greater_than_equal":
+        msg = f"must be ≥ {ctx.get('ge')}"
+    elif kind == "less_than_equal":
+        msg = f"must be ≤ {ctx.get('le')}"
+    elif kind == "extra_forbidden":
+        msg = "unknown key"
+    elif kind == "missing":
+        msg = "missing (required)"
+    elif kind.startswith("value_error"):
+        msg = msg.removeprefix("Value error, ")
+        # A model-level check may name a sub-field itself ("end: must ...").
+        head, sep, rest = msg.partition(": ")
+        if sep and " " not in head and head.replace(".", "").replace("_", "").isalnum():
+            loc = [*loc, head] if not head.startswith("interventions.") else head.split(".")
+            msg = rest
+    return ".".join(loc), msg
+
+
+def validate_scenario(data: Any, path: str | Path | None) -> Scenario:
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", "a scenario must be a YAML mapping of keys to values")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        field, msg = _describe(exc.errors()[0])
+        raise ScenarioError(path, field, msg) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; every problem is a ``ScenarioError``."""
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(p, "", "no such file")
+    if not p.is_file():
+        raise ScenarioError(p, "", "not a file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(p, "", f"cannot read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise ScenarioError(p, where, f"malformed YAML: {problem}") from None
+    return validate_scenario(data, p)
+
+
+def scenario_copy(scenario: Scenario) -> Scenario:
+    return copy.deepcopy(scenario)
