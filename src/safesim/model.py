@@ -208,15 +208,17 @@ class SafetyModel(mesa.Model):
         """Places and households remember today's crime (Short et al. 2008 dynamics)."""
         p = self.params
         offences = events["offences"]
-        crime_cells = np.concatenate(
+        # Only offender crime feeds the attractiveness field: a domestic dispute turning
+        # violent does not draw burglars or robbers (Short et al. model offender crime).
+        offender_cells = np.concatenate(
             [
                 offences.burglary_cells,  # type: ignore[attr-defined]
                 offences.theft_cells,  # type: ignore[attr-defined]
                 offences.robbery_cells,  # type: ignore[attr-defined]
-                events["violent_cells"],  # type: ignore[list-item]
             ]
         ).astype(np.int64)
-        counts = np.bincount(crime_cells, minlength=self.layout.cells).astype(float)
+        crime_cells = np.concatenate([offender_cells, events["violent_cells"]])  # type: ignore[list-item]
+        counts = np.bincount(offender_cells, minlength=self.layout.cells).astype(float)
         b = self.dynamic_attractiveness
         w, h = self.layout.width, self.layout.height
         spread = neighbour_sum(b, w, h) / self._neighbours

@@ -6,8 +6,8 @@ proportional to attractiveness times how little guardianship there is, so guarde
 are avoided (displacement). At the day's last cell it offends with probability
 ``1 - exp(-kappa * A * m)`` (A attractiveness, m the guardianship multiplier). What it
 commits follows the place (routine activity theory: robbery where people pass, burglary
-where people live). A burglar sizes up ``candidate_homes`` homes and picks the most
-suitable one, weighing target hardening and recent victimisation (repeat victimisation,
+where people live). A burglar sizes up ``candidate_homes`` homes and picks one in
+proportion to how suitable it looks, weighing target hardening and recent victimisation (repeat victimisation,
 Farrell & Pease 1993); hardening may foil the attempt (Tseloni et al. 2017). Each offence
 risks arrest; the arrested are incapacitated for a sentence and new offenders arrive at a
 constant rate while active ones desist.
@@ -139,7 +139,7 @@ class Offenders:
         u_offend = streams["offending"].random(cap)
         u_type = streams["crime_type"].random(cap)
         u_success = streams["target_success"].random(cap)
-        u_homes = streams["victim_choice"].random((cap, p.candidate_homes))
+        u_homes = streams["victim_choice"].random((cap, p.candidate_homes + 1))
         u_arrest = streams["arrest"].random(cap)
         sentences = streams["sentence"].exponential(p.sentence_mean_days, cap)
 
@@ -155,12 +155,18 @@ class Offenders:
         b = np.flatnonzero(burglary)
         homes_here = layout.homes[cell[b]]
         candidates = layout.cell_start[cell[b]][:, None] + (
-            u_homes[b] * homes_here[:, None]
+            u_homes[b, :-1] * homes_here[:, None]
         ).astype(np.int64)
-        score = (1.0 - households.protection[candidates]) * households.repeat_risk(
+        score = (
+            1.0 - p.protection_visibility * households.protection[candidates]
+        ) * households.repeat_risk(
             candidates, day, p
         )
-        chosen = candidates[np.arange(b.size), np.argmax(score, axis=1)]
+        # Luce choice: a home is picked in proportion to how suitable it looks, since
+        # burglars judge security and past success imperfectly.
+        cum = np.cumsum(score, axis=1)
+        pick = (cum < (u_homes[b, -1] * cum[:, -1])[:, None]).sum(axis=1)
+        chosen = candidates[np.arange(b.size), np.minimum(pick, p.candidate_homes - 1)]
         burgled = u_success[b] >= households.protection[chosen]
         burglary_homes = chosen[burgled]
         households.record_victimisation(burglary_homes, day)

@@ -56,6 +56,11 @@ class MechanismParameters(BaseModel):
                            "evidence": "homes an offender sizes up before choosing; "
                                        "Malleson's house choice by security and visibility"},
     )  # fmt: skip
+    protection_visibility: float = _p(
+        0.5, 0.0, 1.0,
+        "share of a home's protection a burglar sees when choosing; Malleson's house choice "
+        "weighs visible security; 1 means hardening is fully displaced to unprotected homes",
+    )  # fmt: skip
     offender_moves_per_day: int = Field(
         3, ge=0, le=10,
         json_schema_extra={"low": 0, "high": 10,
@@ -151,7 +156,7 @@ class MechanismParameters(BaseModel):
         0.004, 0.0005, 0.02, "daily hazard that an unmediated dispute turns violent (民转刑)"
     )
     dispute_fight_per_day: float = _p(
-        0.02, 0.0, 0.08, "daily hazard that an unmediated dispute gives a public-order case"
+        0.005, 0.0, 0.05, "daily hazard that an unmediated dispute gives a public-order case"
     )
     dispute_fade_per_day: float = _p(
         0.03, 0.005, 0.2, "daily hazard that a dispute settles by itself"
@@ -163,7 +168,7 @@ class MechanismParameters(BaseModel):
         0.9, 0.5, 1.0, "share of found disputes settled; Suizhou reports >98% (an upper bound)"
     )
     hardening_advice: float = _p(
-        0.02, 0.0, 0.1, "chance a grid visit leads a home to fit a better lock"
+        0.002, 0.0, 0.02, "chance a grid visit leads a home to fit a better lock"
     )
     # --- Sense of security (Hinkle & Weisburd 2008; Gill et al. 2014) --------------
     fear_own_victimisation: float = _p(
