@@ -139,7 +139,7 @@ def campaign_targets(scenario: Scenario, daily: pd.DataFrame) -> list[Target]:
     it) against the same window a year earlier, and the felt safety at its end."""
     start = scenario.calendar.campaign_start.value
     last = date.fromisoformat(daily["date"].iloc[-1])
-    end = min(start + timedelta(days=364), last)
+    end = max(min(start + timedelta(days=364), last), start)
     out = []
     for metric in (
         "criminal_total",
