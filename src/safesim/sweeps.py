@@ -386,6 +386,17 @@ def campaign_window(scenario: Scenario, days: int | None) -> tuple[date, date]:
     return start, min(start + timedelta(days=364), last)
 
 
+def campaign_warning(scenario: Scenario, days: int | None) -> str | None:
+    """A warning when runs of ``days`` days end before the campaign starts."""
+    start, end = campaign_window(scenario, days)
+    if end >= start:
+        return None
+    return (
+        f"runs of {days} days end on {end}, before the campaign starts on {start}: "
+        "the campaign figures will be empty"
+    )
+
+
 def _campaign_crimes(scenario: Scenario, daily: pd.DataFrame, days: int | None) -> float:
     start, end = campaign_window(scenario, days)
     if end < start:
