@@ -360,5 +360,121 @@ def sensitivity(
         click.echo(f"  wrote {result.out_dir / file}")
 
 
+
+# The browser view reads its scenario file from this variable (see safesim.viz).
+VIZ_SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be served, or None when it is free.
+
+    Binds the way the web server will (with SO_REUSEADDR, so a connection still closing
+    does not count as busy) and lets go at once.
+    """
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on host '{host}': {exc.strerror}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except PermissionError:
+            return f"port {port} on {host} needs privileges: choose another with --port"
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use: choose another with --port"
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
+@main.command()
+@click.argument("scenario_file", metavar="[SCENARIO]", default="scenarios/small.yaml")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port."
+)
+def viz(scenario_file: str, host: str, port: int) -> None:
+    """Serve the browser view of SCENARIO (default: scenarios/small.yaml).
+
+    A Mesa SolaraViz page: the city map (recent crime as a heat layer, hot spots,
+    patrolled cells, cameras, offenders), crime by type and the sense of security as the
+    days run, with the campaign start marked, and sliders for patrol officers, cameras,
+    grid workers, volunteers, target-hardening devices and the seed (press Reset to apply
+    them). The city is shrunk to 20,000 households, interventions scaled alike, so it
+    stays interactive. Stop with Ctrl+C.
+    """
+    import importlib.util
+    import os
+    import subprocess
+
+    try:
+        scenario = load_scenario(scenario_file)
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    if importlib.util.find_spec("solara") is None:
+        fail("the browser view needs solara: pip install 'mesa[rec]'")
+    problem = _port_problem(host, port)
+    if problem:
+        fail(problem)
+    app_spec = importlib.util.find_spec("safesim.viz_app")
+    if app_spec is None or app_spec.origin is None:
+        fail("safesim.viz_app is missing from this installation")
+        return
+    env = {**os.environ, VIZ_SCENARIO_ENV: str(Path(scenario_file).resolve())}
+    command = [
+        sys.executable, "-m", "solara", "run", app_spec.origin,
+        "--host", host, "--port", str(port), "--production", "--no-open",
+    ]  # fmt: skip
+    url_host = f"[{host}]" if ":" in host else host
+    click.echo(f"safesim viz: {scenario.name} at http://{url_host}:{port}/ (Ctrl+C to stop)")
+    server = subprocess.Popen(command, env=env)
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        code = 0
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("results_dir", metavar="RESULTS_DIR")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg"]),
+    default="png",
+    show_default=True,
+    help="Image format of the figures.",
+)
+def plot(results_dir: str, fmt: str) -> None:
+    """Draw the figures for a results folder, next to its CSVs.
+
+    What is drawn follows manifest.json's kind (else the CSVs present). A run
+    (daily.csv, summary.csv): crime by type and the sense of security over time with
+    the replicate mean and 90 % band and the campaign shaded, and the summary figures
+    against the report's own. A sweep (runs.csv): dose-response curves per axis with 90 %
+    intervals, a heat map for two axes, and cost per crime averted where it is given.
+    """
+    from safesim.plotting import PlotError, plot_results
+
+    try:
+        written = plot_results(results_dir, fmt)
+    except PlotError as exc:
+        fail(str(exc))
+        return
+    for path in written:
+        click.echo(f"  wrote {path}")
+
+
 if __name__ == "__main__":
     main()

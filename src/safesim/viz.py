@@ -1,7 +1,7 @@
 """The browser view of a scenario: a scaled-down model whose levers are keyword arguments,
 and the components SolaraViz shows beside Mesa's controls.
 
-``VizModel`` is a ``SafetyModel`` built from a scenario file, shrunk to
+``VizModel`` runs a ``SafetyModel`` built from a scenario file, shrunk to
 ``VIZ_HOUSEHOLDS`` households so a day takes milliseconds. Offenders and every
 intervention count shrink by the same factor, so the doses per household that the
 mechanisms respond to are the scenario's. Its keyword arguments (the sizes of the
@@ -19,7 +19,7 @@ scale and the intervention sizes in force.
     model = VizModel("scenarios/guiyang.yaml", officers=60, rng=3)
     for _ in range(30):
         model.step()
-    map_figure(model).savefig("map.png")
+    map_figure(model.city).savefig("map.png")
 
 Serve it with ``safesim viz scenarios/guiyang.yaml``.
 """
@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import mesa
 import numpy as np
 import pandas as pd
 import solara
@@ -40,8 +41,8 @@ from mesa.visualization.utils import update_counter
 
 from safesim.model import SafetyModel
 from safesim.offenders import ACTIVE
-from safesim.plotting import CRIME_TYPES, mark_campaign
-from safesim.scenario import Scenario, load_scenario
+from safesim.plotting import CRIME_TYPES, concise_dates, mark_campaign
+from safesim.scenario import Calendar, Scenario, load_scenario
 
 SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
 DEFAULT_SCENARIO = "scenarios/small.yaml"
@@ -113,7 +114,7 @@ def scale_scenario(scenario: Scenario, households: int) -> Scenario:
     for path in SCALED_COUNTS:
         count = count_at(scenario, path)
         if count is not None:
-            changes[path] = int(round(count * factor))
+            changes[path] = round(count * factor)
     return scenario.with_values(changes)
 
 
@@ -161,7 +162,7 @@ def set_levers(scenario: Scenario, levers: dict[str, int | None]) -> Scenario:
         auxiliaries = count_at(scenario, "interventions.patrols.auxiliaries")
         officers = now["officers"]
         if name == "officers" and auxiliaries is not None and officers:
-            changes["interventions.patrols.auxiliaries"] = int(round(value * auxiliaries / officers))
+            changes["interventions.patrols.auxiliaries"] = round(value * auxiliaries / officers)
     return scenario.with_values(changes) if changes else scenario
 
 
@@ -191,8 +192,30 @@ def parse_seed(value: int | str | None, default: int) -> int:
     return seed
 
 
-class VizModel(SafetyModel):
-    """A ``SafetyModel`` for the browser: a scenario file, shrunk, with slider levers.
+class CityModel(SafetyModel):
+    """``SafetyModel`` keeping its scenario in a plain attribute.
+
+    Mesa 3.5's ``Model`` has a ``scenario`` property of its own (an experiment scenario
+    it links back to the model, which SolaraViz reads on Reset); a safesim scenario
+    cannot take that link, so here the name is an ordinary attribute again.
+    """
+
+    @property  # type: ignore[override]
+    def scenario(self) -> Scenario:
+        return self.__dict__["_city_scenario"]
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:
+        # Mesa 3.5 assigns its own experiment scenario first; keep only safesim's.
+        if isinstance(value, Scenario) or "_city_scenario" not in self.__dict__:
+            self.__dict__["_city_scenario"] = value
+
+
+class VizModel(mesa.Model):
+    """The model SolaraViz drives: a scenario file, shrunk, with slider levers.
+
+    It holds the city model (``city``, a ``SafetyModel``) rather than being one, so that
+    Mesa's own ``scenario`` stays Mesa's on every Mesa version; ``step()`` runs one day.
 
     Args:
         scenario_path: scenario file (default: ``$SAFESIM_VIZ_SCENARIO`` or
@@ -222,7 +245,7 @@ class VizModel(SafetyModel):
         path = scenario_path or default_scenario_path()
         full = load_scenario(path)
         scaled = scale_scenario(full, households)
-        scenario = set_levers(
+        spec = set_levers(
             scaled,
             {
                 "officers": officers,
@@ -232,17 +255,42 @@ class VizModel(SafetyModel):
                 "hardening_devices": hardening_devices,
             },
         )
-        super().__init__(scenario, seed=parse_seed(rng, scenario.seed))
+        seed = parse_seed(rng, spec.seed)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.spec = spec
         self.scenario_path = str(path)
         self.full_households = full.city.households.value
-        self.levers = lever_values(scenario)
+        self.levers = lever_values(spec)
+        self.city = CityModel(spec, seed=seed)
+        self.running = self.city.running
+
+    def step(self) -> None:
+        self.city.step()
+        self.running = self.city.running
+
+    @property
+    def day(self) -> int:
+        return self.city.day
+
+    @property
+    def days(self) -> int:
+        return self.city.days
+
+    @property
+    def campaign_day(self) -> int:
+        return self.city.campaign_day
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.city.calendar
 
     def date_of(self, day: int) -> date:
         return self.calendar.start + timedelta(days=day)
 
     def daily(self) -> pd.DataFrame:
         """The days run so far."""
-        return self.record.frame(self.day)
+        return self.city.record.frame(self.day)
 
 
 def model_params(model: VizModel) -> dict[str, Any]:
@@ -254,7 +302,7 @@ def model_params(model: VizModel) -> dict[str, Any]:
         if value is None:
             continue
         top = max(10, 3 * value)
-        step = max(1, 10 ** int(math.floor(math.log10(top / 100)))) if top >= 1000 else 1
+        step = max(1, 10 ** math.floor(math.log10(top / 100))) if top >= 1000 else 1
         params[name] = {
             "type": "SliderInt",
             "value": value,
@@ -270,8 +318,8 @@ def model_params(model: VizModel) -> dict[str, Any]:
 # ---------------------------------------------------------------------- figures
 def scale_note(model: VizModel) -> str:
     """One line saying how the shown city relates to the scenario."""
-    households = model.scenario.city.households.value
-    name = model.scenario.name
+    households = model.spec.city.households.value
+    name = model.spec.name
     if model.full_households <= households:
         return f"{households:,} households (scenario {name} at full scale)"
     factor = model.full_households / households
@@ -285,14 +333,14 @@ def levers_note(model: VizModel) -> str:
     """Markdown: day, date, campaign start and the intervention sizes in force."""
     day = model.day
     lines = [
-        f"**{model.scenario.name}**: {scale_note(model)}",
+        f"**{model.spec.name}**: {scale_note(model)}",
         "",
         f"Day {day} of {model.days} ({model.date_of(day).isoformat()}); campaign starts "
         f"{model.calendar.campaign_start.value.isoformat()} (day {model.campaign_day}); "
         f"seed {model.seed}",
         "",
     ]
-    auxiliaries = count_at(model.scenario, "interventions.patrols.auxiliaries")
+    auxiliaries = count_at(model.spec, "interventions.patrols.auxiliaries")
     for name, label in LEVERS.items():
         value = model.levers[name]
         if value is None:
@@ -307,7 +355,7 @@ def levers_note(model: VizModel) -> str:
 def hot_spots(model: SafetyModel) -> np.ndarray:
     """Cells in the top ``HOT_SPOT_SHARE`` by recent crime (only cells with some)."""
     recent = model.recent_crime
-    n = max(1, int(round(HOT_SPOT_SHARE * recent.size)))
+    n = max(1, round(HOT_SPOT_SHARE * recent.size))
     top = np.argsort(-recent, kind="stable")[:n]
     return top[recent[top] > 0]
 
@@ -381,6 +429,7 @@ def _frame_calendar(ax: Any, model: VizModel) -> None:
     end = pd.Timestamp(model.calendar.start + timedelta(days=model.days - 1))
     ax.set_xlim(start, end)
     mark_campaign(ax, pd.Timestamp(model.calendar.campaign_start.value), end)
+    concise_dates(ax)
     ax.grid(alpha=0.3)
 
 
@@ -394,14 +443,13 @@ def crime_figure(model: VizModel) -> Figure:
         for column, label in CRIME_TYPES.items():
             rolling = daily[column].rolling(ROLLING_DAYS, min_periods=1).sum()
             ax.plot(dates, rolling, label=label, linewidth=1.4)
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
     else:
         ax.text(0.5, 0.5, "press Step or ▶ to run", transform=ax.transAxes, ha="center")
     _frame_calendar(ax, model)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(f"cases in the last {ROLLING_DAYS} days")
     ax.set_title("Crime by type", fontsize=10)
-    fig.autofmt_xdate()
     return fig
 
 
@@ -410,7 +458,7 @@ def security_figure(model: VizModel) -> Figure:
     fig = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax = fig.subplots()
     daily = model.daily()
-    baseline = 100.0 * model.scenario.city.baseline.sense_of_security.value
+    baseline = 100.0 * model.spec.city.baseline.sense_of_security.value
     ax.axhline(baseline, color="gray", linestyle="--", linewidth=1, label="scenario baseline")
     if len(daily):
         ax.plot(
@@ -419,11 +467,10 @@ def security_figure(model: VizModel) -> Figure:
             color="tab:green",
             label="households feeling safe",
         )
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     _frame_calendar(ax, model)
     ax.set_ylabel("households feeling safe (%)")
     ax.set_title("Sense of security", fontsize=10)
-    fig.autofmt_xdate()
     return fig
 
 
@@ -435,7 +482,7 @@ def CityMap(model: VizModel) -> None:
     update_counter.get()
     with solara.Column(classes=["safesim-map"]):
         solara.Markdown(scale_note(model))
-        solara.FigureMatplotlib(map_figure(model), format="png")
+        solara.FigureMatplotlib(map_figure(model.city), format="png")
 
 
 @solara.component
