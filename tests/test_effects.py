@@ -46,7 +46,8 @@ def test_intervention_alone_lowers_its_crimes(small, baseline, name):
     scenario = keep_only(small, name).with_values(changes)
     runs = [_campaign_totals(scenario, replicate_seed(11, r)) for r in range(REPLICATES)]
     for metric in (*lowered, "criminal_total"):
-        diff = np.array([run[metric] - base[metric] for run, base in zip(runs, baseline)])
+        pairs = zip(runs, baseline, strict=True)
+        diff = np.array([run[metric] - base[metric] for run, base in pairs])
         mean, se = diff.mean(), diff.std(ddof=1) / np.sqrt(diff.size)
         if metric in lowered:
             assert mean + 2 * se < 0, f"{name} should lower {metric}: {diff}"

@@ -41,7 +41,7 @@ BAD = [
         "calendar.campaign_start: must lie between start and end",
     ),
     (
-        "officers: {value: 48, assumption: \"Guiyang's 2,000 scaled\"}",
+        'officers: {value: 48, assumption: "Guiyang\'s 2,000 scaled"}',
         "officers: {value: 48}",
         "interventions.patrols.officers: give exactly one of 'source:'",
     ),
@@ -93,9 +93,7 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr.strip() == (
-        f"error: {path}: interventions.patrols.officers: must be ≥ 0"
-    )
+    assert proc.stderr.strip() == (f"error: {path}: interventions.patrols.officers: must be ≥ 0")
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "r").exists()
 
@@ -137,7 +135,10 @@ def test_with_values_sets_a_traced_leaf_and_rejects_unknown_paths(small):
     changed = small.with_values({"interventions.patrols.officers": 500})
     assert changed.interventions.patrols is not None
     assert changed.interventions.patrols.officers.value == 500
-    assert changed.interventions.patrols.officers.assumption == small.interventions.patrols.officers.assumption
+    assert (
+        changed.interventions.patrols.officers.assumption
+        == small.interventions.patrols.officers.assumption
+    )
     with pytest.raises(ScenarioError, match=r"interventions\.patrols\.horses"):
         small.with_values({"interventions.patrols.horses": 1})
     with pytest.raises(ScenarioError, match=r"must be ≥ 0"):

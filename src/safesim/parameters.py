@@ -185,7 +185,7 @@ class MechanismParameters(BaseModel):
     )  # fmt: skip
     safety_patrol_visibility: float = _p(
         0.3, -0.2, 1.0,
-        "logit gain where foot patrols are visible; Gill et al. 2014, foot patrols raise felt safety",
+        "logit gain where foot patrols are seen; Gill et al. 2014: foot patrol raises felt safety",
     )  # fmt: skip
     safety_guardianship: float = _p(
         0.4, 0.0, 1.0, "logit gain where volunteers are present (visible guardianship)"
