@@ -10,6 +10,7 @@ police, cameras and volunteers per household as the original.
 **Examples**::
 
     from safesim.scenario import load_scenario
+    from safesim.scaling import scale_scenario
     city = scale_scenario(load_scenario("scenarios/guiyang.yaml"), 100_000)
 """
 
