@@ -35,7 +35,8 @@ def main() -> None:
 @click.option("--days", type=click.IntRange(min=1), default=None, help="Simulate only this many days from the calendar start.")
 @click.option("--replicates", type=click.IntRange(min=1), default=1, show_default=True, help="Independent replicates (seeds derived from --seed).")
 @click.option("--out", "out_root", type=click.Path(file_okay=False), default="results", show_default=True, help="Results folder; files go to OUT/<scenario name>/.")
-def run(scenario_file: str, seed: int | None, days: int | None, replicates: int, out_root: str) -> None:
+@click.option("--parameters", "parameters_file", type=click.Path(dir_okay=False), default=None, help="Mechanism parameters file (e.g. written by `safesim calibrate`); the scenario's own `parameters:` still win.")
+def run(scenario_file: str, seed: int | None, days: int | None, replicates: int, out_root: str, parameters_file: str | None) -> None:
     """Run SCENARIO and write daily.csv, summary.csv and manifest.json.
 
     daily.csv has one row per replicate and day (crimes by type, calls, arrests,
@@ -45,16 +46,23 @@ def run(scenario_file: str, seed: int | None, days: int | None, replicates: int,
     """
     from safesim.runner import run_replicates, write_run
 
+    from safesim.calibration import load_parameters
+    from safesim.parameters import MechanismParameters
+
     try:
         scenario = load_scenario(scenario_file)
+        fitted = load_parameters(parameters_file) if parameters_file else {}
     except ScenarioError as exc:
         fail(str(exc))
         return
+    parameters = MechanismParameters(**{**fitted, **scenario.parameters})
     seed = scenario.seed if seed is None else seed
     total_days = (days or scenario.calendar.days) * replicates
     started = time.perf_counter()
     with tqdm(total=total_days, unit="day", desc=scenario.name, disable=None, leave=False) as bar:
-        dailies = run_replicates(scenario, seed, replicates, days, progress=bar.update)
+        dailies = run_replicates(
+            scenario, seed, replicates, days, parameters=parameters, progress=bar.update
+        )
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / scenario.name
     paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall)
@@ -473,6 +481,39 @@ def plot(results_dir: str, fmt: str) -> None:
         fail(str(exc))
         return
     for path in written:
+        click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.argument("config_file", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.option("--trials", type=click.IntRange(min=1), default=40, show_default=True, help="Finished trials the study should hold (an interrupted study resumes).")
+@click.option("--out", "out_root", type=click.Path(file_okay=False), default="results/calibration", show_default=True, help="Study, fit and fitted parameters go to OUT/<config name>/.")
+def calibrate(config_file: str, trials: int, out_root: str) -> None:
+    """Fit mechanism parameters to the reports' figures (Optuna, resumable).
+
+    CONFIG names the scenarios whose targets are fitted, the parameters to fit (bounded by
+    the evidence in safesim.parameters), households per city and replicates per trial.
+    Writes fit.csv (report figure, fitted and default simulation), trials.csv,
+    fitted_parameters.yaml (for `safesim run --parameters`) and study.db.
+    """
+    from safesim.calibration import Calibration, load_config
+
+    try:
+        config = load_config(config_file)
+        calibration = Calibration(config, out_root, base=Path(config_file).resolve().parent.parent)
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    try:
+        with tqdm(total=trials, unit="trial", desc=config.name, disable=None) as bar:
+            study = calibration.run(trials, progress=bar.update)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: finished trials are kept in {calibration.out_dir / 'study.db'}; "
+                   "run the same command again to continue", err=True)
+        sys.exit(130)
+    paths = calibration.write_results(study)
+    click.echo(f"{config.name}: best loss {study.best_value:.4f} after {len(study.trials)} trials")
+    for path in paths.values():
         click.echo(f"  wrote {path}")
 
 
