@@ -113,9 +113,7 @@ class Calibration:
         return study
 
     def parameters_of(self, values: dict[str, Any]) -> MechanismParameters:
-        typed = {
-            k: (round(v) if k in INTEGER_PARAMETERS else float(v)) for k, v in values.items()
-        }
+        typed = {k: (round(v) if k in INTEGER_PARAMETERS else float(v)) for k, v in values.items()}
         return MechanismParameters(**typed)
 
     def simulate(self, parameters: MechanismParameters) -> pd.DataFrame:
