@@ -104,22 +104,25 @@ class Offenders:
 
     def move(self, attractiveness: np.ndarray, multiplier: np.ndarray) -> None:
         w, h = self.layout.width, self.layout.height
-        weight_field = attractiveness * multiplier
+        # The weight field framed by a border of zeros: a step off the map weighs nothing,
+        # and the 9 neighbours of any cell are fixed offsets, with no bounds checks.
+        framed = np.zeros((h + 2, w + 2))
+        framed[1:-1, 1:-1] = (attractiveness * multiplier).reshape(h, w)
+        weight_field = framed.ravel()
+        offsets = _DY * (w + 2) + _DX
         rng = self.streams["offender_movement"]
+        # Only active offenders walk (status does not change during the walk), but a draw
+        # is made for every slot so the stream stays aligned (common random numbers).
+        walkers = np.flatnonzero(self.status == ACTIVE)
         for _ in range(self.params.offender_moves_per_day):
-            u = rng.random(self.capacity)
-            nx = self.x[:, None] + _DX[None, :]
-            ny = self.y[:, None] + _DY[None, :]
-            inside = (nx >= 0) & (nx < w) & (ny >= 0) & (ny < h)
-            cells = np.clip(ny, 0, h - 1) * w + np.clip(nx, 0, w - 1)
-            weights = np.where(inside, weight_field[cells], 0.0)
+            u = rng.random(self.capacity)[walkers]
+            here = (self.y[walkers] + 1) * (w + 2) + (self.x[walkers] + 1)
+            weights = weight_field[here[:, None] + offsets]
             cum = np.cumsum(weights, axis=1)
             pick = (cum < (u * cum[:, -1])[:, None]).sum(axis=1)
             pick = np.minimum(pick, 8)
-            moving = self.status == ACTIVE
-            rows = np.arange(self.capacity)
-            self.x = np.where(moving, nx[rows, pick], self.x).astype(np.int32)
-            self.y = np.where(moving, ny[rows, pick], self.y).astype(np.int32)
+            self.x[walkers] += _DX[pick].astype(np.int32)
+            self.y[walkers] += _DY[pick].astype(np.int32)
 
     def offend(
         self,
