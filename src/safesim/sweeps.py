@@ -750,9 +750,10 @@ def summary_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.Dat
         averted = _stats(b - a for a, b in zip(crimes, ref_crimes, strict=True))
         row["crimes_averted_mean"], row["crimes_averted_p05"], row["crimes_averted_p95"] = averted
         if priced:
-            cost = annual_cost(point.scenario)
-            row["annual_cost_yuan"] = math.nan if cost is None else cost
-            extra = (cost or 0.0) - (cost_ref or 0.0)
+            # A mix with nothing priced in it (the baseline) costs nothing.
+            cost = annual_cost(point.scenario) or 0.0
+            row["annual_cost_yuan"] = cost
+            extra = cost - (cost_ref or 0.0)
             per_crime = math.nan
             if math.isfinite(averted[0]) and averted[0] > 0 and window_years > 0:
                 per_crime = extra * window_years / averted[0]
