@@ -41,7 +41,14 @@ class SenseOfSecurity:
         self.disorder_rate = np.zeros(layout.cells)
         self.intercept = 0.0
         self.climate = np.zeros(layout.cells)
+        # Homes victimised within the fear's memory, sorted and each once, and the homes
+        # noted since the last survey (merged in then, not re-sorted every day).
         self._recent_victims = np.zeros(0, dtype=np.int64)
+        self._noted: list[np.ndarray] = []
+        # Households never move: the class counts of occupied cells are fixed, and the
+        # daily city-wide share reuses one buffer rather than allocating cells x classes.
+        self._occupied_counts = self.class_counts[self._occupied]
+        self._share_buffer = np.empty_like(self._occupied_counts)
 
     def _target_climate(self, patrol_visibility: np.ndarray, guardianship: np.ndarray):
         p = self.params
@@ -84,22 +91,37 @@ class SenseOfSecurity:
 
     def note_victims(self, homes: np.ndarray) -> None:
         if homes.size:
-            self._recent_victims = np.concatenate([self._recent_victims, homes])
+            self._noted.append(homes)
+
+    def _merge_noted(self) -> np.ndarray:
+        """The recent victims with the homes noted since, sorted, each once."""
+        victims = self._recent_victims
+        if not self._noted:
+            return victims
+        noted = np.unique(np.concatenate(self._noted))
+        self._noted = []
+        if victims.size == 0:
+            return noted
+        at = np.searchsorted(victims, noted)
+        fresh = noted[victims[np.minimum(at, victims.size - 1)] != noted]
+        return np.insert(victims, np.searchsorted(victims, fresh), fresh)
 
     def _share_without_fear(self) -> float:
-        occ = self._occupied
-        probs = expit(self.climate[occ, None] + self.disposition_values[None, :])
-        return float(np.sum(self.class_counts[occ] * probs))
+        probs = self._share_buffer
+        np.add(self.climate[self._occupied][:, None], self.disposition_values[None, :], out=probs)
+        expit(probs, out=probs)
+        np.multiply(self._occupied_counts, probs, out=probs)
+        return float(np.sum(probs))
 
     def share(self, day: int, households: Households) -> float:
         """Expected share of households that would tell a survey they feel safe."""
         p = self.params
         total = self._share_without_fear()
-        victims = self._recent_victims
+        victims = self._merge_noted()
         if victims.size:
             since = day - households.last_victimised[victims]
             alive = since < 5 * p.fear_memory_days
-            victims = np.unique(victims[alive & (households.last_victimised[victims] > NEVER)])
+            victims = victims[alive & (households.last_victimised[victims] > NEVER)]
             self._recent_victims = victims
             since = day - households.last_victimised[victims]
             base = self.climate[households.cell[victims]] + self.disposition_values[
