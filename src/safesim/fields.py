@@ -25,6 +25,9 @@ class CellFields:
         self.offending_multiplier = np.ones(n)
         self.arrest_probability = np.zeros(n)
         self._neighbours = neighbour_sum(np.ones(n), layout.width, layout.height)
+        # Today's felt patrol, fixed from ``combine`` until the next ``reset`` (the model
+        # reads it several times a day; each computation is a pass over the whole grid).
+        self._felt: tuple[MechanismParameters, np.ndarray] | None = None
 
     def reset(self) -> None:
         """Interventions rewrite their layers every day; start from no intervention."""
@@ -34,9 +37,12 @@ class CellFields:
         self.patrol_visits = np.zeros(n)
         self.guardianship = np.zeros(n)
         self.place_protection = np.zeros(n)
+        self._felt = None
 
     def felt_patrol(self, params: MechanismParameters) -> np.ndarray:
         """Patrol presence plus the share that diffuses to neighbouring cells."""
+        if self._felt is not None and self._felt[0] is params:
+            return self._felt[1]
         p = self.patrol_presence
         if not p.any():
             return p
@@ -46,7 +52,9 @@ class CellFields:
     def combine(self, params: MechanismParameters, general_deterrence: float) -> None:
         ratio = CAMERA_SETTING_RATIO[self.layout.land_use]
         camera = np.clip(params.camera_deterrence * ratio * self.camera_coverage, 0.0, 0.9)
+        self._felt = None
         patrol = self.felt_patrol(params)
+        self._felt = (params, patrol)
         self.offending_multiplier = (
             (1.0 - camera)
             * (1.0 - params.patrol_deterrence * patrol)
