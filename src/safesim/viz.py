@@ -26,7 +26,6 @@ Serve it with ``safesim viz scenarios/guiyang.yaml``.
 
 from __future__ import annotations
 
-import math
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -301,14 +300,13 @@ def model_params(model: VizModel) -> dict[str, Any]:
         value = model.levers[name]
         if value is None:
             continue
-        top = max(10, 3 * value)
-        step = max(1, 10 ** math.floor(math.log10(top / 100))) if top >= 1000 else 1
+        # Step 1: a coarser step would snap the scenario's own size to a round number.
         params[name] = {
             "type": "SliderInt",
             "value": value,
             "min": 0,
-            "max": top,
-            "step": step,
+            "max": max(10, 3 * value),
+            "step": 1,
             "label": label,
         }
     params["rng"] = {"type": "InputText", "value": str(model.seed), "label": "Random seed"}
@@ -364,7 +362,7 @@ def map_figure(model: SafetyModel) -> Figure:
     """The city: recent crime per cell as a heat layer, hot spots outlined, today's
     patrolled cells, camera cells, and active offenders as dots."""
     layout, fields = model.layout, model.fields
-    fig = Figure(figsize=(5.6, 5.8), layout="constrained")
+    fig = Figure(figsize=(6.4, 4.3), layout="constrained")
     ax = fig.subplots()
     heat = model.recent_crime.reshape(layout.height, layout.width)
     image = ax.imshow(
@@ -375,7 +373,7 @@ def map_figure(model: SafetyModel) -> Figure:
         vmax=max(1.0, float(heat.max())),
         interpolation="nearest",
     )
-    fig.colorbar(image, ax=ax, shrink=0.7, label="recent crimes per cell")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="recent crimes per cell", location="left")
 
     spots = hot_spots(model)
     x, y = layout.xy(spots)
@@ -399,7 +397,7 @@ def map_figure(model: SafetyModel) -> Figure:
 
     guardianship = float(fields.guardianship.mean()) if fields.guardianship.size else 0.0
     day = getattr(model, "day", 0)
-    ax.set_title(f"Day {day}: volunteer guardianship {guardianship:.2f} (city-wide)", fontsize=10)
+    ax.set_title(f"Day {day}; volunteer guardianship {guardianship:.2f} city-wide", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlim(-0.5, layout.width - 0.5)
@@ -411,12 +409,12 @@ def map_figure(model: SafetyModel) -> Figure:
         ax.scatter([], [], s=8, color="dimgray"),
     ]
     labels = [
-        f"hot spot (top {HOT_SPOT_SHARE:.0%} of cells)",
-        f"patrolled today ({patrolled.size})",
-        f"camera cell ({cameras.size})",
-        f"active offender ({int(active.sum())})",
+        f"hot spot\n(top {HOT_SPOT_SHARE:.0%} of cells)",
+        f"patrolled today\n({patrolled.size} cells)",
+        f"camera cells\n({cameras.size})",
+        f"active offenders\n({int(active.sum())})",
     ]
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8)
+    fig.legend(handles, labels, loc="outside right center", fontsize=8)
     return fig
 
 
@@ -481,7 +479,6 @@ def security_figure(model: VizModel) -> Figure:
 def CityMap(model: VizModel) -> None:
     update_counter.get()
     with solara.Column(classes=["safesim-map"]):
-        solara.Markdown(scale_note(model))
         solara.FigureMatplotlib(map_figure(model.city), format="png")
 
 
