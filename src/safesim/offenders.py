@@ -117,9 +117,13 @@ class Offenders:
         for _ in range(self.params.offender_moves_per_day):
             u = rng.random(self.capacity)[walkers]
             here = (self.y[walkers] + 1) * (w + 2) + (self.x[walkers] + 1)
-            weights = weight_field[here[:, None] + offsets]
-            cum = np.cumsum(weights, axis=1)
-            pick = (cum < (u * cum[:, -1])[:, None]).sum(axis=1)
+            # One row per neighbour, summed row by row: the same additions in the same
+            # order as a cumulative sum along each offender's 9 weights, several times
+            # faster than np.cumsum over a short axis.
+            cum = weight_field[offsets[:, None] + here[None, :]]
+            for j in range(1, cum.shape[0]):
+                np.add(cum[j - 1], cum[j], out=cum[j])
+            pick = np.count_nonzero(cum < u * cum[-1], axis=0)
             pick = np.minimum(pick, 8)
             self.x[walkers] += _DX[pick].astype(np.int32)
             self.y[walkers] += _DY[pick].astype(np.int32)
