@@ -68,7 +68,8 @@ class SafetyModel(mesa.Model):
     ):
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
-        self.scenario = scenario
+        # Mesa 3.5 reserves `Model.scenario` for its own scenario objects.
+        self.city_scenario = scenario
         self.seed = seed
         self.params = parameters or scenario.mechanism_parameters()
         self.calendar = scenario.calendar
@@ -326,7 +327,7 @@ class SafetyModel(mesa.Model):
             if offended:
                 self.clearance = self.baseline_clearance = arrests / offended
         self.security.settle(
-            self.scenario.city.baseline.sense_of_security.value,
+            self.city_scenario.city.baseline.sense_of_security.value,
             self.fields.felt_patrol(p),
             self.fields.guardianship,
         )
