@@ -142,7 +142,6 @@ class Offenders:
         layout = self.layout
         streams = self.streams
         cap = self.capacity
-        cell = self.cells()
         u_offend = streams["offending"].random(cap)
         u_type = streams["crime_type"].random(cap)
         u_success = streams["target_success"].random(cap)
@@ -150,50 +149,55 @@ class Offenders:
         u_arrest = streams["arrest"].random(cap)
         sentences = streams["sentence"].exponential(p.sentence_mean_days, cap)
 
-        chance = 1.0 - np.exp(-self.kappa * attractiveness[cell] * multiplier[cell])
-        offends = (self.status == ACTIVE) & (u_offend < chance)
+        # Every slot drew above; only active offenders are looked at, and from the
+        # offence on only the few who offend today (in slot order).
+        active = np.flatnonzero(self.status == ACTIVE)
+        here = self.y[active] * layout.width + self.x[active]
+        chance = 1.0 - np.exp(-self.kappa * attractiveness[here] * multiplier[here])
+        offends = u_offend[active] < chance
+        offender = active[offends]
+        cell = here[offends]
         land = layout.land_use[cell]
-        robbery = offends & (u_type < ROBBERY_SHARE[land])
-        theft = offends & ~robbery
+        robbery = u_type[offender] < ROBBERY_SHARE[land]
         at_home = ((land == RESIDENTIAL) | (land == VILLAGE)) & (layout.homes[cell] > 0)
-        burglary = theft & at_home
-        place_theft = theft & ~at_home
+        burglary = ~robbery & at_home
+        place_theft = ~robbery & ~at_home
 
         b = np.flatnonzero(burglary)
+        burglar = offender[b]
         homes_here = layout.homes[cell[b]]
         candidates = layout.cell_start[cell[b]][:, None] + (
-            u_homes[b, :-1] * homes_here[:, None]
+            u_homes[burglar, :-1] * homes_here[:, None]
         ).astype(np.int64)
         score = (
             1.0 - p.protection_visibility * households.protection[candidates]
-        ) * households.repeat_risk(
-            candidates, day, p
-        )
+        ) * households.repeat_risk(candidates, day, p)
         # Luce choice: a home is picked in proportion to how suitable it looks, since
         # burglars judge security and past success imperfectly.
         cum = np.cumsum(score, axis=1)
-        pick = (cum < (u_homes[b, -1] * cum[:, -1])[:, None]).sum(axis=1)
+        pick = (cum < (u_homes[burglar, -1] * cum[:, -1])[:, None]).sum(axis=1)
         chosen = candidates[np.arange(b.size), np.minimum(pick, p.candidate_homes - 1)]
-        burgled = u_success[b] >= households.protection[chosen]
+        burgled = u_success[burglar] >= households.protection[chosen]
         burglary_homes = chosen[burgled]
         households.record_victimisation(burglary_homes, day)
 
         pt = np.flatnonzero(place_theft)
-        stolen = u_success[pt] >= place_protection[cell[pt]]
+        stolen = u_success[offender[pt]] >= place_protection[cell[pt]]
         foiled = int(np.count_nonzero(~burgled) + np.count_nonzero(~stolen))
 
-        arrested = offends & (u_arrest < arrest_probability[cell])
-        jailed = np.flatnonzero(arrested)
+        arrested = u_arrest[offender] < arrest_probability[cell]
+        jailed = offender[arrested]
+        jail_cells = cell[arrested]
         self.status[jailed] = JAILED
         self.release_day[jailed] = day + 1 + sentences[jailed].astype(np.int32)
         # Arrests a camera made possible: its share of the arrest probability.
-        cam = p.camera_detection * camera_coverage[cell[jailed]]
-        camera_arrests = float(np.sum(cam / np.maximum(arrest_probability[cell[jailed]], 1e-9)))
+        cam = p.camera_detection * camera_coverage[jail_cells]
+        camera_arrests = float(np.sum(cam / np.maximum(arrest_probability[jail_cells], 1e-9)))
 
         return OffenceReport(
             burglary_cells=cell[b][burgled],
             theft_cells=cell[pt][stolen],
-            robbery_cells=cell[np.flatnonzero(robbery)],
+            robbery_cells=cell[robbery],
             burglary_homes=burglary_homes,
             foiled=foiled,
             arrests=int(jailed.size),
