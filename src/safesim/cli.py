@@ -90,6 +90,17 @@ def _interrupted(out_dir: Path) -> None:
     sys.exit(130)
 
 
+def _worker_lost(out_dir: Path, exc: Exception) -> None:
+    from safesim.sweeps import JOURNAL_DIR
+
+    click.echo(
+        f"\nerror: {exc}; finished runs are kept in {out_dir / JOURNAL_DIR}: "
+        "run the same command again to continue",
+        err=True,
+    )
+    sys.exit(1)
+
+
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option(
@@ -174,6 +185,7 @@ def sweep(
     from safesim.sweeps import (
         DEFAULT_REPLICATES,
         SweepError,
+        WorkerLost,
         campaign_warning,
         load_sweep_file,
         parse_axis,
@@ -208,6 +220,9 @@ def sweep(
         result = run_sweep(plan, out_root, workers=workers, dask=dask, restart=restart)
     except (ScenarioError, SweepError) as exc:
         fail(str(exc))
+        return
+    except WorkerLost as exc:
+        _worker_lost(out_dir, exc)
         return
     except KeyboardInterrupt:
         _interrupted(out_dir)
@@ -317,7 +332,7 @@ def sensitivity(
     import re
 
     from safesim.sensitivity import AnalysisError, plan_sensitivity, run_sensitivity
-    from safesim.sweeps import SweepError
+    from safesim.sweeps import SweepError, WorkerLost
 
     _at_least("--workers", workers, 1)
     _at_least("--days", days, 1)
@@ -352,6 +367,9 @@ def sensitivity(
     except AnalysisError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except WorkerLost as exc:
+        _worker_lost(out_dir, exc)
+        return
     except KeyboardInterrupt:
         _interrupted(out_dir)
         return

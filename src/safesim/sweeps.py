@@ -32,6 +32,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -77,6 +78,10 @@ PLAN_FILE = "plan.json"
 
 class SweepError(ValueError):
     """Bad sweep input or state; the message is one line naming the axis, file or address."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process or Dask worker died under a run; the runs recorded so far are kept."""
 
 
 # --------------------------------------------------------------------------- axes
@@ -548,7 +553,11 @@ class ProcessExecutor:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                try:
+                    record = future.result()
+                except BrokenProcessPool as exc:
+                    raise WorkerLost(f"a worker process died ({exc})") from None
+                yield record
 
     def close(self) -> None:
         if self.pool is None:
@@ -606,7 +615,14 @@ class DaskExecutor:
         # pure=False: two identical tasks (never the case here) would still both run.
         futures = self.client.map(execute_run, list(tasks), pure=False)
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                # execute_run records the model's own errors; what arrives here is the
+                # cluster's (a worker killed too often, a lost connection).
+                record = future.result()
+            except Exception as exc:
+                reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+                raise WorkerLost(f"the Dask cluster lost a run ({reason})") from None
+            yield record
 
     def close(self) -> None:
         if self.client is not None:
