@@ -40,6 +40,7 @@ from safesim.sweeps import (
     make_executor,
     outcome_names,
     prepare_output,
+    recorded_outcomes,
     run_tasks_with_progress,
 )
 
@@ -219,7 +220,7 @@ def plan_sensitivity(
 
 
 def runs_table(plan: SensitivityPlan, records: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    names = [*outcome_names(plan.scenario), CAMPAIGN_CRIMES]
+    names = [*recorded_outcomes(plan.scenario, records), CAMPAIGN_CRIMES]
     rows = []
     for i, sample in enumerate(plan.samples):
         record = records.get(plan.run_key(i), {})
@@ -289,8 +290,22 @@ def bar_chart(plan: SensitivityPlan, table: pd.DataFrame, path: Path) -> None:
     shown = table.iloc[::-1]
     height = max(3.0, 0.28 * len(shown) + 1.2)
     fig, ax = plt.subplots(figsize=(8.0, height))
-    colours = ["#c05a28" if k == "intervention" else "#3a6ea5" for k in shown["kind"]]
-    ax.barh(shown["factor"], shown["mu_star"], xerr=shown["mu_star_conf"], color=colours)
+    colour = {"parameter": "#3a6ea5", "intervention": "#c05a28"}
+    mu_star = shown["mu_star"].to_numpy()
+    conf = shown["mu_star_conf"].to_numpy()
+    # mu_star is a mean of absolute values: its interval is not drawn below zero.
+    xerr = np.vstack([np.minimum(conf, mu_star), conf])
+    ax.barh(
+        shown["factor"],
+        mu_star,
+        xerr=xerr,
+        color=[colour[k] for k in shown["kind"]],
+        error_kw={"ecolor": "#444444", "capsize": 2, "linewidth": 0.8},
+    )
+    kinds = [k for k in colour if k in set(shown["kind"])]
+    if len(kinds) > 1:
+        handles = [plt.Rectangle((0, 0), 1, 1, color=colour[k]) for k in kinds]
+        ax.legend(handles, kinds, loc="lower right", fontsize=8)
     ax.set_xlabel(f"μ* (mean |elementary effect|) on {plan.outcome}")
     ax.set_title(
         f"Morris screening, {plan.scenario.name}: {plan.trajectories} trajectories", fontsize=10

@@ -383,6 +383,19 @@ def outcome_names(scenario: Scenario) -> list[str]:
     return [*names, "weighted_displacement_quotient"]
 
 
+def recorded_outcomes(scenario: Scenario, records: dict[str, dict[str, Any]]) -> list[str]:
+    """``outcome_names`` followed by any other figure the recorded runs hold (in key order),
+    so a figure ``summarise`` gains later is never dropped from the tables."""
+    names = outcome_names(scenario)
+    seen = {*names, CAMPAIGN_CRIMES}
+    for key in sorted(records):
+        for name in records[key].get("outcomes", {}):
+            if name not in seen:
+                names.append(name)
+                seen.add(name)
+    return names
+
+
 def campaign_window(scenario: Scenario, days: int | None) -> tuple[date, date]:
     """The campaign window that ``campaign_targets`` uses for a run of ``days`` days."""
     cal = scenario.calendar
@@ -710,7 +723,7 @@ def priced_interventions(scenario: Scenario) -> list[str]:
 
 def runs_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """One row per run, sorted by point and replicate."""
-    names = [*outcome_names(plan.scenario), CAMPAIGN_CRIMES]
+    names = [*recorded_outcomes(plan.scenario, records), CAMPAIGN_CRIMES]
     rows = []
     for point in plan.points:
         for r in range(plan.replicates):
@@ -731,7 +744,7 @@ def runs_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.DataFr
 def summary_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """One row per mix: mean and 90 % interval of every outcome over replicates, and the
     paired (same-seed) change against the reference mix; crimes averted and their cost."""
-    names = outcome_names(plan.scenario)
+    names = recorded_outcomes(plan.scenario, records)
     reference = plan.reference()
     cost_ref = annual_cost(reference.scenario)
     priced = bool(priced_interventions(plan.scenario))
