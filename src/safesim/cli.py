@@ -436,6 +436,7 @@ def viz(scenario_file: str, host: str, port: int) -> None:
     """
     import importlib.util
     import os
+    import signal
     import subprocess
 
     try:
@@ -460,6 +461,11 @@ def viz(scenario_file: str, host: str, port: int) -> None:
     url_host = f"[{host}]" if ":" in host else host
     click.echo(f"safesim viz: {scenario.name} at http://{url_host}:{port}/ (Ctrl+C to stop)")
     server = subprocess.Popen(command, env=env)
+
+    def stop_on_terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # a plain kill stops the web server too, as Ctrl+C does
+
+    signal.signal(signal.SIGTERM, stop_on_terminate)
     try:
         code = server.wait()
     except KeyboardInterrupt:

@@ -458,13 +458,13 @@ def security_figure(model: VizModel) -> Figure:
     daily = model.daily()
     baseline = 100.0 * model.spec.city.baseline.sense_of_security.value
     ax.axhline(baseline, color="gray", linestyle="--", linewidth=1, label="scenario baseline")
+    low, high = baseline - 2.0, baseline + 6.0
     if len(daily):
-        ax.plot(
-            _dates(model, daily),
-            100.0 * daily["sense_of_security"],
-            color="tab:green",
-            label="households feeling safe",
-        )
+        share = 100.0 * daily["sense_of_security"]
+        ax.plot(_dates(model, daily), share, color="tab:green", label="households feeling safe")
+        low, high = min(low, share.min() - 0.5), max(high, share.max() + 0.5)
+    # A fixed range around the baseline, widened only when needed, keeps the live chart still.
+    ax.set_ylim(low, high)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     _frame_calendar(ax, model)
     ax.set_ylabel("households feeling safe (%)")
