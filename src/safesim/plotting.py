@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -149,7 +150,9 @@ def plot_results(folder: str | Path, fmt: str = "png") -> list[Path]:
 def save(fig: Figure, folder: Path, stem: str, fmt: str) -> Path:
     path = folder / f"{stem}.{fmt}"
     FigureCanvasAgg(fig)
-    fig.savefig(path, format=fmt, dpi=120)
+    # SVG text stays text (searchable, editable) rather than glyph outlines.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(path, format=fmt, dpi=120)
     return path
 
 

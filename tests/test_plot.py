@@ -1,0 +1,216 @@
+"""`safesim plot`: the figures for a run and for a sweep, drawn from the folder's CSVs,
+and one-line errors for folders and files that cannot be plotted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from safesim.cli import main
+from safesim.plotting import (
+    dose_response_figure,
+    heatmap_figure,
+    run_crime_figure,
+    run_summary_figure,
+)
+
+from .conftest import SCENARIOS
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+OFFICERS = "interventions.patrols.officers"
+CAMERAS = "interventions.cameras.count"
+
+
+def _plot(folder: Path, *args: str):
+    return CliRunner().invoke(main, ["plot", str(folder), *args])
+
+
+def _assert_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, path
+    assert len(data) > 10_000, path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    args = ["run", str(SCENARIOS / "small.yaml"), "--days", "420", "--replicates", "3"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "small"
+
+
+def test_run_figures_are_written_next_to_the_csvs(run_dir: Path) -> None:
+    result = _plot(run_dir)
+    assert result.exit_code == 0, result.output
+    for name in ("crime_by_type", "sense_of_security", "report_figures"):
+        _assert_png(run_dir / f"{name}.png")
+        assert f"{name}.png" in result.output
+
+
+def test_run_figures_plot_the_replicate_mean_of_the_daily_csv(run_dir: Path) -> None:
+    daily = pd.read_csv(run_dir / "daily.csv")
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    figure = run_crime_figure(daily, pd.Timestamp(manifest["campaign_start"]))
+    total = figure.axes[0]  # all criminal cases
+    assert total.get_title() == "all criminal cases"
+    plotted = total.lines[0].get_ydata()
+    # By hand: each replicate's 30-day rolling sum, averaged over replicates.
+    by_hand = (
+        daily.pivot(index="day", columns="replicate", values="criminal_total")
+        .rolling(30)
+        .sum()
+        .mean(axis=1)
+        .to_numpy()
+    )
+    np.testing.assert_allclose(plotted, by_hand, equal_nan=True)
+    assert np.isfinite(plotted).sum() == 420 - 29
+
+
+def test_svg_output_carries_labels_and_units(run_dir: Path) -> None:
+    result = _plot(run_dir, "--format", "svg")
+    assert result.exit_code == 0, result.output
+    svg = (run_dir / "sense_of_security.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "households feeling safe (%)" in svg and "campaign start" in svg
+    crime = (run_dir / "crime_by_type.svg").read_text(encoding="utf-8")
+    assert "cases per 30 days" in crime and "robbery and snatching" in crime
+
+
+def test_summary_figure_draws_the_report_value_beside_the_simulated_interval() -> None:
+    summary = pd.DataFrame(
+        {
+            "outcome": ["criminal_cases_2013", "sense_of_security_2013"],
+            "unit": ["percent_change", "percent"],
+            "report_value": [-18.24, 94.2],
+            "sim_mean": [-20.0, 92.0],
+            "sim_p05": [-25.0, 91.0],
+            "sim_p95": [-15.0, 93.0],
+        }
+    )
+    figure = run_summary_figure(summary)
+    change, share = figure.axes[:2]
+    reported = [c.get_offsets()[:, 0].tolist() for c in change.collections if c.get_offsets().size]
+    assert [-18.24] in reported
+    assert "report's own" in figure.get_suptitle()
+    assert share.get_xlabel() == "share (%)"
+
+
+def _synthetic_sweep(folder: Path, with_cost: bool = True) -> pd.DataFrame:
+    """A two-axis sweep of 3 × 2 mixes, 4 replicates, a baseline and one failed run."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for r in range(4):
+        rows.append({"point": 0, "mix": "baseline", OFFICERS: "", CAMERAS: "", "replicate": r})
+    point = 1
+    for officers in (0, 50, 100):
+        for cameras in (0, 200):
+            for r in range(4):
+                rows.append(
+                    {"point": point, "mix": f"m{point}", OFFICERS: officers, CAMERAS: cameras}
+                    | {"replicate": r}
+                )
+            point += 1
+    runs = pd.DataFrame(rows)
+    runs["seed"] = 100 + runs["replicate"]
+    runs["status"] = "ok"
+    runs["error"] = ""
+    officers = pd.to_numeric(runs[OFFICERS], errors="coerce").fillna(0)
+    cameras = pd.to_numeric(runs[CAMERAS], errors="coerce").fillna(0)
+    noise = rng.normal(0, 1, len(runs))
+    runs["campaign_year_criminal_total"] = -0.1 * officers - 0.02 * cameras + noise
+    runs["campaign_end_sense_of_security"] = 88 + 0.02 * officers + noise / 10
+    if with_cost:
+        runs["cost_per_crime_averted"] = np.where(officers > 0, 5000 + 10 * officers, np.nan)
+    failed = runs.index[(runs["point"] == 3) & (runs["replicate"] == 0)]
+    runs.loc[failed, "status"] = "failed"
+    runs.loc[failed, "campaign_year_criminal_total"] = 999.0  # must not be plotted
+    folder.mkdir(parents=True, exist_ok=True)
+    runs.to_csv(folder / "runs.csv", index=False)
+    axes = {OFFICERS: [0, 50, 100], CAMERAS: [0, 200]}
+    manifest = {"kind": "sweep", "axes": axes}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return runs
+
+
+def test_sweep_figures_from_runs_csv(tmp_path: Path) -> None:
+    _synthetic_sweep(tmp_path)
+    result = _plot(tmp_path)
+    assert result.exit_code == 0, result.output
+    for name in (
+        "dose_response_patrols_officers",
+        "dose_response_cameras_count",
+        "heatmap",
+        "cost_per_crime_averted",
+    ):
+        _assert_png(tmp_path / f"{name}.png")
+
+
+def test_sweep_means_and_intervals_come_from_the_finished_runs(tmp_path: Path) -> None:
+    runs = _synthetic_sweep(tmp_path)
+    ok = runs[(runs["status"] == "ok") & (runs["point"] > 0)].copy()
+    ok[[OFFICERS, CAMERAS]] = ok[[OFFICERS, CAMERAS]].astype(float)
+    outcome = "campaign_year_criminal_total"
+    figure = dose_response_figure(ok, OFFICERS, [CAMERAS], [outcome])
+    lines = [line for line in figure.axes[0].lines if line.get_label().startswith("cameras")]
+    assert [line.get_label() for line in lines] == ["cameras 0", "cameras 200"]
+    expected = ok[ok[CAMERAS] == 200].groupby(OFFICERS)[outcome].mean().to_numpy()
+    np.testing.assert_allclose(lines[1].get_ydata(), expected)
+    assert lines[1].get_ydata().max() < 100  # the failed run's 999 is left out
+
+    heat = heatmap_figure(ok, [OFFICERS, CAMERAS], [outcome]).axes[0].images[0].get_array()
+    table = ok.groupby([CAMERAS, OFFICERS])[outcome].mean().unstack().to_numpy()
+    np.testing.assert_allclose(np.asarray(heat), table)
+
+
+def test_a_real_sweep_is_plotted(tmp_path: Path) -> None:
+    args = ["sweep", str(SCENARIOS / "small.yaml"), "--vary", f"{OFFICERS}=0,96"]
+    args += ["--replicates", "2", "--days", "400", "--out", str(tmp_path), "--name", "s"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    plotted = _plot(tmp_path / "s")
+    assert plotted.exit_code == 0, plotted.output
+    _assert_png(tmp_path / "s" / "dose_response_patrols_officers.png")
+    assert not (tmp_path / "s" / "heatmap.png").exists()  # one axis: no heat map
+
+
+# ---------------------------------------------------------------------- bad input
+def _one_line_error(result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+    for word in words:
+        assert word in result.output, result.output
+
+
+def test_a_folder_without_results(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("nothing here", encoding="utf-8")
+    _one_line_error(_plot(tmp_path), str(tmp_path), "no safesim results")
+    _one_line_error(_plot(tmp_path / "absent"), "no such folder")
+
+
+def test_a_csv_with_missing_columns(run_dir: Path, tmp_path: Path) -> None:
+    for name in ("daily.csv", "summary.csv", "manifest.json"):
+        (tmp_path / name).write_bytes((run_dir / name).read_bytes())
+    daily = pd.read_csv(tmp_path / "daily.csv").drop(columns=["robbery"])
+    daily.to_csv(tmp_path / "daily.csv", index=False)
+    _one_line_error(_plot(tmp_path), "daily.csv", "missing column(s): robbery")
+
+
+def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
+    (tmp_path / "runs.csv").write_bytes(b'point,"replicate\n\xff\xfe\x00')
+    _one_line_error(_plot(tmp_path), "runs.csv", "cannot read")
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    _one_line_error(_plot(tmp_path), "manifest.json", "not valid JSON")
+    (tmp_path / "manifest.json").write_text('{"kind": "calibration"}', encoding="utf-8")
+    _one_line_error(_plot(tmp_path), "manifest.json", "unknown results kind 'calibration'")
+
+
+def test_a_sweep_without_its_axis_column(tmp_path: Path) -> None:
+    runs = _synthetic_sweep(tmp_path, with_cost=False)
+    runs.drop(columns=[CAMERAS]).to_csv(tmp_path / "runs.csv", index=False)
+    _one_line_error(_plot(tmp_path), "runs.csv", CAMERAS)
