@@ -103,8 +103,8 @@ def peak_rss_mb() -> float:
 # ----------------------------------------------------------------------------- worker
 def measure_safesim(households: int | None, days: int, campaign: bool) -> dict[str, Any]:
     from safesim.model import SafetyModel
-    from safesim.scenario import load_scenario
     from safesim.scaling import scale_scenario
+    from safesim.scenario import load_scenario
 
     scenario = load_scenario(GUIYANG)
     if households is not None:
