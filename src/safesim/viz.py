@@ -191,30 +191,11 @@ def parse_seed(value: int | str | None, default: int) -> int:
     return seed
 
 
-class CityModel(SafetyModel):
-    """``SafetyModel`` keeping its scenario in a plain attribute.
-
-    Mesa 3.5's ``Model`` has a ``scenario`` property of its own (an experiment scenario
-    it links back to the model, which SolaraViz reads on Reset); a safesim scenario
-    cannot take that link, so here the name is an ordinary attribute again.
-    """
-
-    @property  # type: ignore[override]
-    def scenario(self) -> Scenario:
-        return self.__dict__["_city_scenario"]
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
-        # Mesa 3.5 assigns its own experiment scenario first; keep only safesim's.
-        if isinstance(value, Scenario) or "_city_scenario" not in self.__dict__:
-            self.__dict__["_city_scenario"] = value
-
-
 class VizModel(mesa.Model):
     """The model SolaraViz drives: a scenario file, shrunk, with slider levers.
 
-    It holds the city model (``city``, a ``SafetyModel``) rather than being one, so that
-    Mesa's own ``scenario`` stays Mesa's on every Mesa version; ``step()`` runs one day.
+    It holds the city model (``city``, a ``SafetyModel``) and ``step()`` runs it one day;
+    ``spec`` is the scenario as run (shrunk, levers set).
 
     Args:
         scenario_path: scenario file (default: ``$SAFESIM_VIZ_SCENARIO`` or
@@ -261,7 +242,7 @@ class VizModel(mesa.Model):
         self.scenario_path = str(path)
         self.full_households = full.city.households.value
         self.levers = lever_values(spec)
-        self.city = CityModel(spec, seed=seed)
+        self.city = SafetyModel(spec, seed=seed)
         self.running = self.city.running
 
     def step(self) -> None:
