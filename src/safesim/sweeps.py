@@ -27,8 +27,10 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
 import shutil
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -541,9 +543,22 @@ class SerialExecutor:
         pass
 
 
-def _ignore_interrupt() -> None:
-    # Ctrl-C goes to the whole process group; the parent decides what to do with it.
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a pool worker: leave Ctrl-C to the parent, and exit when the parent dies.
+
+    Ctrl-C goes to the whole process group; the parent decides what to do with it. A
+    parent killed outright (SIGKILL) cannot stop its workers, and they would otherwise
+    wait for work forever.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
 class ProcessExecutor:
@@ -558,7 +573,8 @@ class ProcessExecutor:
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_ignore_interrupt,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         pending: set[Future[dict[str, Any]]] = {
             self.pool.submit(execute_run, task) for task in tasks
