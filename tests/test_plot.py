@@ -214,3 +214,23 @@ def test_a_sweep_without_its_axis_column(tmp_path: Path) -> None:
     runs = _synthetic_sweep(tmp_path, with_cost=False)
     runs.drop(columns=[CAMERAS]).to_csv(tmp_path / "runs.csv", index=False)
     _one_line_error(_plot(tmp_path), "runs.csv", CAMERAS)
+
+
+def test_security_figure_marks_the_reported_level_over_its_window(run_dir: Path) -> None:
+    from safesim.plotting import run_security_figure
+
+    daily = pd.read_csv(run_dir / "daily.csv")
+    summary = pd.DataFrame(
+        {
+            "outcome": ["sense_of_security_2012"],
+            "metric": ["sense_of_security"],
+            "comparison": ["level"],
+            "window_start": ["2012-12-01"],
+            "window_end": ["2012-12-31"],
+            "unit": ["percent"],
+            "report_value": [94.2],
+        }
+    )
+    ax = run_security_figure(daily, pd.Timestamp("2013-01-01"), summary).axes[0]
+    reported = [line for line in ax.lines if line.get_label().startswith("report: 94.20 %")]
+    assert len(reported) == 1 and reported[0].get_ydata()[0] == 94.2

@@ -243,8 +243,14 @@ def run_crime_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None) -
     return fig
 
 
-def run_security_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None) -> Figure:
-    """The share of households feeling safe: replicate mean, 90 % band, baseline mean."""
+def run_security_figure(
+    daily: pd.DataFrame,
+    campaign_start: pd.Timestamp | None,
+    summary: pd.DataFrame | None = None,
+) -> Figure:
+    """The share of households feeling safe: replicate mean, 90 % band, baseline mean, and
+    each level the report gives (a sense-of-security row of ``summary`` with a
+    report value) drawn over its survey window."""
     per_rep = 100.0 * _per_replicate(daily, "sense_of_security")
     mean, low, high = band(per_rep)
     dates = pd.to_datetime(per_rep.index)
@@ -255,6 +261,16 @@ def run_security_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None
     if campaign_start is not None and (dates < campaign_start).any():
         before = float(mean[dates < campaign_start].mean())
         ax.axhline(before, color="gray", linestyle=":", label=f"baseline mean {before:.1f} %")
+    for start, end, value in _reported_levels(summary):
+        ax.plot([start, end], [value, value], color="tab:red", linewidth=3)
+        ax.plot(
+            [start + (end - start) / 2],
+            [value],
+            marker="D",
+            color="tab:red",
+            linestyle="none",
+            label=f"report: {value:.2f} % ({start:%b %Y})",
+        )
     mark_campaign(ax, campaign_start, dates.max())
     concise_dates(ax)
     ax.set_ylabel("households feeling safe (%)")
@@ -263,6 +279,28 @@ def run_security_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _reported_levels(
+    summary: pd.DataFrame | None,
+) -> list[tuple[pd.Timestamp, pd.Timestamp, float]]:
+    """(window start, window end, value) of each sense-of-security level a report gives."""
+    if summary is None or not {"metric", "comparison", "window_start", "window_end"} <= set(
+        summary.columns
+    ):
+        return []
+    rows = summary[
+        (summary["metric"] == "sense_of_security")
+        & (summary["comparison"] == "level")
+        & summary["report_value"].astype(float).notna()
+    ]
+    out = []
+    for _, row in rows.iterrows():
+        start = pd.to_datetime(row["window_start"], errors="coerce")
+        end = pd.to_datetime(row["window_end"], errors="coerce")
+        if pd.notna(start) and pd.notna(end):
+            out.append((start, end, float(row["report_value"])))
+    return out
 
 
 def run_summary_figure(summary: pd.DataFrame) -> Figure:
@@ -295,7 +333,14 @@ def run_summary_figure(summary: pd.DataFrame) -> Figure:
         ax.set_yticks(y, [str(name).replace("_", " ") for name in rows["outcome"]], fontsize=8)
         ax.set_xlabel(UNIT_LABELS.get(unit, unit))
         ax.grid(axis="x", alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
+        ax.margins(x=0.08, y=0.15)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    for ax in axes[1:, 0]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=9)
     has_report = summary["report_value"].astype(float).notna().any()
     fig.suptitle(
         "Summary figures: simulated mean and 90 % interval"
@@ -312,7 +357,7 @@ def plot_run(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
     campaign_start = _campaign_start(manifest)
     return [
         save(run_crime_figure(daily, campaign_start), folder, "crime_by_type", fmt),
-        save(run_security_figure(daily, campaign_start), folder, "sense_of_security", fmt),
+        save(run_security_figure(daily, campaign_start, summary), folder, "sense_of_security", fmt),
         save(run_summary_figure(summary), folder, "report_figures", fmt),
     ]
 
