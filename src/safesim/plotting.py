@@ -334,13 +334,7 @@ def run_summary_figure(summary: pd.DataFrame) -> Figure:
         ax.set_xlabel(UNIT_LABELS.get(unit, unit))
         ax.grid(axis="x", alpha=0.3)
         ax.margins(x=0.08, y=0.15)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    for ax in axes[1:, 0]:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            if label not in labels:
-                handles.append(handle)
-                labels.append(label)
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=9)
+    shared_legend(fig, axes[:, 0])
     has_report = summary["report_value"].astype(float).notna().any()
     fig.suptitle(
         "Summary figures: simulated mean and 90 % interval"
@@ -504,12 +498,25 @@ def dose_response_figure(
         ax.set_xlabel(axis_label(axis))
         ax.set_ylabel(outcome_label(outcome), fontsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
     for ax in panels.ravel()[len(outcomes) :]:
         ax.set_visible(False)
+    shared_legend(fig, panels.ravel()[: len(outcomes)])
     note = " (averaged over the other axes)" if others and not split else ""
     fig.suptitle(f"Dose-response: {axis_label(axis)}{note}; mean and 90 % interval of replicates")
     return fig
+
+
+def shared_legend(fig: Figure, axes: Iterable[Any]) -> None:
+    """One legend below the panels, with every label any panel has, once."""
+    handles: list[Any] = []
+    labels: list[str] = []
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    if labels:
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(5, len(labels)))
 
 
 def heatmap_figure(runs: pd.DataFrame, axes_pair: list[str], outcomes: list[str]) -> Figure:
