@@ -125,13 +125,33 @@ def test_unreachable_dask_scheduler_names_the_address(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_sweep_file_is_validated_with_unknown_keys_forbidden(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("axes:\n  interventions.cameras.count: [0, 10]\nreplicate: 3\n", "replicate: unknown key"),
+        ("axes:\n  interventions.cameras.count: [0, ten]\n", "count.1: 'ten' is not a number"),
+        (
+            "axes:\n  interventions.cameras.count: {start: 0, stop: 9, n: 3}\n",
+            "count.n: unknown key",
+        ),
+        (
+            "axes:\n  interventions.cameras.count: {start: 9, stop: 0, points: 3}\n",
+            "reversed range",
+        ),
+        ("axes: {}\n", "axes: give at least one axis"),
+        ("axes: [\n", "malformed YAML"),
+    ],
+)
+def test_sweep_file_is_validated_with_unknown_keys_forbidden(
+    tmp_path: Path, text: str, words: str
+) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("axes:\n  interventions.cameras.count: [0, 10]\nreplicate: 3\n")
+    bad.write_text(text)
     out = tmp_path / "results"
     result = CliRunner().invoke(main, ["sweep", SMALL, "--sweep-file", str(bad), "--out", str(out)])
     assert result.exit_code == 2
-    assert "replicate: unknown key" in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0]
     assert not out.exists()
 
 

@@ -112,7 +112,7 @@ def _number(text: str, path: str) -> Number:
         raise SweepError(f"axis {path}: '{token}' is not a number") from None
     if not math.isfinite(value):
         raise SweepError(f"axis {path}: '{token}' is not a finite number")
-    return int(value) if value.is_integer() and "." not in token and "e" not in token else value
+    return value
 
 
 def range_values(path: str, start: Number, stop: Number, points: int) -> tuple[Number, ...]:
@@ -161,7 +161,7 @@ def parse_axis(spec: str) -> Axis:
         if not isinstance(points, int):
             raise SweepError(f"axis {path}: the number of points must be an integer")
         return Axis(path, range_values(path, start, stop, points))
-    tokens = [t for t in rest.split(",")]
+    tokens = rest.split(",")
     if any(not t.strip() for t in tokens):
         raise SweepError(f"axis {path}: empty value in '{rest}'")
     return Axis(path, tuple(_number(t, path) for t in tokens))
@@ -212,19 +212,47 @@ def load_sweep_file(path: str | Path) -> SweepFile:
         raise SweepError(f"{p}: no such sweep file")
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SweepError(f"{p}: malformed YAML{where}") from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise SweepError(f"{p}: cannot read the sweep file ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise SweepError(f"{p}: a sweep file must be a YAML mapping of keys to values")
     try:
         return SweepFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        # Union members add their type names to the location; the path alone is clearer.
-        loc = [str(x) for x in err["loc"] if not str(x)[:1].isupper() and "[" not in str(x)]
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        msg = msg.removeprefix("Value error, ")
-        raise SweepError(f"{p}: {'.'.join(loc)}: {msg}") from None
+        raise SweepError(f"{p}: {_describe_sweep_error(data, exc)}") from None
+
+
+_UNION_TAGS = {"int", "float", "AxisRange"}
+_NOT_A_NUMBER = {"int_type", "float_type", "int_parsing", "float_parsing"}
+
+
+def _describe_sweep_error(data: dict[str, Any], exc: ValidationError) -> str:
+    """The one error that matters, as ``where: what``.
+
+    An axis is a list of numbers or a range mapping: report the error of the form the
+    file used, without the type names pydantic adds for each alternative.
+    """
+    # A misspelt key explains a missing one: report unknown keys first.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
+    loc = [str(x) for x in err["loc"]]
+    if len(loc) >= 2 and loc[0] == "axes":
+        as_range = isinstance((data.get("axes") or {}).get(loc[1]), dict)
+        same_axis = [e for e in errors if [str(x) for x in e["loc"][:2]] == loc[:2]]
+        branch = [e for e in same_axis if ("AxisRange" in map(str, e["loc"])) == as_range]
+        err = (branch or same_axis or [err])[0]
+    where = ".".join(str(x) for x in err["loc"] if str(x) not in _UNION_TAGS and "[" not in str(x))
+    if err["type"] == "extra_forbidden":
+        what = "unknown key"
+    elif err["type"] in _NOT_A_NUMBER:
+        what = f"'{err.get('input')}' is not a number"
+    else:
+        what = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {what}" if where else what
 
 
 # --------------------------------------------------------------------------- plan
