@@ -66,7 +66,7 @@ def build_city(scenario: Scenario, rng: np.random.Generator) -> CityLayout:
     yy, xx = np.divmod(np.arange(n_cells), width)
     street_share = shares["street"]
     if street_share > 0:
-        spacing = max(2, int(round(2.0 / street_share)))
+        spacing = max(2, round(2.0 / street_share))
         offset = spacing // 2
         roads = ((xx % spacing) == offset) | ((yy % spacing) == offset)
         land[roads] = STREET
@@ -78,7 +78,7 @@ def build_city(scenario: Scenario, rng: np.random.Generator) -> CityLayout:
     dist = np.hypot(xx - (width - 1) / 2, yy - (height - 1) / 2) / (side / 2)
     centrality = dist + 0.15 * noise.ravel()
     order = free[np.argsort(centrality[free], kind="stable")]
-    counts = {k: int(round(shares[k] * n_cells)) for k in LAND_USES if k != "street"}
+    counts = {k: round(shares[k] * n_cells) for k in LAND_USES if k != "street"}
     n_commercial = min(counts["commercial"], order.size)
     n_village = min(counts["village"], order.size - n_commercial)
     land[order[:n_commercial]] = COMMERCIAL

@@ -111,7 +111,9 @@ class SafetyModel(mesa.Model):
 
         baseline = city.baseline
         n_hh = self.households.n
-        self.target_offender_crimes = baseline.two_robberies_one_theft.value * n_hh * per_household_day
+        self.target_offender_crimes = (
+            baseline.two_robberies_one_theft.value * n_hh * per_household_day
+        )
         self.public_order_target = baseline.public_order.value * n_hh * per_household_day
         self.street_disorder_rate = self.public_order_target
         self.other_criminal_rate = baseline.other_criminal.value * n_hh * per_household_day
@@ -190,9 +192,9 @@ class SafetyModel(mesa.Model):
         n_disorder = int(rng.poisson(self.street_disorder_rate))
         cells = np.searchsorted(self._disorder_cdf, rng.random(n_disorder), side="right")
         cells = np.minimum(cells, self.layout.cells - 1)
-        suppress = (1.0 - self.params.patrol_deterrence * fields.felt_patrol(self.params)[cells]) * (
-            1.0 - self.params.guardianship_effect * fields.guardianship[cells]
-        )
+        suppress = (
+            1.0 - self.params.patrol_deterrence * fields.felt_patrol(self.params)[cells]
+        ) * (1.0 - self.params.guardianship_effect * fields.guardianship[cells])
         disorder_cells = cells[rng.random(n_disorder) < suppress]
         fight_cells = self.households.cell[disputes.fight_homes].astype(np.int64)
         violent_cells = self.households.cell[disputes.violent_homes].astype(np.int64)
@@ -223,9 +225,9 @@ class SafetyModel(mesa.Model):
         b = self.dynamic_attractiveness
         w, h = self.layout.width, self.layout.height
         spread = neighbour_sum(b, w, h) / self._neighbours
-        self.dynamic_attractiveness = ((1.0 - p.attractiveness_spread) * b + p.attractiveness_spread * spread) * (
-            1.0 - p.attractiveness_decay
-        ) + self._boost * counts
+        self.dynamic_attractiveness = (
+            (1.0 - p.attractiveness_spread) * b + p.attractiveness_spread * spread
+        ) * (1.0 - p.attractiveness_decay) + self._boost * counts
         self.recent_crime *= 1.0 - 1.0 / p.hot_spot_window_days
         self.recent_crime += counts
 

@@ -7,10 +7,10 @@ are avoided (displacement). At the day's last cell it offends with probability
 ``1 - exp(-kappa * A * m)`` (A attractiveness, m the guardianship multiplier). What it
 commits follows the place (routine activity theory: robbery where people pass, burglary
 where people live). A burglar sizes up ``candidate_homes`` homes and picks one in
-proportion to how suitable it looks, weighing target hardening and recent victimisation (repeat victimisation,
-Farrell & Pease 1993); hardening may foil the attempt (Tseloni et al. 2017). Each offence
-risks arrest; the arrested are incapacitated for a sentence and new offenders arrive at a
-constant rate while active ones desist.
+proportion to how suitable it looks, weighing target hardening and recent victimisation
+(repeat victimisation, Farrell & Pease 1993); hardening may foil the attempt (Tseloni et
+al. 2017). Each offence risks arrest; the arrested are incapacitated for a sentence, and
+new offenders arrive at a constant rate while active ones desist.
 
 Every draw is made for every slot of the offender array, whether used or not, so random
 numbers stay aligned between a mix and its baseline (common random numbers).
@@ -203,4 +203,3 @@ class Offenders:
             arrests=int(jailed.size),
             camera_arrests=camera_arrests,
         )
-

@@ -124,9 +124,10 @@ class SenseOfSecurity:
             victims = victims[alive & (households.last_victimised[victims] > NEVER)]
             self._recent_victims = victims
             since = day - households.last_victimised[victims]
-            base = self.climate[households.cell[victims]] + self.disposition_values[
-                households.disposition[victims]
-            ]
+            base = (
+                self.climate[households.cell[victims]]
+                + self.disposition_values[households.disposition[victims]]
+            )
             fear = p.fear_own_victimisation * np.exp(-since / p.fear_memory_days)
             total -= float(np.sum(expit(base) - expit(base - fear)))
         return total / households.n

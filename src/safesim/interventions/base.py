@@ -35,7 +35,7 @@ class Intervention:
             return 1.0
         return min(1.0, (day - self.start_day + 1) / self.ramp_days)
 
-    def bind(self, model: SafetyModel) -> None:  # noqa: B027 - optional hook
+    def bind(self, model: SafetyModel) -> None:
         """Prepare state that does not change during the run (called once)."""
 
     def apply(self, model: SafetyModel, day: int) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from safesim.city import CAR_PARK, COMMERCIAL, RESIDENTIAL, SCHOOL, STREET, VILLAGE
 from safesim.interventions.base import Intervention
-from safesim.scenario import CamerasSpec, Calendar
+from safesim.scenario import Calendar, CamerasSpec
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel

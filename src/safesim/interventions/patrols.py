@@ -50,13 +50,21 @@ class Patrols(Intervention):
         return self.spec.officers.value + aux
 
     def visits_per_day(self, strength: float) -> float:
-        team_shifts = self.staff() * strength * (DUTY_DAYS_PER_WEEK / 7.0) / self.spec.team_size.value
-        per_shift = SHIFT_MINUTES * SHARE_OF_SHIFT_ON_PATROL / (self.spec.dwell_minutes.value + TRAVEL_MINUTES)
+        team_shifts = (
+            self.staff() * strength * (DUTY_DAYS_PER_WEEK / 7.0) / self.spec.team_size.value
+        )
+        per_shift = (
+            SHIFT_MINUTES
+            * SHARE_OF_SHIFT_ON_PATROL
+            / (self.spec.dwell_minutes.value + TRAVEL_MINUTES)
+        )
         return team_shifts * per_shift
 
     def _spots(self, model: SafetyModel, strength: float) -> np.ndarray:
         p = model.params
-        n_spots = int(min(model.layout.cells, self.visits_per_day(strength) / p.patrol_visits_to_saturate))
+        n_spots = int(
+            min(model.layout.cells, self.visits_per_day(strength) / p.patrol_visits_to_saturate)
+        )
         if n_spots == 0:
             return np.zeros(0, dtype=np.int64)
         if self.spec.allocation == "hot_spots":
@@ -64,7 +72,9 @@ class Patrols(Intervention):
             priority = model.recent_crime + 1e-6 * model.layout.static_attractiveness
             spots = np.argpartition(-priority, n_spots - 1)[:n_spots]
         else:
-            spots = model.streams["patrol_allocation"].choice(model.layout.cells, n_spots, replace=False)
+            spots = model.streams["patrol_allocation"].choice(
+                model.layout.cells, n_spots, replace=False
+            )
         return spots
 
     def apply(self, model: SafetyModel, day: int) -> None:
@@ -78,7 +88,9 @@ class Patrols(Intervention):
             spots = self._spots(model, s)
             visits[spots] = p.patrol_visits_to_saturate
             dose = 1.0 - np.exp(-self.spec.dwell_minutes.value / p.koper_minutes)
-            np.maximum(self.presence, (visits / p.patrol_visits_to_saturate) * dose, out=self.presence)
+            np.maximum(
+                self.presence, (visits / p.patrol_visits_to_saturate) * dose, out=self.presence
+            )
         model.fields.patrol_presence = self.presence
         model.fields.patrol_visits = visits
 

@@ -47,7 +47,7 @@ class TargetHardening(Intervention):
         if qty is None:
             return 0
         if device == "anti_climb_spikes":
-            return int(round(qty.value * model.params.homes_per_anti_climb))
+            return round(qty.value * model.params.homes_per_anti_climb)
         return int(qty.value)
 
     def _choose_homes(self, model: SafetyModel, device: str, n: int) -> np.ndarray:
