@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from safesim.calibration import Calibration, load_config, load_parameters
 from safesim.cli import main
 from safesim.parameters import MechanismParameters
+from safesim.plotting import plot_results
 from safesim.scenario import ScenarioError
 
 from .conftest import SCENARIOS
@@ -66,6 +67,9 @@ def test_study_resumes_and_writes_bounded_fitted_parameters(tmp_path, config_fil
     assert fit.loc[0, "report_value"] == -20.0
     assert fit["sim_mean"].notna().all()
     assert again.best_value <= again.trials[0].value
+    written = plot_results(calibration.out_dir)
+    assert [p.name for p in written] == ["calibration_changes.png"]
+    assert written[0].read_bytes().startswith(b"\x89PNG")
 
 
 def test_bad_config_and_parameters_files(tmp_path, config_file):

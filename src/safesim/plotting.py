@@ -627,3 +627,51 @@ def plot_sweep(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
         figure = cost_figure(table, axes, column, per_run)
         written.append(save(figure, folder, COST_PREFIX, fmt))
     return written
+
+
+# ---------------------------------------------------------------------- calibration
+CALIBRATION_COLUMNS = ("scenario", "target", "unit", "report_value", "sim_mean")
+
+
+def calibration_fit_figure(fit: pd.DataFrame) -> Figure:
+    """Each calibrated figure: the report's value, the fitted model and the defaults."""
+    fit = fit.reset_index(drop=True)
+    fig = Figure(figsize=(9.0, 0.45 * len(fit) + 1.6))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    y = np.arange(len(fit))[::-1]
+    ax.scatter(fit["report_value"], y, marker="D", color="black", label="report", zorder=3)
+    if {"sim_min", "sim_max"} <= set(fit.columns):
+        ax.hlines(y, fit["sim_min"], fit["sim_max"], color="tab:blue", lw=2, alpha=0.5)
+    ax.scatter(fit["sim_mean"], y, color="tab:blue", label="fitted model", zorder=3)
+    if "default_sim_mean" in fit.columns:
+        ax.scatter(
+            fit["default_sim_mean"], y, marker="x", color="tab:grey", label="evidence defaults"
+        )
+    labels = [
+        f"{row.scenario}: {row.target} ({'%' if row.unit == 'percent' else '% change'})"
+        for row in fit.itertuples()
+    ]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.axvline(0.0, color="grey", lw=0.8)
+    ax.set_xlabel("value (percent, or percent change against the report's comparison)")
+    ax.set_title("Calibration: report figures and the model")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+@plotter("calibration", files=("fit.csv",))
+def plot_calibration(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
+    fit = read_csv(folder / "fit.csv", CALIBRATION_COLUMNS)
+    # Levels (sense of security near 100 %) and changes do not share a scale.
+    written = []
+    for unit, stem in (
+        ("percent_change", "calibration_changes"),
+        ("percent", "calibration_levels"),
+    ):
+        part = fit[fit["unit"] == unit]
+        if not part.empty:
+            written.append(save(calibration_fit_figure(part), folder, stem, fmt))
+    return written
