@@ -66,6 +66,9 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def viz_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM.exists():
+        # CI installs Chromium and sets this, so a missing browser fails there, not skips.
+        if os.environ.get("SAFESIM_REQUIRE_BROWSER"):
+            pytest.fail(f"no Chromium at {CHROMIUM}")
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's with 'apt-get install chromium'")
     pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
     port = _free_port()
