@@ -31,12 +31,46 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Run seed (default: the scenario's).")
-@click.option("--days", type=click.IntRange(min=1), default=None, help="Simulate only this many days from the calendar start.")
-@click.option("--replicates", type=click.IntRange(min=1), default=1, show_default=True, help="Independent replicates (seeds derived from --seed).")
-@click.option("--out", "out_root", type=click.Path(file_okay=False), default="results", show_default=True, help="Results folder; files go to OUT/<scenario name>/.")
-@click.option("--parameters", "parameters_file", type=click.Path(dir_okay=False), default=None, help="Mechanism parameters file (e.g. written by `safesim calibrate`); the scenario's own `parameters:` still win.")
-def run(scenario_file: str, seed: int | None, days: int | None, replicates: int, out_root: str, parameters_file: str | None) -> None:
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help="Run seed (default: the scenario's)."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Simulate only this many days from the calendar start.",
+)
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Independent replicates (seeds derived from --seed).",
+)
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False),
+    default="results",
+    show_default=True,
+    help="Results folder; files go to OUT/<scenario name>/.",
+)
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Mechanism parameters file (as `safesim calibrate` writes); "
+    "the scenario's own `parameters:` still win.",
+)
+def run(
+    scenario_file: str,
+    seed: int | None,
+    days: int | None,
+    replicates: int,
+    out_root: str,
+    parameters_file: str | None,
+) -> None:
     """Run SCENARIO and write daily.csv, summary.csv and manifest.json.
 
     daily.csv has one row per replicate and day (crimes by type, calls, arrests,
@@ -44,10 +78,9 @@ def run(scenario_file: str, seed: int | None, days: int | None, replicates: int,
     report-style figures (year-on-year changes over the report's windows, the share that
     feels safe) with replicate means and 90 % intervals beside the report's own figure.
     """
-    from safesim.runner import run_replicates, write_run
-
     from safesim.calibration import load_parameters
     from safesim.parameters import MechanismParameters
+    from safesim.runner import run_replicates, write_run
 
     try:
         scenario = load_scenario(scenario_file)
@@ -66,7 +99,9 @@ def run(scenario_file: str, seed: int | None, days: int | None, replicates: int,
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / scenario.name
     paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall)
-    click.echo(f"{scenario.name}: {replicates} replicate(s) × {len(dailies[0])} days in {wall:.1f} s")
+    click.echo(
+        f"{scenario.name}: {replicates} replicate(s) × {len(dailies[0])} days in {wall:.1f} s"
+    )
     for path in paths.values():
         click.echo(f"  wrote {path}")
 
@@ -386,7 +421,6 @@ def sensitivity(
         click.echo(f"  wrote {result.out_dir / file}")
 
 
-
 # The browser view reads its scenario file from this variable (see safesim.viz).
 VIZ_SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
 
@@ -510,8 +544,21 @@ def plot(results_dir: str, fmt: str) -> None:
 
 @main.command()
 @click.argument("config_file", metavar="CONFIG", type=click.Path(dir_okay=False))
-@click.option("--trials", type=click.IntRange(min=1), default=40, show_default=True, help="Finished trials the study should hold (an interrupted study resumes).")
-@click.option("--out", "out_root", type=click.Path(file_okay=False), default="results/calibration", show_default=True, help="Study, fit and fitted parameters go to OUT/<config name>/.")
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=40,
+    show_default=True,
+    help="Finished trials the study should hold (an interrupted study resumes).",
+)
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False),
+    default="results/calibration",
+    show_default=True,
+    help="Study, fit and fitted parameters go to OUT/<config name>/.",
+)
 def calibrate(config_file: str, trials: int, out_root: str) -> None:
     """Fit mechanism parameters to the reports' figures (Optuna, resumable).
 
@@ -532,8 +579,11 @@ def calibrate(config_file: str, trials: int, out_root: str) -> None:
         with tqdm(total=trials, unit="trial", desc=config.name, disable=None) as bar:
             study = calibration.run(trials, progress=bar.update)
     except KeyboardInterrupt:
-        click.echo(f"\ninterrupted: finished trials are kept in {calibration.out_dir / 'study.db'}; "
-                   "run the same command again to continue", err=True)
+        click.echo(
+            f"\ninterrupted: finished trials are kept in {calibration.out_dir / 'study.db'}; "
+            "run the same command again to continue",
+            err=True,
+        )
         sys.exit(130)
     paths = calibration.write_results(study)
     click.echo(f"{config.name}: best loss {study.best_value:.4f} after {len(study.trials)} trials")

@@ -27,6 +27,16 @@ from safesim.streams import run_seed
 CSV_FLOAT_FORMAT = "%.6f"
 
 
+def _read_umask() -> int:
+    # The umask can only be read by setting it; do it once, before any worker threads.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def replicate_seed(seed: int, replicate: int) -> int:
     return run_seed(seed, "replicate", replicate)
 
@@ -81,6 +91,8 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        # mkstemp makes owner-only files; results are ordinary files (mode from the umask).
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
