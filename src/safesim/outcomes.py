@@ -38,15 +38,6 @@ COLUMNS = (
     "crimes_catchment",
     "crimes_control",
 )
-COUNT_METRICS = {
-    "criminal_total",
-    "two_robberies_one_theft",
-    "burglary_theft",
-    "robbery",
-    "dispute_violence",
-    "public_order",
-    "calls",
-}
 
 
 class DailyRecord:
@@ -151,7 +142,7 @@ def campaign_targets(scenario: Scenario, daily: pd.DataFrame) -> list[Target]:
         out.append(
             Target(
                 name=f"campaign_year_{metric}",
-                metric=metric,  # type: ignore[arg-type]
+                metric=metric,
                 comparison="year_on_year",
                 window_start=start,
                 window_end=end,

@@ -205,7 +205,7 @@ class Interventions(Strict):
     volunteers: VolunteersSpec | None = None
 
 
-METRICS = (
+Metric = Literal[
     "criminal_total",
     "two_robberies_one_theft",
     "burglary_theft",
@@ -214,7 +214,7 @@ METRICS = (
     "public_order",
     "calls",
     "sense_of_security",
-)
+]
 
 
 class Target(Strict):
@@ -227,16 +227,7 @@ class Target(Strict):
     """
 
     name: str
-    metric: Literal[
-        "criminal_total",
-        "two_robberies_one_theft",
-        "burglary_theft",
-        "robbery",
-        "dispute_violence",
-        "public_order",
-        "calls",
-        "sense_of_security",
-    ]
+    metric: Metric
     comparison: Literal["year_on_year", "vs_mean_previous_years", "vs_previous_period", "level"]
     window_start: date
     window_end: date

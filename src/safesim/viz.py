@@ -41,6 +41,7 @@ from mesa.visualization.utils import update_counter
 from safesim.model import SafetyModel
 from safesim.offenders import ACTIVE
 from safesim.plotting import CRIME_TYPES, concise_dates, mark_campaign
+from safesim.scaling import scale_scenario
 from safesim.scenario import Calendar, Scenario, load_scenario
 
 SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
@@ -58,18 +59,6 @@ HARDENING_DEVICES = (
     "anti_climb_spikes",
     "home_cameras",
     "secured_parking",
-)
-# Counts that scale with the number of households when the city is shrunk.
-SCALED_COUNTS = (
-    "city.offenders",
-    "interventions.grid_workers.workers",
-    "interventions.grid_workers.grids",
-    "interventions.patrols.officers",
-    "interventions.patrols.auxiliaries",
-    "interventions.cameras.count",
-    *(f"interventions.target_hardening.{device}" for device in HARDENING_DEVICES),
-    "interventions.volunteers.count",
-    "interventions.volunteers.ten_household_units",
 )
 # The sliders: VizModel keyword → label on the page.
 LEVERS = {
@@ -102,19 +91,12 @@ def default_scenario_path() -> str:
     return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
 
 
-def scale_scenario(scenario: Scenario, households: int) -> Scenario:
-    """The scenario shrunk to ``households`` (unchanged if it is no larger): offenders and
-    every intervention count scale by the same factor, keeping doses per household."""
-    full = scenario.city.households.value
-    if full <= households:
+def shrink_scenario(scenario: Scenario, households: int) -> Scenario:
+    """The scenario shrunk to ``households`` (unchanged if it is no larger), keeping its
+    doses per household (``safesim.scaling``)."""
+    if scenario.city.households.value <= households:
         return scenario
-    factor = households / full
-    changes: dict[str, Any] = {"city.households": households}
-    for path in SCALED_COUNTS:
-        count = count_at(scenario, path)
-        if count is not None:
-            changes[path] = round(count * factor)
-    return scenario.with_values(changes)
+    return scale_scenario(scenario, households)
 
 
 def lever_values(scenario: Scenario) -> dict[str, int | None]:
@@ -224,7 +206,7 @@ class VizModel(mesa.Model):
     ):
         path = scenario_path or default_scenario_path()
         full = load_scenario(path)
-        scaled = scale_scenario(full, households)
+        scaled = shrink_scenario(full, households)
         spec = set_levers(
             scaled,
             {
