@@ -206,8 +206,8 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     _one_line_error(_plot(tmp_path), "runs.csv", "cannot read")
     (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
     _one_line_error(_plot(tmp_path), "manifest.json", "not valid JSON")
-    (tmp_path / "manifest.json").write_text('{"kind": "calibration"}', encoding="utf-8")
-    _one_line_error(_plot(tmp_path), "manifest.json", "unknown results kind 'calibration'")
+    (tmp_path / "manifest.json").write_text('{"kind": "forecast"}', encoding="utf-8")
+    _one_line_error(_plot(tmp_path), "manifest.json", "unknown results kind 'forecast'")
 
 
 def test_a_sweep_without_its_axis_column(tmp_path: Path) -> None:
