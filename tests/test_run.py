@@ -74,3 +74,19 @@ def test_guiyang_runs_at_full_scale(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["households"] == 830_400
     assert manifest["days"] == 1035
+
+
+def test_city_share_feeling_safe_is_the_mean_of_households(small):
+    """The O(cells) city-wide share equals the mean of every household's own probability."""
+    import numpy as np
+
+    from safesim.model import SafetyModel
+
+    model = SafetyModel(small, seed=5, days=420)
+    model.run()
+    day = model.day - 1
+    per_household = model.security.perceived_safety(day, model.households)
+    assert per_household.shape == (model.households.n,)
+    assert model.households.last_victimised.max() > 0  # some fear to account for
+    share = model.security.share(day, model.households)
+    assert np.isclose(per_household.mean(), share, rtol=0, atol=1e-9)

@@ -122,7 +122,3 @@ def neighbour_sum(field: np.ndarray, width: int, height: int) -> np.ndarray:
     grid = field.reshape(height, width)
     out = ndimage.uniform_filter(grid, size=3, mode="constant", cval=0.0) * 9.0 - grid
     return out.ravel()
-
-
-def neighbour_count(width: int, height: int) -> np.ndarray:
-    return neighbour_sum(np.ones(width * height), width, height)

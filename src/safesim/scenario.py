@@ -14,7 +14,6 @@ the reports are silent).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from datetime import date
@@ -407,7 +406,3 @@ def load_scenario(path: str | Path) -> Scenario:
         problem = getattr(exc, "problem", None) or "malformed YAML"
         raise ScenarioError(p, where, f"malformed YAML: {problem}") from None
     return validate_scenario(data, p)
-
-
-def scenario_copy(scenario: Scenario) -> Scenario:
-    return copy.deepcopy(scenario)
