@@ -646,6 +646,12 @@ class DaskExecutor:
         except ImportError:
             raise SweepError("--dask needs dask[distributed] installed") from None
         if self.address == "local":
+            import dask
+
+            # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off
+            # glibc's adaptive mmap threshold: every large NumPy array is then mapped and
+            # unmapped afresh, and a city-year runs 3-4x slower in system time.
+            dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
             self.cluster = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,
