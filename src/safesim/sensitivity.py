@@ -37,9 +37,8 @@ from safesim.sweeps import (
     RunTask,
     SweepError,
     campaign_warning,
-    make_executor,
+    open_journal_and_executor,
     outcome_names,
-    prepare_output,
     recorded_outcomes,
     run_tasks_with_progress,
 )
@@ -344,13 +343,9 @@ def run_sensitivity(
     """Run (or continue) the screening and write runs.csv, sensitivity.csv, the chart and
     manifest.json under ``out_root/<name>/``; raises ``AnalysisError`` if runs failed."""
     out_dir = Path(out_root) / plan.name
-    journal = prepare_output(out_dir, plan.identity(), restart)
-    executor = make_executor(workers, dask)
-    try:
-        journal.open(restart, FINAL_FILES)
-    except BaseException:
-        executor.close()
-        raise
+    journal, executor = open_journal_and_executor(
+        out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
+    )
     tasks = plan.tasks()
     records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
     runs = runs_table(plan, records)

@@ -910,6 +910,26 @@ def prepare_output(out_dir: Path, identity: dict[str, Any], restart: bool) -> Jo
     return journal
 
 
+def open_journal_and_executor(
+    out_dir: Path,
+    identity: dict[str, Any],
+    restart: bool,
+    workers: int,
+    dask: str | None,
+    final_files: Sequence[str],
+) -> tuple[Journal, Executor]:
+    """Check the journal and reach the executor before anything is written, then open the
+    journal (closing the executor again if that fails)."""
+    journal = prepare_output(out_dir, identity, restart)
+    executor = make_executor(workers, dask)
+    try:
+        journal.open(restart, final_files)
+    except BaseException:
+        executor.close()
+        raise
+    return journal, executor
+
+
 def run_tasks_with_progress(
     tasks: Sequence[RunTask],
     journal: Journal,
@@ -954,13 +974,9 @@ def run_sweep(
     every finished run kept in the journal.
     """
     out_dir = Path(out_root) / plan.name
-    journal = prepare_output(out_dir, plan.identity(), restart)
-    executor = make_executor(workers, dask)
-    try:
-        journal.open(restart, FINAL_FILES)
-    except BaseException:
-        executor.close()
-        raise
+    journal, executor = open_journal_and_executor(
+        out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
+    )
     tasks = plan.tasks()
     records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
     write_sweep(plan, records, out_dir)
