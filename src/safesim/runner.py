@@ -68,6 +68,21 @@ def run_replicates(
     ]
 
 
+def run_paired(
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Each replicate of the mix and of its counterfactual twin (no intervention), on the
+    same replicate seeds (common random numbers). Returns (mix dailies, twin dailies)."""
+    mix = run_replicates(scenario, seed, replicates, days, parameters, progress)
+    twin = run_replicates(scenario.counterfactual(), seed, replicates, days, parameters, progress)
+    return mix, twin
+
+
 def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [d.assign(replicate=r) for r, d in enumerate(dailies)]
     out = pd.concat(frames, ignore_index=True)

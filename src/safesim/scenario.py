@@ -298,6 +298,14 @@ class Scenario(Strict):
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def counterfactual(self) -> Scenario:
+        """The same city, calendar, seed and parameters with no intervention in force.
+
+        Run with the same replicate seeds it is the mix's counterfactual twin: every random
+        process draws from its own stream, so the two differ by the mix, not by noise.
+        """
+        return self.model_copy(update={"interventions": Interventions()})
+
     def with_values(self, changes: dict[str, Any]) -> Scenario:
         """A copy with dotted paths set (a ``Quantity`` takes the value as its ``value``).
 
