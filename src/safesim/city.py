@@ -24,9 +24,6 @@ RESIDENTIAL, COMMERCIAL, STREET, SCHOOL, CAR_PARK, VILLAGE = range(len(LAND_USES
 STATIC_ATTRACTIVENESS = np.array([1.0, 2.0, 1.5, 0.8, 1.5, 0.6])
 # Share of offender crimes at a cell that are robbery or snatching rather than theft.
 ROBBERY_SHARE = np.array([0.10, 0.35, 0.60, 0.40, 0.0, 0.10])
-# Camera effect relative to all settings (Welsh & Farrington 2009: car parks -51%,
-# city centres -7%, public transport -23%, overall -16%; residential largest per Piza 2019).
-CAMERA_SETTING_RATIO = np.array([1.2, 0.45, 1.4, 1.0, 3.2, 1.0])
 
 
 @dataclass

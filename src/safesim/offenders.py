@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safesim.city import RESIDENTIAL, ROBBERY_SHARE, VILLAGE, CityLayout
+from safesim.fields import camera_cut
 from safesim.households import Households
 from safesim.parameters import MechanismParameters
 from safesim.streams import Streams
@@ -153,12 +154,17 @@ class Offenders:
         # offence on only the few who offend today (in slot order).
         active = np.flatnonzero(self.status == ACTIVE)
         here = self.y[active] * layout.width + self.x[active]
-        chance = 1.0 - np.exp(-self.kappa * attractiveness[here] * multiplier[here])
+        # What each would commit follows the place; cameras deter property crime more
+        # than robbery, so the choice of crime comes before the decision to offend.
+        land_here = layout.land_use[here]
+        would_rob = u_type[active] < ROBBERY_SHARE[land_here]
+        cameras = 1.0 - camera_cut(p, land_here, camera_coverage[here], would_rob)
+        chance = 1.0 - np.exp(-self.kappa * attractiveness[here] * multiplier[here] * cameras)
         offends = u_offend[active] < chance
         offender = active[offends]
         cell = here[offends]
-        land = layout.land_use[cell]
-        robbery = u_type[offender] < ROBBERY_SHARE[land]
+        land = land_here[offends]
+        robbery = would_rob[offends]
         at_home = ((land == RESIDENTIAL) | (land == VILLAGE)) & (layout.homes[cell] > 0)
         burglary = ~robbery & at_home
         place_theft = ~robbery & ~at_home

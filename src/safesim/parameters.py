@@ -79,23 +79,59 @@ class MechanismParameters(BaseModel):
         3.0, 0.0, 10.0,
         "how perceived arrest risk lowers offending, exp(-k risk); Nagin 2013: certainty deters",
     )  # fmt: skip
-    # --- Cameras (Welsh & Farrington 2009; Piza et al. 2019) ------------------------
+    # --- Cameras by setting and crime type (Welsh & Farrington 2009; Piza et al. 2019) ---
     camera_deterrence: float = _p(
-        0.16, 0.0, 0.4,
-        "fall in offending at a fully covered cell, all settings; Welsh & Farrington 2009: -16%; "
-        "car parks x3.2 (-51%), city centres x0.45 (-7%) are fixed ratios from the same review",
+        0.16, 0.07, 0.25,
+        "fall in property crime (burglary, theft) at a fully covered cell, all settings; "
+        "Welsh & Farrington 2009: -16% (41 studies); Piza et al. 2019: about -13%",
+    )  # fmt: skip
+    camera_car_park_ratio: float = _p(
+        3.2, 2.3, 3.5,
+        "camera effect in car parks relative to all settings; Welsh & Farrington 2009: "
+        "-51% against -16% (x3.2); Piza et al. 2019: about -37% against -13% (x2.8)",
+    )  # fmt: skip
+    camera_city_centre_ratio: float = _p(
+        0.45, 0.0, 1.0,
+        "camera effect in commercial centres relative to all settings; Welsh & Farrington "
+        "2009: city and town centres -7% (n.s.) against -16%",
+    )  # fmt: skip
+    camera_transit_ratio: float = _p(
+        1.4, 0.5, 1.5,
+        "camera effect on streets and transit squares relative to all settings; Welsh & "
+        "Farrington 2009: public transport -23% (n.s.) against -16%",
+    )  # fmt: skip
+    camera_residential_ratio: float = _p(
+        1.2, 1.0, 2.0,
+        "camera effect in residential areas and villages relative to all settings; Piza "
+        "et al. 2019: significant falls in residential areas, second only to car parks",
+    )  # fmt: skip
+    camera_violence_ratio: float = _p(
+        0.1, 0.0, 0.4,
+        "share of the property-crime camera effect that acts on robbery and snatching; "
+        "Welsh & Farrington 2009 and Piza et al. 2019: no significant effect on violence",
+    )  # fmt: skip
+    camera_max_deterrence: float = _p(
+        0.6, 0.51, 0.9,
+        "largest fall in offending cameras can bring at a cell; the largest reviewed "
+        "setting effect is car parks, -51% (Welsh & Farrington 2009)",
     )  # fmt: skip
     camera_detection: float = _p(
-        0.15, 0.0, 0.5, "extra arrest probability under full coverage; Piza et al. 2019"
-    )
+        0.15, 0.0, 0.5,
+        "extra arrest probability under full coverage; Piza et al. 2019 (monitored CCTV "
+        "aids detection); Tongren credits its video cloud with 2,100 solved cases",
+    )  # fmt: skip
     cameras_per_cell_half_cover: float = _p(
-        3.0, 0.5, 10.0, "cameras in a cell giving it 1 - 1/e coverage (assumption)"
-    )
-    # --- Patrols (Braga et al. 2019; Koper 1995; Ratcliffe et al. 2011) -------------
+        3.0, 0.5, 10.0,
+        "cameras in a 100 m cell giving it 1 - 1/e coverage (assumption: a camera covers "
+        "one street frontage; reviews count schemes, not cameras per block)",
+    )  # fmt: skip
+    # --- Patrols (Braga et al. 2019; Braga & Weisburd 2020; Koper 1995) -------------
     patrol_deterrence: float = _p(
-        0.23, 0.05, 0.5,
-        "fall in offending at a saturated hot spot; Ratcliffe et al. 2011: -23% violent crime; "
-        "Braga & Weisburd 2020: -8 to -16% mean",
+        0.08, 0.04, 0.23,
+        "fall in offending at a saturated hot spot from deterrence alone; with offenders "
+        "walking away and arrests it gives the treated-cell effect, held by a test to "
+        "Braga & Weisburd 2020 (60 tests): -8% (d = 0.12) to -16% (log IRR); Ratcliffe et "
+        "al. 2011 foot patrol -23% violent crime as the upper bound",
     )  # fmt: skip
     koper_minutes: float = _p(
         6.0, 2.0, 15.0,
@@ -108,8 +144,10 @@ class MechanismParameters(BaseModel):
         2.0, 0.5, 14.0, "e-folding days of residual deterrence after visits stop; Sorg et al. 2013"
     )
     patrol_arrest_boost: float = _p(
-        0.15, 0.0, 0.5, "extra arrest probability at a saturated hot spot"
-    )
+        0.05, 0.0, 0.15,
+        "extra arrest probability at a saturated hot spot (assumption; Nagin 2013: visible "
+        "police raise the certainty of apprehension)",
+    )  # fmt: skip
     patrol_diffusion: float = _p(
         0.3, 0.0, 1.0,
         "share of a hot spot's deterrence felt in its 8 neighbours; Weisburd et al. 2006; "
@@ -117,6 +155,21 @@ class MechanismParameters(BaseModel):
     )  # fmt: skip
     hot_spot_window_days: float = _p(
         28.0, 7.0, 90.0, "days of recent crime that set where patrols go (crime analysis lag)"
+    )
+    patrol_shift_minutes: float = _p(
+        480.0, 360.0, 720.0,
+        "minutes in a patrol shift (assumption: an 8-hour shift; 12-hour shifts at the bound)",
+    )  # fmt: skip
+    patrol_share_of_shift: float = _p(
+        0.5, 0.25, 0.75,
+        "share of a shift spent on hot-spot visits rather than calls, checks and paperwork "
+        "(assumption; Koper 1995 guidance: random 10-15 min visits every <= 2 h)",
+    )  # fmt: skip
+    patrol_travel_minutes: float = _p(
+        10.0, 3.0, 20.0, "minutes of travel between two hot-spot visits (assumption)"
+    )
+    patrol_duty_days_per_week: float = _p(
+        5.0, 4.0, 6.0, "shifts a week each officer and auxiliary works (assumption)"
     )
     # --- Guardianship and collective efficacy (Bennett et al. 2008; Sampson 1997) ---
     guardianship_effect: float = _p(

@@ -176,9 +176,25 @@ class PatrolsSpec(Delivery):
     allocation: Literal["hot_spots", "random"] = "hot_spots"
 
 
+class CameraPlacementWeights(Strict):
+    """Relative chance a camera placed by land use goes to a cell of each use."""
+
+    residential: NonNegativeFloat = 1.0
+    commercial: NonNegativeFloat = 3.0
+    street: NonNegativeFloat = 3.0
+    school: NonNegativeFloat = 2.0
+    car_park: NonNegativeFloat = 4.0
+    village: NonNegativeFloat = 0.5
+    assumption: str = (
+        "car parks, commercial streets and transit squares before homes, as the reports "
+        "list their camera points"
+    )
+
+
 class CamerasSpec(Delivery):
     count: Count
     placement: Literal["hot_spots", "land_use", "random"] = "land_use"
+    land_use_weights: CameraPlacementWeights = CameraPlacementWeights()
 
 
 class TargetHardeningSpec(Delivery):
