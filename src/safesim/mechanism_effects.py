@@ -131,7 +131,10 @@ def measure_replicate(
             continue
         if intervention == "target_hardening":
             devices = mix.households.devices
-            today = (_home_counts(mix_reports[-1], devices), _home_counts(twin_reports[-1], devices))
+            today = (
+                _home_counts(mix_reports[-1], devices),
+                _home_counts(twin_reports[-1], devices),
+            )
         else:
             cells = _treated_cells(mix, intervention)
             today = (_cell_counts(mix_reports[-1], cells), _cell_counts(twin_reports[-1], cells))
@@ -159,8 +162,6 @@ def measure(
         for r in range(replicates)
     ]
     return {
-        key: TreatedEffect(
-            tuple(run[key][0] for run in runs), tuple(run[key][1] for run in runs)
-        )
+        key: TreatedEffect(tuple(run[key][0] for run in runs), tuple(run[key][1] for run in runs))
         for key in runs[0]
     }

@@ -12,6 +12,7 @@ from safesim.scenario import LAND_USES, Calendar, CamerasSpec
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
 
+
 class Cameras(Intervention):
     """Public CCTV: installed over the ramp at cells chosen by land use, hot spot or chance.
 

@@ -13,6 +13,7 @@ from safesim.scenario import Calendar, PatrolsSpec
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
 
+
 class Patrols(Intervention):
     """Hot-spot patrols: teams visit the cells with the most recent crime.
 
@@ -21,18 +22,21 @@ class Patrols(Intervention):
     officers)``: zero officers means no patrol teams, and auxiliaries no officer can lead
     are neither deployed nor costed. Each team-shift (``patrol_shift_minutes``, worked
     ``patrol_duty_days_per_week``) spends ``patrol_share_of_shift`` of its time on visits
-    of ``dwell_minutes`` plus ``patrol_travel_minutes``, so longer stops mean fewer places. Visits go to the cells with most crime in the last
-    ``hot_spot_window_days`` (or at random), ``patrol_visits_to_saturate`` each. A cell's
+    of ``dwell_minutes`` plus ``patrol_travel_minutes``, so longer stops mean fewer
+    places. Visits go to the cells with most crime in the last ``hot_spot_window_days``
+    (or at random), ``patrol_visits_to_saturate`` each. A cell's
     presence is ``min(1, visits / saturation) × (1 − exp(−dwell / koper_minutes))`` and,
     once visits stop, fades with ``patrol_memory_days`` (residual deterrence). Presence
     lowers offending by up to ``patrol_deterrence``, raises the arrest chance, diffuses
-    partly to neighbouring cells, and makes foot patrols visible to residents.
+    partly to neighbouring cells, and makes foot patrols visible to residents. Offenders
+    also walk away from patrolled cells, so the fall measured in the cells visited (the
+    way hot-spot trials measure it) is larger than ``patrol_deterrence`` alone.
 
     Evidence: Braga et al. 2019 (65 studies; d ≈ 0.13; diffusion outweighs displacement),
-    Braga & Weisburd 2020 (−8 % to −16 % in treated hot spots; ``patrol_deterrence``), Ratcliffe et al. 2011 (−23 % violent crime on
-    foot-patrol beats; gone once patrols stopped), Koper 1995 (residual deterrence rises
-    with stop length to an optimum of 11–15 min), Gill et al. 2014 (foot patrol and felt
-    safety).
+    Braga & Weisburd 2020 (−8 % to −16 % in treated hot spots), Ratcliffe et al. 2011
+    (−23 % violent crime on foot-patrol beats; gone once patrols stopped), Koper 1995
+    (residual deterrence rises with stop length to an optimum of 11–15 min), Gill et al.
+    2014 (foot patrol and felt safety).
     """
 
     name = "patrols"
