@@ -273,9 +273,10 @@ class MechanismParameters(BaseModel):
         "Fielding 2002: disorder acts as a signal (bounded above fear_local_crime's range)",
     )  # fmt: skip
     safety_patrol_visibility: float = _p(
-        0.3, -0.2, 0.6,
+        0.3, -0.2, 1.0,
         "logit gain where foot patrols are seen; Gill et al. 2014: foot patrol raises felt "
-        "safety; Hinkle & Weisburd 2008: crackdowns can raise fear (the negative bound)",
+        "safety, car patrol slightly lowers it; Hinkle & Weisburd 2008: crackdowns can "
+        "raise fear (the negative bound)",
     )  # fmt: skip
     safety_guardianship: float = _p(
         0.2, 0.0, 0.5,

@@ -43,10 +43,13 @@ class SenseOfSecurity:
         self.crime_rate = np.zeros(layout.cells)  # crimes / 100 homes / month, 3x3 block
         self.disorder_rate = np.zeros(layout.cells)
         self.intercept = 0.0
-        # The city's typical local rates (household-weighted), fixed when the
-        # no-intervention city settles; the fear terms are relative to them.
+        # The city's typical local rates (household-weighted), averaged over the second
+        # half of the burn-in (a one-day snapshot of a monthly rate is too noisy) and
+        # fixed when the no-intervention city settles; the fear terms are relative to them.
         self.crime_reference = 1.0
         self.disorder_reference = 1.0
+        self._typical: list[tuple[float, float]] | None = []
+        self._home_weights = layout.homes[self._occupied] / layout.homes[self._occupied].sum()
         self.climate = np.zeros(layout.cells)
         # Homes victimised within the fear's memory, sorted and each once, and the homes
         # noted since the last survey (merged in then, not re-sorted every day).
@@ -76,6 +79,14 @@ class SenseOfSecurity:
             if cells.size:
                 counts = np.bincount(cells, minlength=n).astype(float)
                 rate += (counts + neighbour_sum(counts, w, h)) * self._per_100
+        if self._typical is not None:
+            occupied, weights = self._occupied, self._home_weights
+            self._typical.append(
+                (
+                    float(self.crime_rate[occupied] @ weights),
+                    float(self.disorder_rate[occupied] @ weights),
+                )
+            )
 
     def adapt(self, patrol_visibility: np.ndarray, guardianship: np.ndarray) -> None:
         target = self._target_climate(patrol_visibility, guardianship)
@@ -83,10 +94,11 @@ class SenseOfSecurity:
 
     def settle(self, share: float, patrol_visibility: np.ndarray, guardianship: np.ndarray):
         """Set the intercept so that the current city feels as safe as ``share`` (burn-in)."""
-        homes = self.layout.homes[self._occupied].astype(float)
-        for name, rate in (("crime", self.crime_rate), ("disorder", self.disorder_rate)):
-            typical = float(np.average(rate[self._occupied], weights=homes))
-            setattr(self, f"{name}_reference", typical if typical > 0 else 1.0)
+        history = self._typical or [(1.0, 1.0)]
+        self._typical = None
+        typical = np.mean(history[len(history) // 2 :], axis=0)
+        self.crime_reference = float(typical[0]) if typical[0] > 0 else 1.0
+        self.disorder_reference = float(typical[1]) if typical[1] > 0 else 1.0
         self.intercept = 0.0
         base = self._target_climate(patrol_visibility, guardianship)
         lo, hi = -20.0, 20.0
