@@ -30,6 +30,7 @@ def assert_in_evidence(effect: TreatedEffect, low: float, high: float, what: str
 
 
 # ---------------------------------------------------------------- patrols
+@pytest.mark.slow
 def test_hot_spot_patrols_at_hot_spot_policing_strength(small):
     """Braga & Weisburd 2020: −8 % to −16 % in treated hot spots, in the cells patrol
     teams visit each day, at the small city's dose (Guiyang's officers per household)."""
@@ -53,6 +54,7 @@ def test_zero_officers_means_no_patrol_teams(small):
 
 
 # ---------------------------------------------------------------- cameras
+@pytest.mark.slow
 def test_cameras_lower_property_crime_not_robbery(small):
     """Welsh & Farrington 2009, Piza et al. 2019: property crime falls in camera cells
     (−13 % to −16 % overall, up to −51 % in car parks), violence little or not at all."""
@@ -107,6 +109,7 @@ def test_hardened_homes_are_burgled_less(small):
 
 
 # ---------------------------------------------------------------- guardianship
+@pytest.mark.slow
 def test_volunteers_at_neighbourhood_watch_strength(small):
     """Bennett, Holloway & Farrington 2008: OR 1.19-1.36, −16 % to −26 % (area-wide)."""
     effect = measure(keep_only(small, "volunteers"), "volunteers", replicates=6)
@@ -144,6 +147,7 @@ def test_removing_crime_and_disorder_raises_felt_safety(small, crime, disorder):
     assert after - before >= 0.04
 
 
+@pytest.mark.slow
 def test_guiyang_sense_of_security_is_bounded_by_the_evidence(small):
     """Guiyang reported 94.20 % after its campaign; the report gives no earlier level (the
     scenario assumes 88 %, below it). The small city at Guiyang's doses, run a campaign
@@ -191,6 +195,7 @@ def test_guichi_2021_counts_out_of_sample(guichi):
     assert mean["dispute_violence"] / mean["criminal_total"] < 0.05
 
 
+@pytest.mark.slow
 def test_grid_workers_prevent_violent_disputes_within_pop_bound(guichi):
     """Grid workers find and mediate disputes, so fewer turn violent; no controlled
     evaluation of grid management exists, and their effect on crime and disorder stays
