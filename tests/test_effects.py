@@ -66,8 +66,8 @@ def test_cameras_lower_property_crime_not_robbery(small):
 
 
 def test_camera_effect_by_setting_follows_the_reviews():
-    from safesim.fields import camera_cut
     from safesim.city import CAR_PARK, COMMERCIAL, RESIDENTIAL
+    from safesim.fields import camera_cut
 
     p = MechanismParameters()
     full = np.ones(3)
