@@ -10,11 +10,15 @@ live in residential and village cells, stored sorted by cell so that the homes o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
 
-from safesim.scenario import LAND_USES, Scenario
+from safesim.quantities import LAND_USES
+
+if TYPE_CHECKING:
+    from safesim.scenario import Scenario
 
 RESIDENTIAL, COMMERCIAL, STREET, SCHOOL, CAR_PARK, VILLAGE = range(len(LAND_USES))
 

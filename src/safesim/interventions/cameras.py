@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
 from safesim.interventions.base import Intervention
-from safesim.scenario import LAND_USES, Calendar, CamerasSpec
+from safesim.quantities import LAND_USES, Calendar, Count, Delivery, NonNegativeFloat, Strict
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
+
+
+class CameraPlacementWeights(Strict):
+    """Relative chance a camera placed by land use goes to a cell of each use."""
+
+    residential: NonNegativeFloat = 1.0
+    commercial: NonNegativeFloat = 3.0
+    street: NonNegativeFloat = 3.0
+    school: NonNegativeFloat = 2.0
+    car_park: NonNegativeFloat = 4.0
+    village: NonNegativeFloat = 0.5
+    assumption: str = (
+        "car parks, commercial streets and transit squares before homes, as the reports "
+        "list their camera points"
+    )
+
+
+class CamerasSpec(Delivery):
+    """Scenario entry ``interventions.cameras``."""
+
+    scaled: ClassVar[tuple[str, ...]] = ("count",)
+
+    count: Count
+    placement: Literal["hot_spots", "land_use", "random"] = "land_use"
+    land_use_weights: CameraPlacementWeights = CameraPlacementWeights()
 
 
 class Cameras(Intervention):
@@ -31,6 +56,7 @@ class Cameras(Intervention):
     """
 
     name = "cameras"
+    spec_class = CamerasSpec
 
     def __init__(self, spec: CamerasSpec, calendar: Calendar):
         super().__init__(spec, calendar)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
 from safesim.interventions.base import Intervention
 from safesim.parameters import MechanismParameters
-from safesim.scenario import Calendar, PatrolsSpec
+from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity, Rate
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
+
+
+class PatrolsSpec(Delivery):
+    """Scenario entry ``interventions.patrols``."""
+
+    scaled: ClassVar[tuple[str, ...]] = ("officers", "auxiliaries")
+
+    officers: Count
+    auxiliaries: Count | None = None
+    team_size: Quantity[PositiveInt]
+    dwell_minutes: Rate
+    allocation: Literal["hot_spots", "random"] = "hot_spots"
 
 
 class Patrols(Intervention):
@@ -40,6 +52,7 @@ class Patrols(Intervention):
     """
 
     name = "patrols"
+    spec_class = PatrolsSpec
 
     def __init__(self, spec: PatrolsSpec, calendar: Calendar):
         super().__init__(spec, calendar)
