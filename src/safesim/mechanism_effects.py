@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import beta
 
 from safesim.households import DEVICE_BITS
 from safesim.model import SafetyModel
@@ -37,7 +38,8 @@ from safesim.offenders import OffenceReport
 from safesim.runner import replicate_seed
 from safesim.scenario import Scenario
 
-CRIME_TYPES = ("burglary", "theft", "robbery")
+# Below this many treated-area crimes in the twin, replicates resampled say too little.
+RARE = 100
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,20 @@ class TreatedEffect:
 
     @property
     def interval(self) -> tuple[float, float]:
-        """90 % interval of ``change`` from resampling replicates."""
+        """90 % interval of ``change`` from resampling replicates; for rare events (fewer
+        than ``RARE`` in the twin) widened to the exact binomial interval of the mix's share
+        of the pooled count, which treats mix and twin as independent and so errs wide."""
         mix, twin = np.array(self.mix, dtype=float), np.array(self.twin, dtype=float)
         rng = np.random.default_rng(0)
         picks = rng.integers(0, mix.size, size=(2000, mix.size))
         changes = mix[picks].sum(axis=1) / np.maximum(twin[picks].sum(axis=1), 1.0) - 1.0
         low, high = np.quantile(changes, [0.05, 0.95])
+        k, n = mix.sum(), mix.sum() + twin.sum()
+        if 0 < twin.sum() < RARE:
+            share_low = beta.ppf(0.05, k, n - k + 1) if k > 0 else 0.0
+            share_high = beta.ppf(0.95, k + 1, n - k) if k < n else 1.0
+            to_change = lambda q: q / (1.0 - q) - 1.0 if q < 1.0 else np.inf  # noqa: E731
+            low, high = min(low, to_change(share_low)), max(high, to_change(share_high))
         return float(low), float(high)
 
 
