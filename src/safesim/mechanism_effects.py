@@ -35,6 +35,7 @@ from scipy.stats import beta
 from safesim.households import DEVICE_BITS
 from safesim.model import SafetyModel
 from safesim.offenders import OffenceReport
+from safesim.quantities import LAND_USES
 from safesim.runner import replicate_seed
 from safesim.scenario import Scenario
 
@@ -90,7 +91,7 @@ def _capture_offences(model: SafetyModel) -> list[OffenceReport]:
     return reports
 
 
-def _cell_counts(report: OffenceReport, cells: np.ndarray) -> dict[str, int]:
+def _cell_counts(report: OffenceReport, cells: np.ndarray, land_use: np.ndarray) -> dict[str, int]:
     found = {
         "burglary": report.burglary_cells,
         "theft": report.theft_cells,
@@ -99,6 +100,12 @@ def _cell_counts(report: OffenceReport, cells: np.ndarray) -> dict[str, int]:
     counts = {kind: int(np.count_nonzero(cells[c.astype(np.int64)])) for kind, c in found.items()}
     counts["property_crime"] = counts["burglary"] + counts["theft"]
     counts["offender_crime"] = counts["property_crime"] + counts["robbery"]
+    # Property crime by setting, as the CCTV reviews split it.
+    property_cells = np.concatenate([report.burglary_cells, report.theft_cells]).astype(np.int64)
+    treated = property_cells[cells[property_cells]]
+    by_use = np.bincount(land_use[treated], minlength=len(LAND_USES))
+    for code, use in enumerate(LAND_USES):
+        counts[f"property_crime_{use}"] = int(by_use[code])
     return counts
 
 
@@ -147,7 +154,11 @@ def measure_replicate(
             )
         else:
             cells = _treated_cells(mix, intervention)
-            today = (_cell_counts(mix_reports[-1], cells), _cell_counts(twin_reports[-1], cells))
+            land = mix.layout.land_use
+            today = (
+                _cell_counts(mix_reports[-1], cells, land),
+                _cell_counts(twin_reports[-1], cells, land),
+            )
         for side, counts in enumerate(today):
             for key, n in counts.items():
                 totals[key][side] += n
