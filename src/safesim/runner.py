@@ -77,10 +77,37 @@ def run_paired(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Each replicate of the mix and of its counterfactual twin (no intervention), on the
-    same replicate seeds (common random numbers). Returns (mix dailies, twin dailies)."""
-    mix = run_replicates(scenario, seed, replicates, days, parameters, progress)
-    twin = run_replicates(scenario.counterfactual(), seed, replicates, days, parameters, progress)
+    same replicate seeds (common random numbers). Returns (mix dailies, twin dailies).
+
+    The twin is forked from the mix at the end of the shared burn-in
+    (``SafetyModel.counterfactual_twin``), so a pair costs one burn-in and two runs of
+    the recorded days; it is the same, day by day, as running the counterfactual
+    scenario on its own.
+    """
+    mix: list[pd.DataFrame] = []
+    twin: list[pd.DataFrame] = []
+    for r in range(replicates):
+        pair = run_pair(scenario, replicate_seed(seed, r), days, parameters, progress)
+        mix.append(pair[0])
+        twin.append(pair[1])
     return mix, twin
+
+
+def run_pair(
+    scenario: Scenario,
+    seed: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One replicate of the mix and its counterfactual twin on the same seed."""
+    model = SafetyModel(scenario, seed=seed, parameters=parameters, days=days)
+    twin = model.counterfactual_twin()
+    if twin is None:
+        twin = SafetyModel(scenario.counterfactual(), seed=seed, parameters=parameters, days=days)
+    model.run(progress)
+    twin.run(progress)
+    return model.record.frame(), twin.record.frame()
 
 
 def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
