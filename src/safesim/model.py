@@ -316,9 +316,7 @@ class SafetyModel(mesa.Model):
             sense_of_security=self.security.share(day, self.households),
             crimes_treated=int(np.count_nonzero(self.treated[crime_cells])),
             crimes_catchment=int(np.count_nonzero(self.catchment[crime_cells])),
-            crimes_control=int(
-                np.count_nonzero(~(self.treated | self.catchment)[crime_cells])
-            ),
+            crimes_control=int(np.count_nonzero(~(self.treated | self.catchment)[crime_cells])),
         )
 
     # ------------------------------------------------------------------ set-up

@@ -88,10 +88,12 @@ class Offenders:
         sentence = self.params.sentence_mean_days
         return attempts_per_day * arrest_probability * sentence / (1.0 + self.desistance * sentence)
 
-    def start_in_equilibrium(self, attempts_per_day: float, arrest_probability: float, day: int) -> None:
+    def start_in_equilibrium(
+        self, attempts_per_day: float, arrest_probability: float, day: int
+    ) -> None:
         """Jail the equilibrium share of the pool, each with an exponential remaining
         sentence (the memoryless sentence of ``offend``), so the pool starts stationary."""
-        jailed = int(round(self.equilibrium_jailed(attempts_per_day, arrest_probability)))
+        jailed = round(self.equilibrium_jailed(attempts_per_day, arrest_probability))
         jailed = min(jailed, max(0, self.pool - 1))
         rng = self.streams["offender_initial_jail"]
         remaining = rng.exponential(self.params.sentence_mean_days, self.pool)

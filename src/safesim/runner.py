@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from safesim.model import SafetyModel
-from safesim.outcomes import summarise
+from safesim.outcomes import effects, summarise
 from safesim.parameters import MechanismParameters
 from safesim.scenario import Scenario
 from safesim.streams import run_seed
@@ -152,17 +152,24 @@ def write_run(
     seed: int,
     dailies: list[pd.DataFrame],
     wall_seconds: float,
+    twin_dailies: list[pd.DataFrame] | None = None,
 ) -> dict[str, Path]:
-    """Write daily.csv, summary.csv and manifest.json (each atomically) under ``out_dir``."""
+    """Write daily.csv, summary.csv, effects.csv (when the counterfactual twin ran) and
+    manifest.json (each atomically) under ``out_dir``."""
     daily = combine_daily(dailies)
     summary = summarise(scenario, dailies)
     paths = {
         "daily": out_dir / "daily.csv",
         "summary": out_dir / "summary.csv",
-        "manifest": out_dir / "manifest.json",
     }
     write_csv(daily, paths["daily"])
     write_csv(summary, paths["summary"])
+    if twin_dailies is not None:
+        paths["effects"] = out_dir / "effects.csv"
+        write_csv(effects(scenario, dailies, twin_dailies), paths["effects"])
+    else:
+        (out_dir / "effects.csv").unlink(missing_ok=True)
+    paths["manifest"] = out_dir / "manifest.json"
     manifest = {
         "kind": "run",
         "scenario": scenario.name,
@@ -170,6 +177,7 @@ def write_run(
         "scenario_sha256": scenario.digest(),
         "seed": seed,
         "replicates": len(dailies),
+        "counterfactual_twin": twin_dailies is not None,
         "replicate_seeds": [replicate_seed(seed, r) for r in range(len(dailies))],
         "days": len(dailies[0]),
         "start": dailies[0]["date"].iloc[0],
