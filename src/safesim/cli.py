@@ -90,7 +90,7 @@ def run(
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import MechanismParameters
-    from safesim.runner import run_paired, run_replicates, write_run
+    from safesim.runner import run_paired_with_areas, run_replicates, write_run
 
     try:
         scenario = load_scenario(scenario_file)
@@ -105,19 +105,20 @@ def run(
     )
     total_days = (days or scenario.calendar.days) * replicates * (2 if with_twin else 1)
     started = time.perf_counter()
-    twins = None
+    twins = spill = None
     with tqdm(total=total_days, unit="day", desc=scenario.name, disable=None, leave=False) as bar:
         if with_twin:
-            dailies, twins = run_paired(
+            paired = run_paired_with_areas(
                 scenario, seed, replicates, days, parameters=parameters, progress=bar.update
             )
+            dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
         else:
             dailies = run_replicates(
                 scenario, seed, replicates, days, parameters=parameters, progress=bar.update
             )
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / scenario.name
-    paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall, twins)
+    paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill)
     twin_note = " (and their counterfactual twins)" if twins is not None else ""
     click.echo(
         f"{scenario.name}: {replicates} replicate(s){twin_note} × {len(dailies[0])} days "

@@ -60,6 +60,19 @@ class DayEvents:
     violent_cells: np.ndarray  # disputes turned violent
     other_criminal: int
     crime_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    offender_crime: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per cell
+
+
+@dataclass
+class AreaCounts:
+    """Per cell over a run: place-based dose delivered in the campaign (cell-days at full
+    strength) and offender crime before and during it, for spill-over measures."""
+
+    dose: np.ndarray
+    crime_before: np.ndarray
+    crime_during: np.ndarray
+    days_before: int
+    days_during: int
 
 
 class SafetyModel(mesa.Model):
@@ -142,6 +155,13 @@ class SafetyModel(mesa.Model):
         self.day = -scenario.calendar.burn_in_days
         self._burn_in()
         self.treated, self.catchment = self._areas()
+        self.areas = AreaCounts(
+            dose=np.zeros(self.layout.cells),
+            crime_before=np.zeros(self.layout.cells),
+            crime_during=np.zeros(self.layout.cells),
+            days_before=0,
+            days_during=0,
+        )
         self.running = self.days > 0
 
     # ------------------------------------------------------------------ schedule
@@ -153,6 +173,7 @@ class SafetyModel(mesa.Model):
         self._remember(events)
         if day >= 0:
             self._record(day, events)
+            self._count_areas(day, events)
         self.day += 1
         if self.day >= self.days:
             self.running = False
@@ -264,6 +285,7 @@ class SafetyModel(mesa.Model):
         self.dynamic_attractiveness = (
             (1.0 - p.attractiveness_spread) * b + p.attractiveness_spread * spread
         ) * (1.0 - p.attractiveness_decay) + self._boost * counts
+        events.offender_crime = counts
         self.recent_crime *= 1.0 - 1.0 / p.hot_spot_window_days
         self.recent_crime += counts
 
@@ -318,6 +340,18 @@ class SafetyModel(mesa.Model):
             crimes_catchment=int(np.count_nonzero(self.catchment[crime_cells])),
             crimes_control=int(np.count_nonzero(~(self.treated | self.catchment)[crime_cells])),
         )
+
+    def _count_areas(self, day: int, events: DayEvents) -> None:
+        """Where the place-based dose lands in the campaign, and offender crime by cell."""
+        areas = self.areas
+        if day < self.campaign_day:
+            areas.crime_before += events.offender_crime
+            areas.days_before += 1
+            return
+        fields = self.fields
+        areas.dose += fields.camera_coverage + fields.patrol_presence + fields.place_protection
+        areas.crime_during += events.offender_crime
+        areas.days_during += 1
 
     # ------------------------------------------------------------------ set-up
     def _burn_in(self) -> None:

@@ -13,13 +13,14 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from safesim.model import SafetyModel
-from safesim.outcomes import effects, summarise
+from safesim.model import AreaCounts, SafetyModel
+from safesim.outcomes import effects, spillover, summarise
 from safesim.parameters import MechanismParameters
 from safesim.scenario import Scenario
 from safesim.streams import run_seed
@@ -84,30 +85,50 @@ def run_paired(
     the recorded days; it is the same, day by day, as running the counterfactual
     scenario on its own.
     """
-    mix: list[pd.DataFrame] = []
-    twin: list[pd.DataFrame] = []
-    for r in range(replicates):
-        pair = run_pair(scenario, replicate_seed(seed, r), days, parameters, progress)
-        mix.append(pair[0])
-        twin.append(pair[1])
-    return mix, twin
+    paired = run_paired_with_areas(scenario, seed, replicates, days, parameters, progress)
+    return paired.mix, paired.twin
 
 
-def run_pair(
+@dataclass
+class PairedRun:
+    """Replicates of a mix and its twin: daily tables and per-cell area counts."""
+
+    mix: list[pd.DataFrame] = field(default_factory=list)
+    twin: list[pd.DataFrame] = field(default_factory=list)
+    mix_areas: list[AreaCounts] = field(default_factory=list)
+    twin_areas: list[AreaCounts] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+
+    def spillover(self) -> pd.DataFrame:
+        return spillover(self.mix_areas, self.twin_areas, self.width, self.height)
+
+
+def run_paired_with_areas(
     scenario: Scenario,
     seed: int,
+    replicates: int,
     days: int | None = None,
     parameters: MechanismParameters | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One replicate of the mix and its counterfactual twin on the same seed."""
-    model = SafetyModel(scenario, seed=seed, parameters=parameters, days=days)
-    twin = model.counterfactual_twin()
-    if twin is None:
-        twin = SafetyModel(scenario.counterfactual(), seed=seed, parameters=parameters, days=days)
-    model.run(progress)
-    twin.run(progress)
-    return model.record.frame(), twin.record.frame()
+) -> PairedRun:
+    """``run_paired``, keeping each run's per-cell dose and crime for spill-over."""
+    out = PairedRun()
+    for r in range(replicates):
+        seed_r = replicate_seed(seed, r)
+        model = SafetyModel(scenario, seed=seed_r, parameters=parameters, days=days)
+        twin = model.counterfactual_twin()
+        if twin is None:
+            counterfactual = scenario.counterfactual()
+            twin = SafetyModel(counterfactual, seed=seed_r, parameters=parameters, days=days)
+        model.run(progress)
+        twin.run(progress)
+        out.mix.append(model.record.frame())
+        out.twin.append(twin.record.frame())
+        out.mix_areas.append(model.areas)
+        out.twin_areas.append(twin.areas)
+        out.width, out.height = model.layout.width, model.layout.height
+    return out
 
 
 def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
@@ -153,9 +174,10 @@ def write_run(
     dailies: list[pd.DataFrame],
     wall_seconds: float,
     twin_dailies: list[pd.DataFrame] | None = None,
+    spill: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write daily.csv, summary.csv, effects.csv (when the counterfactual twin ran) and
-    manifest.json (each atomically) under ``out_dir``."""
+    """Write daily.csv, summary.csv, effects.csv and spillover.csv (when the
+    counterfactual twin ran) and manifest.json (each atomically) under ``out_dir``."""
     daily = combine_daily(dailies)
     summary = summarise(scenario, dailies)
     paths = {
@@ -169,6 +191,11 @@ def write_run(
         write_csv(effects(scenario, dailies, twin_dailies), paths["effects"])
     else:
         (out_dir / "effects.csv").unlink(missing_ok=True)
+    if spill is not None:
+        paths["spillover"] = out_dir / "spillover.csv"
+        write_csv(spill, paths["spillover"])
+    else:
+        (out_dir / "spillover.csv").unlink(missing_ok=True)
     paths["manifest"] = out_dir / "manifest.json"
     manifest = {
         "kind": "run",
