@@ -46,6 +46,7 @@ def small_city(households: int) -> Scenario:
     )
 
 
+@pytest.mark.slow
 def test_small_city_without_intervention_is_stationary_over_five_years():
     means = yearly_means(small_city(100_000), replicates=8)
     change = means.iloc[4] / means.iloc[0] - 1.0

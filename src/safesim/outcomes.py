@@ -381,10 +381,14 @@ def spillover(
     """
     changes: dict[str, list[float]] = {"treated": [], "catchment": [], "control": []}
     wdq: list[float] = []
-    problems: set[str] = set()
+    problems: dict[str, int] = {}
+
+    def flag(problem: str) -> None:
+        problems[problem] = problems.get(problem, 0) + 1
+
     for mix, twin in zip(mix_areas, twin_areas, strict=True):
         if mix.days_during == 0:
-            problems.add("the run ends before the campaign starts")
+            flag("the run ends before the campaign starts")
             continue
         treated = mix.dose / mix.days_during >= TREATED_MEAN_DAILY_DOSE
         grid = treated.reshape(height, width)
@@ -393,12 +397,12 @@ def spillover(
         for name, mask in masks.items():
             base = float(twin.crime_during[mask].sum())
             if not mask.any() or base < MIN_AREA_CRIMES:
-                problems.add(f"{name} area too small ({int(mask.sum())} cells, {base:.0f} crimes)")
+                flag(f"{name} area too small (< {MIN_AREA_CRIMES} offender crimes)")
                 changes[name].append(float("nan"))
                 continue
             changes[name].append(100.0 * (float(mix.crime_during[mask].sum()) / base - 1.0))
         if mix.days_before == 0:
-            problems.add("no pre-campaign days for the WDQ")
+            flag("no pre-campaign days for the WDQ")
             continue
         rate = {
             (name, when): float(counts[mask].sum()) / days
@@ -409,21 +413,24 @@ def spillover(
             )
         }
         if min(rate["control", "b"], rate["control", "a"]) * mix.days_before < MIN_AREA_CRIMES:
-            problems.add("control area too small for the WDQ")
+            flag("control area too small for the WDQ")
             continue
         success = (
             rate["treated", "a"] / rate["control", "a"]
             - rate["treated", "b"] / rate["control", "b"]
         )
         if success >= 0:
-            problems.add("treated crime did not fall relative to control: WDQ not defined")
+            flag("treated crime did not fall relative to control: WDQ not defined")
             continue
         shift = (
             rate["catchment", "a"] / rate["control", "a"]
             - rate["catchment", "b"] / rate["control", "b"]
         )
         wdq.append(shift / success)
-    note = "; ".join(sorted(problems))
+    runs = len(mix_areas)
+    note = "; ".join(f"{problem} in {n} of {runs} replicates" for problem, n in problems.items())
+    # Changes in one area mean little when another area of the comparison is missing.
+    comparable = not any("area too small" in problem for problem in problems)
     rows = []
     for name, values in changes.items():
         mean, lo, hi = paired_interval(np.array(values))
@@ -436,23 +443,40 @@ def spillover(
                 lo,
                 hi,
                 finite,
-                len(values),
+                runs,
                 note,
+                comparable,
             )
         )
     mean, lo, hi = paired_interval(np.array(wdq))
     rows.append(
         _spill_row(
-            "weighted_displacement_quotient", "ratio", mean, lo, hi, len(wdq), len(mix_areas), note
+            "weighted_displacement_quotient",
+            "ratio",
+            mean,
+            lo,
+            hi,
+            len(wdq),
+            runs,
+            note,
+            comparable,
         )
     )
     return pd.DataFrame(rows)
 
 
 def _spill_row(
-    outcome: str, unit: str, mean: float, lo: float, hi: float, used: int, runs: int, note: str
+    outcome: str,
+    unit: str,
+    mean: float,
+    lo: float,
+    hi: float,
+    used: int,
+    runs: int,
+    note: str,
+    comparable: bool,
 ) -> dict[str, object]:
-    adequate = used == runs and used >= MIN_REPLICATES_FOR_INTERVAL
+    adequate = comparable and used == runs and used >= MIN_REPLICATES_FOR_INTERVAL
     if used < MIN_REPLICATES_FOR_INTERVAL and "replicate" not in note:
         note = "; ".join(x for x in (note, f"only {used} usable replicate(s)") if x)
     return {
