@@ -36,19 +36,6 @@ from safesim.scenario import Scenario
 from safesim.security import SenseOfSecurity
 from safesim.streams import Streams
 
-# Share of each kind of event that reaches the police as a call (assumption; the reports
-# give totals of calls, not reporting rates).
-REPORTING = {
-    "burglary_theft": 0.7,
-    "robbery": 0.85,
-    "dispute_violence": 0.95,
-    "other_criminal": 0.6,
-    "public_order": 0.8,
-    "disputes_new": 0.15,
-}
-CATCHMENT_CELLS = 2
-CLEARANCE_MEMORY_DAYS = 90.0
-
 
 @dataclass
 class DayEvents:
@@ -105,7 +92,7 @@ class SafetyModel(mesa.Model):
         self.streams = Streams(seed)
 
         city = scenario.city
-        self.layout = build_city(scenario, self.streams["layout"])
+        self.layout = build_city(scenario, self.streams["layout"], self.params)
         self.households = Households(self.layout, self.params, self.streams["households"])
         self.fields = CellFields(self.layout)
         self.offenders = Offenders(self.layout, city.offenders.value, self.params, self.streams)
@@ -291,7 +278,9 @@ class SafetyModel(mesa.Model):
 
         if offences.attempts:
             today = offences.excess_arrest_risk / offences.attempts
-            self.arrest_risk_rise += (today - self.arrest_risk_rise) / CLEARANCE_MEMORY_DAYS
+            self.arrest_risk_rise += (
+                today - self.arrest_risk_rise
+            ) / self.params.clearance_memory_days
         self.security.observe(crime_cells, events.disorder_cells)
         self.security.note_victims(offences.burglary_homes)
         self.security.note_victims(events.disputes.violent_homes)
@@ -315,7 +304,8 @@ class SafetyModel(mesa.Model):
             "disputes_new": disputes.new,
         }
         rng = self.streams["reporting"]
-        calls = sum(int(rng.binomial(counts[k], REPORTING[k])) for k in REPORTING)
+        p = self.params
+        calls = sum(int(rng.binomial(n, getattr(p, f"reporting_{k}"))) for k, n in counts.items())
         crime_cells = events.crime_cells
         self.record.record(
             day,
@@ -399,7 +389,7 @@ class SafetyModel(mesa.Model):
 
     def _areas(self) -> tuple[np.ndarray, np.ndarray]:
         """Treated cells (those any place-based intervention targets, else the whole
-        city) and their catchment (cells within ``CATCHMENT_CELLS`` that are not treated)."""
+        city) and their catchment (cells within ``catchment_cells`` that are not treated)."""
         treated = np.zeros(self.layout.cells, dtype=bool)
         place_based = False
         for intervention in self.interventions:
@@ -410,7 +400,9 @@ class SafetyModel(mesa.Model):
         if not place_based:
             treated[:] = True
         grid = treated.reshape(self.layout.height, self.layout.width)
-        ring = ndimage.binary_dilation(grid, iterations=CATCHMENT_CELLS).ravel() & ~treated
+        ring = (
+            ndimage.binary_dilation(grid, iterations=self.params.catchment_cells).ravel() & ~treated
+        )
         return treated, ring
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safesim.city import RESIDENTIAL, ROBBERY_SHARE, VILLAGE, CityLayout
+from safesim.city import RESIDENTIAL, VILLAGE, CityLayout, robbery_share
 from safesim.households import Households
 from safesim.parameters import MechanismParameters
 from safesim.streams import Streams
@@ -66,6 +66,7 @@ class Offenders:
         self.streams = streams
         self.pool = pool
         self.desistance = params.offender_desistance_per_year / 365.0
+        self.robbery_share = robbery_share(params)
         self.inflow = pool * self.desistance
         capacity = max(16, 2 * pool + 64)
         self.capacity = capacity
@@ -191,7 +192,7 @@ class Offenders:
         offender = active[offends]
         cell = here[offends]
         land = layout.land_use[cell]
-        robbery = u_type[offender] < ROBBERY_SHARE[land]
+        robbery = u_type[offender] < self.robbery_share[land]
         at_home = ((land == RESIDENTIAL) | (land == VILLAGE)) & (layout.homes[cell] > 0)
         burglary = ~robbery & at_home
         place_theft = ~robbery & ~at_home

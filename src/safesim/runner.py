@@ -99,9 +99,12 @@ class PairedRun:
     twin_areas: list[AreaCounts] = field(default_factory=list)
     width: int = 0
     height: int = 0
+    catchment_cells: int = 2
 
     def spillover(self) -> pd.DataFrame:
-        return spillover(self.mix_areas, self.twin_areas, self.width, self.height)
+        return spillover(
+            self.mix_areas, self.twin_areas, self.width, self.height, self.catchment_cells
+        )
 
 
 def run_paired_with_areas(
@@ -128,6 +131,7 @@ def run_paired_with_areas(
         out.mix_areas.append(model.areas)
         out.twin_areas.append(twin.areas)
         out.width, out.height = model.layout.width, model.layout.height
+        out.catchment_cells = model.params.catchment_cells
     return out
 
 
