@@ -89,7 +89,7 @@ def run(
     """
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
-    from safesim.parameters import MechanismParameters
+    from safesim.parameters import resolve
     from safesim.runner import run_paired_with_areas, run_replicates, write_run
 
     try:
@@ -98,7 +98,7 @@ def run(
     except ScenarioError as exc:
         fail(str(exc))
         return
-    parameters = MechanismParameters(**{**fitted, **scenario.parameters})
+    parameters = resolve(scenario, fitted=fitted)
     seed = scenario.seed if seed is None else seed
     with_twin = counterfactual and any(
         spec is not None for spec in dict(scenario.interventions).values()

@@ -68,8 +68,8 @@ class SafetyModel(mesa.Model):
     Args:
         scenario: the validated scenario (city, baseline, interventions, calendar).
         seed: run seed; every random process draws from its own stream derived from it.
-        parameters: mechanism strengths; default: the scenario's (evidence defaults plus
-            the scenario's ``parameters:`` overrides).
+        parameters: mechanism strengths; default: ``parameters.resolve(scenario)``
+            (evidence defaults, then the scenario's ``parameters:``).
         days: simulated days after the burn-in (default: the scenario's calendar).
     """
 

@@ -7,9 +7,13 @@ Calibration fits these; scenarios may override them under ``parameters:``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from safesim.scenario import Scenario
 
 
 def _p(default: float, low: float, high: float, evidence: str) -> Any:
@@ -288,3 +292,26 @@ class MechanismParameters(BaseModel):
             name: str((field.json_schema_extra or {}).get("evidence", ""))  # type: ignore[union-attr]
             for name, field in cls.model_fields.items()
         }
+
+
+def resolve(
+    scenario: Scenario,
+    fitted: MechanismParameters | Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> MechanismParameters:
+    """The parameters a run uses, by one rule of precedence, lowest first: the evidence
+    defaults, then ``fitted`` values (a calibration's result or trial), then the
+    scenario's own ``parameters:``, then ``overrides`` (a sweep or sensitivity point).
+
+    A scenario that fixes a parameter keeps it against a fit; an explicit point of a
+    sweep or sensitivity design is what it says it is.
+
+    **Examples**::
+
+        resolve(scenario)                          # defaults + the scenario's own
+        resolve(scenario, fitted=load_parameters("fitted.yaml"))
+        resolve(scenario, overrides={"patrol_deterrence": 0.1})
+    """
+    if isinstance(fitted, MechanismParameters):
+        fitted = fitted.model_dump()
+    return MechanismParameters(**{**(fitted or {}), **scenario.parameters, **(overrides or {})})
