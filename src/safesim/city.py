@@ -10,18 +10,18 @@ live in residential and village cells, stored sorted by cell so that the homes o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
 
 from safesim.parameters import MechanismParameters
-from safesim.scenario import LAND_USES, Scenario
+from safesim.quantities import LAND_USES
+
+if TYPE_CHECKING:
+    from safesim.scenario import Scenario
 
 RESIDENTIAL, COMMERCIAL, STREET, SCHOOL, CAR_PARK, VILLAGE = range(len(LAND_USES))
-
-# Camera effect relative to all settings (Welsh & Farrington 2009: car parks -51%,
-# city centres -7%, public transport -23%, overall -16%; residential largest per Piza 2019).
-CAMERA_SETTING_RATIO = np.array([1.2, 0.45, 1.4, 1.0, 3.2, 1.0])
 
 
 @dataclass

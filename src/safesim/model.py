@@ -218,7 +218,7 @@ class SafetyModel(mesa.Model):
         fields, streams = self.fields, self.streams
         self.offenders.turnover(day)
         attractiveness = self.attractiveness()
-        self.offenders.move(attractiveness, fields.offending_multiplier)
+        self.offenders.move(attractiveness, fields.movement_multiplier)
         offences = self.offenders.offend(
             day,
             attractiveness,

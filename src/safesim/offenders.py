@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safesim.city import RESIDENTIAL, VILLAGE, CityLayout, robbery_share
+from safesim.fields import camera_cut
 from safesim.households import Households
 from safesim.parameters import MechanismParameters
 from safesim.streams import Streams
@@ -186,13 +187,18 @@ class Offenders:
         # offence on only the few who offend today (in slot order).
         active = np.flatnonzero(self.status == ACTIVE)
         here = self.y[active] * layout.width + self.x[active]
-        self.propensity = attractiveness[here] * multiplier[here]
+        # What each would commit follows the place; cameras deter property crime more
+        # than robbery, so the choice of crime comes before the decision to offend.
+        land_here = layout.land_use[here]
+        would_rob = u_type[active] < self.robbery_share[land_here]
+        cameras = 1.0 - camera_cut(p, land_here, camera_coverage[here], would_rob)
+        self.propensity = attractiveness[here] * multiplier[here] * cameras
         chance = 1.0 - np.exp(-self.kappa * self.propensity)
         offends = u_offend[active] < chance
         offender = active[offends]
         cell = here[offends]
-        land = layout.land_use[cell]
-        robbery = u_type[offender] < self.robbery_share[land]
+        land = land_here[offends]
+        robbery = would_rob[offends]
         at_home = ((land == RESIDENTIAL) | (land == VILLAGE)) & (layout.homes[cell] > 0)
         burglary = ~robbery & at_home
         place_theft = ~robbery & ~at_home
