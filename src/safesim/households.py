@@ -61,6 +61,13 @@ class Households:
         self.disposition = rng.integers(0, DISPOSITION_CLASSES, size=n, dtype=np.int8)
         self._table = protection_table(params)
 
+    def clear_programmes(self) -> None:
+        """Forget what programmes set up (grid coverage, visit rounds, unit membership),
+        as in a city where none was ever set up."""
+        self.grid_covered = np.zeros(self.n, dtype=bool)
+        self.visit_phase = np.zeros(self.n, dtype=np.float32)
+        self.unit_member = np.zeros(self.n, dtype=bool)
+
     def fit(self, homes: np.ndarray, device: int) -> int:
         """Fit ``device`` to ``homes``; returns how many did not have one already."""
         if homes.size == 0:

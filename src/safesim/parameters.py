@@ -7,9 +7,13 @@ Calibration fits these; scenarios may override them under ``parameters:``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from safesim.scenario import Scenario
 
 
 def _p(default: float, low: float, high: float, evidence: str) -> Any:
@@ -289,6 +293,84 @@ class MechanismParameters(BaseModel):
         60.0, 7.0, 365.0, "days for felt safety to catch up with a changed neighbourhood"
     )
 
+    # --- City and offending dynamics / measurement ----------------------------------
+    # Land-use draw on motivated offenders, relative to a residential cell (routine
+    # activity theory: targets and absent guardians concentrate where people pass; Groff
+    # 2007). Assumptions; they shape where crime happens, the baseline sets its level.
+    attractiveness_commercial: float = _p(
+        2.0, 1.0, 4.0, "static attractiveness of a commercial cell vs residential (assumption)"
+    )
+    attractiveness_street: float = _p(
+        1.5, 0.8, 3.0, "static attractiveness of a street/transit cell vs residential (assumption)"
+    )
+    attractiveness_school: float = _p(
+        0.8, 0.4, 1.5, "static attractiveness of a school cell vs residential (assumption)"
+    )
+    attractiveness_car_park: float = _p(
+        1.5, 0.8, 3.0, "static attractiveness of a car-park cell vs residential (assumption)"
+    )
+    attractiveness_village: float = _p(
+        0.6, 0.3, 1.2, "static attractiveness of an urban-village cell vs residential (assumption)"
+    )
+    attractiveness_heterogeneity: float = _p(
+        0.5, 0.2, 1.0,
+        "sd of the log-normal spread of static attractiveness between cells of one land use; "
+        "fixed hot spots (Short et al. 2008); crime concentrates in few places (assumption)",
+    )  # fmt: skip
+    # The baseline crime mix: the share of offender crimes at a cell that are robbery or
+    # snatching rather than theft, by land use (assumptions: robbery where people pass).
+    robbery_share_residential: float = _p(
+        0.10, 0.03, 0.25, "robbery share of offender crime in residential cells (assumption)"
+    )
+    robbery_share_commercial: float = _p(
+        0.35, 0.15, 0.55, "robbery share of offender crime in commercial cells (assumption)"
+    )
+    robbery_share_street: float = _p(
+        0.60, 0.35, 0.85, "robbery and snatching share on streets and transit squares (assumption)"
+    )
+    robbery_share_school: float = _p(
+        0.40, 0.15, 0.6, "robbery share of offender crime around schools (assumption)"
+    )
+    robbery_share_car_park: float = _p(
+        0.0, 0.0, 0.15, "robbery share in car parks: vehicle crime dominates (assumption)"
+    )
+    robbery_share_village: float = _p(
+        0.10, 0.03, 0.25, "robbery share of offender crime in urban villages (assumption)"
+    )
+    clearance_memory_days: float = _p(
+        90.0, 30.0, 365.0,
+        "days over which offenders take in a change in arrest risk (moving average); "
+        "perceived certainty updates with experience over months (Nagin 2013; assumption)",
+    )  # fmt: skip
+    # Share of each kind of event that reaches the police as a call. The reports give
+    # totals of calls, not reporting rates; ranges from victim surveys' typical reporting
+    # (property crime with loss and robbery mostly reported, minor disputes rarely).
+    reporting_burglary_theft: float = _p(
+        0.7, 0.4, 0.9, "share of burglaries and thefts reported to police (assumption)"
+    )
+    reporting_robbery: float = _p(
+        0.85, 0.5, 0.95, "share of robberies and snatchings reported to police (assumption)"
+    )
+    reporting_dispute_violence: float = _p(
+        0.95, 0.7, 1.0, "share of violent dispute cases reported to police (assumption)"
+    )
+    reporting_other_criminal: float = _p(
+        0.6, 0.3, 0.9, "share of other criminal cases reported to police (assumption)"
+    )
+    reporting_public_order: float = _p(
+        0.8, 0.5, 0.95, "share of public-order cases that reach police as calls (assumption)"
+    )
+    reporting_disputes_new: float = _p(
+        0.15, 0.02, 0.4, "share of new neighbour and family disputes phoned in (assumption)"
+    )
+    catchment_cells: int = Field(
+        2, ge=1, le=4,
+        json_schema_extra={"low": 1, "high": 4,
+                           "evidence": "width of the catchment ring, cells of ~100 m; "
+                                       "displacement studies use 200-400 m buffers "
+                                       "(Bowers & Johnson 2003; Johnson & Bowers 2004)"},
+    )  # fmt: skip
+
     @classmethod
     def bounds(cls) -> dict[str, tuple[float, float]]:
         out = {}
@@ -304,3 +386,26 @@ class MechanismParameters(BaseModel):
             name: str((field.json_schema_extra or {}).get("evidence", ""))  # type: ignore[union-attr]
             for name, field in cls.model_fields.items()
         }
+
+
+def resolve(
+    scenario: Scenario,
+    fitted: MechanismParameters | Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> MechanismParameters:
+    """The parameters a run uses, by one rule of precedence, lowest first: the evidence
+    defaults, then ``fitted`` values (a calibration's result or trial), then the
+    scenario's own ``parameters:``, then ``overrides`` (a sweep or sensitivity point).
+
+    A scenario that fixes a parameter keeps it against a fit; an explicit point of a
+    sweep or sensitivity design is what it says it is.
+
+    **Examples**::
+
+        resolve(scenario)                          # defaults + the scenario's own
+        resolve(scenario, fitted=load_parameters("fitted.yaml"))
+        resolve(scenario, overrides={"patrol_deterrence": 0.1})
+    """
+    if isinstance(fitted, MechanismParameters):
+        fitted = fitted.model_dump()
+    return MechanismParameters(**{**(fitted or {}), **scenario.parameters, **(overrides or {})})

@@ -215,7 +215,9 @@ class Scenario(Strict):
         return self
 
     def mechanism_parameters(self) -> MechanismParameters:
-        return MechanismParameters(**self.parameters)
+        from safesim.parameters import resolve
+
+        return resolve(self)
 
     def digest(self) -> str:
         """A stable hash of the scenario's content, for manifests and run seeds."""
