@@ -91,11 +91,10 @@ class CellFields:
             * (1.0 - params.guardianship_effect * self.guardianship)
             * general_deterrence
         )
-        # Offenders walk away from cameras as from any guardian; where they stop, the
-        # camera's effect depends on what they would commit (Offenders.offend).
-        self.movement_multiplier = self.offending_multiplier * (
-            1.0 - camera_cut(params, self.layout.land_use, self.camera_coverage)
-        )
+        # Offenders walk away from patrols and guardians, not from cameras: the CCTV
+        # reviews find effects specific to property crime and little displacement, so a
+        # camera acts where an offender decides what to do (Offenders.offend), by crime.
+        self.movement_multiplier = self.offending_multiplier
         stays_free = (
             (1.0 - params.base_arrest_probability)
             * (1.0 - params.camera_detection * self.camera_coverage)

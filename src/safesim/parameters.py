@@ -120,14 +120,17 @@ class MechanismParameters(BaseModel):
         "setting effect is car parks, -51% (Welsh & Farrington 2009)",
     )  # fmt: skip
     camera_detection: float = _p(
-        0.15, 0.0, 0.5,
-        "extra arrest probability under full coverage; Piza et al. 2019 (monitored CCTV "
-        "aids detection); Tongren credits its video cloud with 2,100 solved cases",
+        0.05, 0.0, 0.2,
+        "extra arrest probability under full coverage (assumption: video helps solve "
+        "cases, Tongren credits its video cloud with 2,100, but the reviews give no "
+        "detection rate; kept low so arrests do not stand in for the deterrence the "
+        "reviews measure, Piza et al. 2019)",
     )  # fmt: skip
     cameras_per_cell_half_cover: float = _p(
-        3.0, 0.5, 10.0,
-        "cameras in a 100 m cell giving it 1 - 1/e coverage (assumption: a camera covers "
-        "one street frontage; reviews count schemes, not cameras per block)",
+        1.5, 0.5, 5.0,
+        "cameras in a 100 m cell giving it 1 - 1/e coverage (assumption: an HD camera "
+        "watches a street frontage, so a cell with the one to three cameras a scheme puts "
+        "there is covered as the reviews' scheme areas are)",
     )  # fmt: skip
     # --- Patrols (Braga et al. 2019; Braga & Weisburd 2020; Koper 1995) -------------
     patrol_deterrence: float = _p(
