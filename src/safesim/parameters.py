@@ -151,9 +151,10 @@ class MechanismParameters(BaseModel):
         2.0, 0.5, 14.0, "e-folding days of residual deterrence after visits stop; Sorg et al. 2013"
     )
     patrol_arrest_boost: float = _p(
-        0.05, 0.0, 0.15,
-        "extra arrest probability at a saturated hot spot (assumption; Nagin 2013: visible "
-        "police raise the certainty of apprehension)",
+        0.0, 0.0, 0.1,
+        "extra arrest probability at a saturated hot spot; assumption: the hot-spot "
+        "trials pool falls in crime, not rises in arrests (Braga & Weisburd 2020), so by "
+        "default patrols act by deterrence; Nagin 2013: certainty of apprehension deters",
     )  # fmt: skip
     patrol_diffusion: float = _p(
         0.3, 0.0, 1.0,
