@@ -54,3 +54,17 @@ def test_replicates_must_be_a_count_or_auto(tmp_path):
     assert result.exit_code == 2
     assert "not a whole number" in result.output
     assert not (tmp_path / "small").exists()
+
+
+def test_auto_replicates_stop_once_the_headline_interval_is_narrow(small):
+    from safesim.runner import run_paired_until_narrow
+
+    short = small.with_values(
+        {"calendar.burn_in_days": 40, "city.households": 5000, "city.offenders": 25}
+    )
+    wide_enough = run_paired_until_narrow(short, seed=2, days=380, half_width=1e6)
+    assert len(wide_enough.mix) == 5  # never fewer than an interval needs
+    capped = run_paired_until_narrow(short, seed=2, days=380, half_width=0.0, max_replicates=6)
+    assert len(capped.mix) == 6
+    # Replicate r is the same run whichever way the count was chosen.
+    assert capped.mix[4].equals(wide_enough.mix[4])
