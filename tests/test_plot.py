@@ -125,17 +125,44 @@ def _synthetic_sweep(folder: Path, with_cost: bool = True) -> pd.DataFrame:
     noise = rng.normal(0, 1, len(runs))
     runs["campaign_year_criminal_total"] = -0.1 * officers - 0.02 * cameras + noise
     runs["campaign_end_sense_of_security"] = 88 + 0.02 * officers + noise / 10
-    if with_cost:
-        runs["cost_per_crime_averted"] = np.where(officers > 0, 5000 + 10 * officers, np.nan)
     failed = runs.index[(runs["point"] == 3) & (runs["replicate"] == 0)]
     runs.loc[failed, "status"] = "failed"
     runs.loc[failed, "campaign_year_criminal_total"] = 999.0  # must not be plotted
     folder.mkdir(parents=True, exist_ok=True)
     runs.to_csv(folder / "runs.csv", index=False)
+    if with_cost:
+        _synthetic_cost_summary(folder)
     axes = {OFFICERS: [0, 50, 100], CAMERAS: [0, 200]}
     manifest = {"kind": "sweep", "axes": axes}
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return runs
+
+
+def _synthetic_cost_summary(folder: Path) -> pd.DataFrame:
+    """summary.csv as a sweep writes it: per mix, crimes averted and cost per crime averted;
+    the mix with no officers and no cameras averts nothing."""
+    rows = [{"point": 0, OFFICERS: "", CAMERAS: "", "annual_cost_yuan": 0.0}]
+    point = 1
+    for officers in (0, 50, 100):
+        for cameras in (0, 200):
+            averted = 2.0 * officers + 0.5 * cameras - 5.0
+            cost = 90_000.0 * officers + 3_000.0 * cameras
+            rows.append(
+                {
+                    "point": point,
+                    OFFICERS: officers,
+                    CAMERAS: cameras,
+                    "annual_cost_yuan": cost,
+                    "crimes_averted_mean": averted,
+                    "crimes_averted_p05": averted - 20.0,
+                    "crimes_averted_p95": averted + 20.0,
+                    "cost_per_crime_averted_yuan": cost / averted if averted > 0 else np.nan,
+                }
+            )
+            point += 1
+    summary = pd.DataFrame(rows)
+    summary.to_csv(folder / "summary.csv", index=False)
+    return summary
 
 
 def test_sweep_figures_from_runs_csv(tmp_path: Path) -> None:

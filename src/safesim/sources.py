@@ -47,7 +47,8 @@ SOURCES: dict[str, SourceReport] = {
             file="001_bb6bb6370bc45abe.txt",
             place="Tongren (铜仁市)",
             title="铜仁：市域社会治理成效斐然",
-            issuer="法制生活报 (Guizhou legal-affairs newspaper, fzshb.cn), page 7, reporter 范良丽",
+            issuer="法制生活报 (Guizhou legal-affairs newspaper, fzshb.cn), page 7, "
+            "reporter 范良丽",
             date="early 2021",
             date_note="not printed; it gives figures for the year 2020",
         ),
