@@ -80,6 +80,14 @@ def campaign_window(scenario: Scenario, daily: pd.DataFrame) -> tuple[int, int]:
     return lo, hi
 
 
+def campaign_days(scenario: Scenario, days: int | None) -> int:
+    """Length of the campaign window in a run of ``days`` days (None: the whole calendar)."""
+    cal = scenario.calendar
+    run_days = cal.days if days is None else days
+    lo = cal.day_of(cal.campaign_start.value)
+    return max(0, min(run_days, lo + 365) - lo)
+
+
 def window_days(scenario: Scenario, daily: pd.DataFrame) -> int:
     lo, hi = campaign_window(scenario, daily)
     return hi - lo
