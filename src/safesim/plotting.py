@@ -522,11 +522,15 @@ def plot_run(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
     daily = read_csv(folder / "daily.csv", DAILY_REQUIRED)
     summary = read_csv(folder / "summary.csv", SUMMARY_REQUIRED)
     campaign_start = _campaign_start(manifest)
-    return [
+    written = [
         save(run_crime_figure(daily, campaign_start), folder, "crime_by_type", fmt),
         save(run_security_figure(daily, campaign_start, summary), folder, "sense_of_security", fmt),
         save(run_summary_figure(summary), folder, "report_figures", fmt),
     ]
+    if (folder / "effects.csv").is_file():
+        effects = read_csv(folder / "effects.csv", EFFECT_COLUMNS)
+        written.append(save(effects_figure(effects), folder, "effects", fmt))
+    return written
 
 
 # ---------------------------------------------------------------------- sweeps
@@ -955,3 +959,295 @@ def plot_calibration(folder: Path, manifest: dict[str, Any], fmt: str) -> list[P
         if not part.empty:
             written.append(save(calibration_fit_figure(part), folder, stem, fmt))
     return written
+
+
+# ---------------------------------------------------------------------- effects
+EFFECT_COLUMNS = ("effect", "label", "unit", "mean", "p05", "p95")
+
+
+def effects_figure(effects: pd.DataFrame) -> Figure:
+    """Effects against doing nothing: crimes averted by type, the change in felt safety
+    and the cost per crime averted, each mean with its 90 % interval, one panel per unit.
+    A cost that cannot be given (the mix averts nothing) is written, not dropped."""
+    units = [u for u in ("cases", "percentage_points", "yuan") if u in set(effects["unit"])]
+    heights = [max(1, int((effects["unit"] == u).sum())) for u in units]
+    fig = Figure(figsize=(9, 1.4 + 0.45 * sum(heights) + 0.7 * len(units)), layout="constrained")
+    axes = fig.subplots(len(units), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, unit in zip(axes[:, 0], units, strict=True):
+        rows = effects[effects["unit"] == unit].reset_index(drop=True)
+        y = np.arange(len(rows))[::-1]
+        mean = rows["mean"].astype(float)
+        low = rows["p05"].astype(float)
+        high = rows["p95"].astype(float)
+        ok = np.isfinite(mean)
+        top = float(np.nanmax(np.r_[high[ok & np.isfinite(high)], mean[ok], 0.0]))
+        ax.errorbar(
+            mean[ok],
+            y[ok],
+            xerr=[
+                (mean - low.fillna(mean))[ok].clip(lower=0),
+                (high.fillna(top) - mean)[ok].clip(lower=0),
+            ],
+            fmt="o",
+            color=OKABE_ITO[0],
+            capsize=3,
+            label=tr("mean and 90 % interval"),
+        )
+        for yi, row in zip(y, rows.itertuples(), strict=True):
+            note = str(row.note) if isinstance(row.note, str) else ""
+            if not np.isfinite(row.mean):
+                ax.annotate(
+                    note or tr("averts nothing"), (0, yi), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8, color="dimgray",
+                )  # fmt: skip
+            elif not np.isfinite(row.p95) and note:
+                ax.annotate(
+                    note, (row.mean, yi), xytext=(6, -10), textcoords="offset points",
+                    fontsize=7, color="dimgray",
+                )  # fmt: skip
+        ax.axvline(0, color="gray", linewidth=0.8)
+        ax.set_yticks(y, [tr(str(v)) for v in rows["label"]], fontsize=8)
+        if unit == "yuan":
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
+            ax.set_xlim(left=0)
+        ax.set_xlabel(tr(EFFECT_UNIT_LABELS[unit]))
+        ax.grid(axis="x", alpha=0.3)
+        ax.margins(y=0.2)
+    shared_legend(fig, axes[:, 0])
+    fig.suptitle(tr("Effects against doing nothing (mean and 90 % interval over replicates)"))
+    return fig
+
+
+EFFECT_UNIT_LABELS = {
+    "cases": "crimes averted (cases, campaign year)",
+    "percentage_points": "change in households feeling safe (percentage points)",
+    "yuan": "cost per criminal case averted (yuan)",
+}
+
+
+# ---------------------------------------------------------------------- compare
+DIFFERENCE_COLUMNS = (
+    "scenario",
+    "against",
+    "outcome",
+    "label",
+    "unit",
+    "difference_mean",
+    "difference_p05",
+    "difference_p95",
+)
+DIFFERENCE_UNITS = {
+    "cases": "difference in cases (campaign year)",
+    "percent": "difference in households feeling safe (percentage points)",
+    "percent_change": "difference in year-on-year change (percentage points)",
+    "ratio": "difference in the weighted displacement quotient",
+    "yuan": "difference in yearly cost (yuan)",
+}
+
+
+def compare_figure(differences: pd.DataFrame) -> Figure:
+    """Each scenario minus the first, outcome by outcome: mean and 90 % interval of the
+    paired differences, one panel (and one scale) per unit, a zero line in each."""
+    units = [u for u in DIFFERENCE_UNITS if u in set(differences["unit"])]
+    labels_per_unit = {
+        u: list(dict.fromkeys(differences.loc[differences["unit"] == u, "label"])) for u in units
+    }
+    heights = [max(1, len(labels_per_unit[u])) for u in units]
+    fig = Figure(figsize=(10, 1.6 + 0.42 * sum(heights) + 0.8 * len(units)), layout="constrained")
+    axes = fig.subplots(len(units), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
+    names = list(dict.fromkeys(differences["scenario"]))
+    step = 0.7 / max(1, len(names))
+    for ax, unit in zip(axes[:, 0], units, strict=True):
+        labels = labels_per_unit[unit]
+        base = np.arange(len(labels))[::-1].astype(float)
+        for n, name in enumerate(names):
+            rows = differences[(differences["unit"] == unit) & (differences["scenario"] == name)]
+            rows = rows.set_index("label").reindex(labels)
+            mean = rows["difference_mean"].astype(float)
+            y = base + (len(names) - 1) / 2 * step - n * step
+            ax.errorbar(
+                mean,
+                y,
+                xerr=[
+                    (mean - rows["difference_p05"].astype(float)).clip(lower=0),
+                    (rows["difference_p95"].astype(float) - mean).clip(lower=0),
+                ],
+                fmt="o",
+                color=OKABE_ITO[n % len(OKABE_ITO)],
+                capsize=3,
+                label=f"{name} − {rows['against'].dropna().iloc[0]}"
+                if rows["against"].notna().any()
+                else name,
+            )
+        ax.axvline(0, color="black", linewidth=0.9)
+        ax.set_yticks(base, [tr(str(v)) for v in labels], fontsize=8)
+        if unit == "yuan":
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
+        ax.set_xlabel(DIFFERENCE_UNITS[unit])
+        ax.grid(axis="x", alpha=0.3)
+    shared_legend(fig, axes[:, 0])
+    fig.suptitle(
+        tr("Difference from the first scenario (mean and 90 % interval of paired replicates)")
+    )
+    return fig
+
+
+@plotter("compare", files=("differences.csv",))
+def plot_compare(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
+    """differences: each scenario minus the first, every outcome."""
+    differences = read_csv(folder / "differences.csv", DIFFERENCE_COLUMNS)
+    return [save(compare_figure(differences), folder, "differences", fmt)]
+
+
+# ---------------------------------------------------------------------- optimize
+TRIAL_COLUMNS = (
+    "trial",
+    "annual_cost_yuan",
+    "crimes_averted",
+    "crimes_averted_p05",
+    "crimes_averted_p95",
+    "security_change_pp",
+    "security_change_pp_p05",
+    "security_change_pp_p95",
+    "on_front",
+)
+
+
+def front_figure(trials: pd.DataFrame, budget: float | None, recommended: int | None) -> Figure:
+    """Every mix tried: yearly cost against crimes averted and against the change in felt
+    safety, means with 90 % intervals. Mixes on the Pareto front are coloured by their
+    change in felt safety (diverging, centred on zero); the others are grey; the
+    recommended mix is starred and the budget drawn."""
+    fig = Figure(figsize=(12, 5.0), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    front = trials[trials["on_front"].astype(bool)]
+    rest = trials[~trials["on_front"].astype(bool)]
+    change = trials["security_change_pp"].astype(float)
+    bound = max(float(np.nanmax(np.abs(change))) if len(change) else 0.0, 1e-6)
+    norm = matplotlib.colors.Normalize(vmin=-bound, vmax=bound)
+    cmap = matplotlib.colormaps["RdBu"]  # blue: more households feel safe
+    for ax, (column, label) in zip(
+        (left, right),
+        (
+            ("crimes_averted", "crimes averted (cases, campaign year)"),
+            ("security_change_pp", "change in households feeling safe (percentage points)"),
+        ),
+        strict=True,
+    ):
+        for part, colour, name in (
+            (rest, "lightgray", tr("other mixes tried")),
+            (front, None, tr("mixes on the front")),
+        ):
+            if part.empty:
+                continue
+            mean = part[column].astype(float)
+            ax.errorbar(
+                part["annual_cost_yuan"].astype(float),
+                mean,
+                yerr=[
+                    (mean - part[f"{column}_p05"].astype(float)).clip(lower=0),
+                    (part[f"{column}_p95"].astype(float) - mean).clip(lower=0),
+                ],
+                fmt="none",
+                ecolor=colour or "dimgray",
+                alpha=0.6,
+                capsize=2,
+            )
+            ax.scatter(
+                part["annual_cost_yuan"].astype(float),
+                mean,
+                c=colour if colour else cmap(norm(part["security_change_pp"].astype(float))),
+                edgecolors="black",
+                linewidths=0.4,
+                s=40,
+                zorder=3,
+                label=name,
+            )
+        if recommended is not None and (trials["trial"] == recommended).any():
+            row = trials[trials["trial"] == recommended].iloc[0]
+            ax.scatter(
+                [row["annual_cost_yuan"]], [row[column]], marker="*", s=260,
+                color=OKABE_ITO[1], edgecolors="black", zorder=4, label=tr("recommended mix"),
+            )  # fmt: skip
+        if budget:
+            ax.axvline(budget, color="black", linestyle="--", linewidth=1, label=tr("budget"))
+        ax.axhline(0, color="gray", linewidth=0.8)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
+        ax.set_xlim(left=0)
+        ax.set_xlabel(tr("yearly cost of the mix (yuan)"))
+        ax.set_ylabel(tr(label))
+        ax.grid(alpha=0.3)
+    fig.colorbar(
+        matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap),
+        ax=right,
+        label=tr("change in households feeling safe (percentage points)"),
+    )
+    shared_legend(fig, (left, right))
+    fig.suptitle(tr("Mixes within the budget: crimes averted, cost and felt safety"))
+    return fig
+
+
+@plotter("optimize", files=("trials.csv", "front.csv"))
+def plot_optimize(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
+    """front: every mix tried, the Pareto front and the recommended mix."""
+    trials = read_csv(folder / "trials.csv", TRIAL_COLUMNS)
+    budget = manifest.get("budget_yuan")
+    recommended = manifest.get("recommended_trial")
+    figure = front_figure(
+        trials,
+        float(budget) if budget else None,
+        int(recommended) if recommended is not None else None,
+    )
+    return [save(figure, folder, "front", fmt)]
+
+
+# ---------------------------------------------------------------------- sensitivity
+SENSITIVITY_COLUMNS = ("factor", "mu_star", "mu_star_conf")
+
+
+def factor_label(name: str) -> str:
+    """Plain words for a screened factor: an intervention size or a mechanism parameter."""
+    if name.startswith("interventions."):
+        return f"{axis_label(name)} (number)"
+    return name.replace("_", " ")
+
+
+def sensitivity_figure(table: pd.DataFrame, outcome: str | None) -> Figure:
+    """Morris μ* (mean absolute effect) with its 95 % bootstrap half-width, largest at
+    the top; intervention sizes and mechanism parameters in two colours."""
+    shown = table.sort_values("mu_star", kind="mergesort").reset_index(drop=True)
+    fig = Figure(figsize=(9, max(3.0, 0.3 * len(shown) + 1.6)), layout="constrained")
+    ax = fig.subplots()
+    kinds = shown["kind"] if "kind" in shown.columns else pd.Series(["parameter"] * len(shown))
+    colours = {"parameter": OKABE_ITO[0], "intervention": OKABE_ITO[5]}
+    mu = shown["mu_star"].astype(float).to_numpy()
+    conf = shown["mu_star_conf"].astype(float).to_numpy()
+    y = np.arange(len(shown))
+    for kind, colour in colours.items():
+        mask = (kinds == kind).to_numpy()
+        if mask.any():
+            ax.barh(
+                y[mask],
+                mu[mask],
+                xerr=np.vstack([np.minimum(conf, mu)[mask], conf[mask]]),
+                color=colour,
+                capsize=2,
+                label="intervention size" if kind == "intervention" else "mechanism parameter",
+            )
+    ax.set_yticks(y, [factor_label(str(f)) for f in shown["factor"]], fontsize=8)
+    what = outcome_label(outcome) if outcome else "the outcome"
+    ax.set_xlabel(f"mean absolute effect on {what} (Morris μ*, 95 % interval)")
+    ax.set_xlim(left=0)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle("Which factors matter most (Morris screening)")
+    return fig
+
+
+@plotter("sensitivity", files=("sensitivity.csv",))
+def plot_sensitivity(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
+    """sensitivity_factors: Morris μ* per factor with its interval."""
+    table = read_csv(folder / "sensitivity.csv", SENSITIVITY_COLUMNS)
+    outcome = manifest.get("outcome")
+    figure = sensitivity_figure(table, str(outcome) if outcome else None)
+    return [save(figure, folder, "sensitivity_factors", fmt)]
