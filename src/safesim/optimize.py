@@ -141,8 +141,12 @@ def candidate(
 
 # ---------------------------------------------------------------------- evaluating
 def _evaluate(
-    scenario: Scenario, seed: int, replicates: int, days: int | None
+    scenario: Scenario | dict[str, Any], seed: int, replicates: int, days: int | None
 ) -> list[dict[str, float]]:
+    # Worker processes get the scenario as plain data: pydantic's generic models do not
+    # pickle.
+    if isinstance(scenario, dict):
+        scenario = validate_scenario(scenario, None)
     dailies = run_replicates(scenario, seed, replicates, days)
     return [replicate_outcomes(scenario, d) for d in dailies]
 
@@ -287,7 +291,10 @@ def optimise(
                 money = allocation(params, menu, settings.budget)
                 mix = candidate(scenario, menu, money, note)
                 asked.append((trial, mix))
-            jobs = [(mix, seed, settings.replicates, settings.days) for _, mix in asked]
+            jobs = [
+                (mix.model_dump(mode="json"), seed, settings.replicates, settings.days)
+                for _, mix in asked
+            ]
             results = list(pool.map(_evaluate, *zip(*jobs, strict=True))) if pool else [
                 _evaluate(*job) for job in jobs
             ]  # fmt: skip
