@@ -108,7 +108,8 @@ def test_the_recommended_mix_is_reproduced_by_a_run_of_its_file(search: Path, pr
         for d in run_replicates(original.counterfactual(), seed, reps, DAYS)
     ]
     averted = [
-        t["campaign_criminal_total"] - m["campaign_criminal_total"] for m, t in zip(mix, twin)
+        t["campaign_criminal_total"] - m["campaign_criminal_total"]
+        for m, t in zip(mix, twin, strict=True)
     ]
     # Same file, same seeds: the same counts, exactly.
     assert np.mean(averted) == pytest.approx(best["crimes_averted"], abs=1e-6)
