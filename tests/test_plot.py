@@ -444,4 +444,5 @@ def test_effects_figure_shows_intervals_and_labels_a_cost_it_cannot_give() -> No
     figure = effects_figure(effects)
     cases, security, cost = figure.axes[:3]
     assert list(cases.containers[0].lines[0].get_xdata()) == [-2.0]
+    assert "percentage points" in security.get_xlabel()
     assert [t.get_text() for t in cost.texts] == ["averts no crime on average"]
