@@ -794,6 +794,33 @@ def plot(results_dir: str, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("results_dir", metavar="RESULTS_DIR")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the labels (zh needs a CJK font).",
+)
+def brief(results_dir: str, lang: str) -> None:
+    """Write a one-page HTML brief of a results folder (brief.html, figures embedded).
+
+    Works for a run, a comparison, a sweep, a sensitivity screening and an optimisation:
+    what was asked, what the model says with 90 % intervals, what it rests on (source
+    reports by title, issuer and date; the scenario's assumptions; calibration status) and
+    what it cannot say.
+    """
+    from safesim.brief import BriefError, write_brief
+
+    try:
+        path = write_brief(results_dir, lang=lang)
+    except BriefError as exc:
+        fail(str(exc))
+        return
+    click.echo(f"  wrote {path}")
+
+
+@main.command()
 @click.argument("config_file", metavar="CONFIG", type=click.Path(dir_okay=False))
 @click.option(
     "--trials",
