@@ -124,9 +124,10 @@ def yuan(value: Any) -> str:
 
 
 def with_interval(mean: Any, low: Any, high: Any, digits: int = 1, unit: str = "") -> str:
-    return (
-        f"{fmt(mean, digits)}{unit} (90 % interval {fmt(low, digits)} to {fmt(high, digits)}{unit})"
-    )
+    shown = fmt(mean, digits)
+    if fmt(low, digits) == fmt(high, digits) == shown != "n/a":
+        return f"{shown}{unit} (no spread across replicates: run more for an interval)"
+    return f"{shown}{unit} (90 % interval {fmt(low, digits)} to {fmt(high, digits)}{unit})"
 
 
 def _embed(path: Path) -> str:
