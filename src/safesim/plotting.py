@@ -1172,7 +1172,9 @@ def front_figure(trials: pd.DataFrame, budget: float | None, recommended: int | 
         if budget:
             ax.axvline(budget, color="black", linestyle="--", linewidth=1, label=tr("budget"))
         ax.axhline(0, color="gray", linewidth=0.8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
+        ax.tick_params(axis="x", labelrotation=20)
         ax.set_xlim(left=0)
         ax.set_xlabel(tr("yearly cost of the mix (yuan)"))
         ax.set_ylabel(tr(label))
