@@ -99,3 +99,21 @@ def test_a_folder_without_results_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["brief", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+def test_a_sweep_brief_ranks_mixes_by_crimes_averted_with_intervals_and_costs(
+    tmp_path: Path,
+) -> None:
+    from .test_plot import _synthetic_sweep
+
+    _synthetic_sweep(tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    manifest |= {"scenario": "small", "scenario_file": str(ROOT / "scenarios" / "small.yaml")}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = CliRunner().invoke(main, ["brief", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    # The best mix first: 100 officers and 200 cameras avert 2·100 + 0.5·200 − 5 = 295.
+    assert "patrol officers 100, cameras 200: 295.0 (90 % interval 275.0 to 315.0)" in html
+    assert "per crime averted" in html
+    assert "No source report is cited" in html  # small.yaml is illustrative

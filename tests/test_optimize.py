@@ -70,6 +70,8 @@ def test_nothing_on_the_front_is_dominated_by_any_mix_tried(search: Path) -> Non
     trials = pd.read_csv(search / "trials.csv")
     front = pd.read_csv(search / "front.csv")
     assert set(front["trial"]) == set(trials.loc[trials["on_front"], "trial"])
+    units = [c for c in front.columns if c.startswith("units_")]
+    assert not front.duplicated(subset=units).any()  # each mix once
     for row in front.itertuples():
         dominated = (
             (trials["crimes_averted"] >= row.crimes_averted)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from safesim.plotting import (
     PlotError,
+    axis_label,
     detect_kind,
     plot_results,
     read_csv,
@@ -291,7 +292,7 @@ def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
     if "crimes_averted_mean" in summary.columns:
         ranked = summary.sort_values("crimes_averted_mean", ascending=False).head(5)
         for row in ranked.to_dict("records"):
-            mix = ", ".join(f"{a.split('.')[-2]} {row.get(a)}" for a in axes)
+            mix = ", ".join(f"{axis_label(a)} {fmt(row.get(a), 0)}" for a in axes)
             averted = with_interval(
                 row["crimes_averted_mean"], row["crimes_averted_p05"], row["crimes_averted_p95"]
             )

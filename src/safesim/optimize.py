@@ -369,7 +369,9 @@ def trials_frame(study: optuna.Study, menu: Sequence[Lever], scenario: Scenario)
             -frame["annual_cost_yuan"].to_numpy(float),
         ]
     )
-    frame["on_front"] = pareto_mask(goals)
+    # NSGA-II can breed the same mix twice: the front lists each mix once.
+    units = [f"units_{lever.kind}" for lever in menu]
+    frame["on_front"] = pareto_mask(goals) & ~frame.duplicated(subset=units, keep="first")
     days = campaign_days(scenario, study.user_attrs["identity"]["days"])
     cost = frame["annual_cost_yuan"] * days / 365.0
     averted = frame["crimes_averted"]
