@@ -267,7 +267,7 @@ def yuan(value: float, _pos: object = None) -> str:
     """Plain yuan notation: ¥1,234,567 (not 1.2e6)."""
     if not np.isfinite(value):
         return ""
-    return f"¥{value:,.0f}"
+    return f"−¥{-value:,.0f}" if value < 0 else f"¥{value:,.0f}"
 
 
 def save(fig: Figure, folder: Path, stem: str, fmt: str) -> Path:
