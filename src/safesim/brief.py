@@ -161,6 +161,8 @@ def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
                     walk(value, f"{where}.{key}" if where else str(key))
 
     walk(scenario.model_dump(mode="json"), "")
+    # What a decision turns on first: prices, then doses, then the city.
+    out.sort(key=lambda a: 0 if "unit_cost" in a else 1 if a.startswith("interventions") else 2)
     return out[:limit] + (
         [f"… and {len(out) - limit} more in the scenario file"] if len(out) > limit else []
     )
@@ -416,8 +418,11 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
         cannot=[
             "The search covers only the interventions the scenario prices, each scaled from "
             "the scenario's own specification; mixes outside that menu were not tried.",
-            f"{manifest.get('recommendation_rule', '')}: another rule (cheapest mix above a "
-            "target, say) picks another mix from the same front.",
+            f"The recommended mix is {manifest.get('recommendation_rule', 'one rule')}; another "
+            "rule (the cheapest mix above a target, say) picks another mix from the same front.",
+            f"Each mix ran {manifest.get('replicates', '?')} replicates: with so few, a 90 % "
+            "interval is close to the range of the replicates, and mixes whose intervals "
+            "overlap are not clearly different.",
             *COMMON_LIMITS,
         ],
     )
