@@ -454,6 +454,9 @@ def run_summary_figure(summary: pd.DataFrame) -> Figure:
             ax.scatter(report, y, marker="D", color="tab:red", zorder=3, label="report's figure")
         if unit in ("percent_change", "ratio"):
             ax.axvline(0, color="gray", linewidth=0.8)
+        if unit == "percent":
+            lowest = float(np.nanmin(np.r_[rows["sim_p05"].astype(float), report, 100.0]))
+            ax.set_xlim(min(SECURITY_AXIS_FLOOR, lowest - 5.0), 100.0)
         ax.set_yticks(y, [summary_label(row) for _, row in rows.iterrows()], fontsize=8)
         ax.set_xlabel(UNIT_LABELS.get(unit, unit))
         ax.grid(axis="x", alpha=0.3)
