@@ -27,7 +27,7 @@ from safesim.disputes import Disputes
 from safesim.fields import CellFields
 from safesim.households import Households
 from safesim.interventions import ORDER, GridWorkers, Intervention
-from safesim.offenders import Offenders
+from safesim.offenders import OffenceReport, Offenders
 from safesim.outcomes import DailyRecord
 from safesim.parameters import MechanismParameters
 from safesim.scenario import Scenario
@@ -121,6 +121,9 @@ class SafetyModel(mesa.Model):
         self._disorder_cdf = np.cumsum(homes_weight) / homes_weight.sum()
 
         self.record = DailyRecord(self.days, self.calendar.start)
+        # Opt-in per-event log: set to a list and each recorded day's offence report is
+        # appended to it (validation needs offence homes, cells and days).
+        self.event_log: list[OffenceReport] | None = None
         self.day = -scenario.calendar.burn_in_days
         self._burn_in()
         self.treated, self.catchment = self._areas()
@@ -135,6 +138,8 @@ class SafetyModel(mesa.Model):
         self._remember(events)
         if day >= 0:
             self._record(day, events)
+            if self.event_log is not None:
+                self.event_log.append(events["offences"])  # type: ignore[arg-type]
         self.day += 1
         if self.day >= self.days:
             self.running = False
