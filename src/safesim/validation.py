@@ -90,11 +90,11 @@ QUICK = Settings(
     name="quick",
     seed=2024,
     replicates=2,
-    households=20_000,
-    pattern_households=100_000,
-    stationarity_households=20_000,
+    households=10_000,
+    pattern_households=50_000,
+    stationarity_households=10_000,
     stationarity_years=2,
-    guichi_households=20_000,
+    guichi_households=10_000,
 )
 
 
