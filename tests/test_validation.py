@@ -64,7 +64,7 @@ def test_quick_writes_every_fact_with_a_number(quick_file: str) -> None:
         assert "nan" not in (value + interval).lower(), line
         numbers = re.findall(r"[-+]?\d+(?:\.\d+)?", value + " " + interval)
         assert len(numbers) >= 3 and all(math.isfinite(float(n)) for n in numbers), line
-        assert verdict in ("inside", "outside", "no published range"), line
+        assert verdict in ("inside", "outside", "no published range", "too few events"), line
 
 
 def test_committed_file_has_the_facts_the_command_makes(quick_file: str) -> None:
@@ -146,3 +146,4 @@ def test_verdicts() -> None:
     assert fact(3.0).verdict == "no published range"
     assert fact(400.0, (380.0, 420.0), report_value=35.0).verdict == "outside"
     assert fact(40.0, (30.0, 50.0), report_value=35.0).verdict == "inside"
+    assert fact(0.0, low=1.0, measurable=False).verdict == "too few events"

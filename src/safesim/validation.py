@@ -127,9 +127,12 @@ class Fact:
     high: float | None = None
     report_value: float | None = None
     note: str = ""
+    measurable: bool = True  # False when the runs held no events to measure it on
 
     @property
     def verdict(self) -> str:
+        if not self.measurable:
+            return "too few events"
         if self.report_value is not None:
             lo, hi = self.interval
             return "inside" if lo <= self.report_value <= hi else "outside"
@@ -411,7 +414,9 @@ class Validation:
             )
         )
 
-        scenario = only(self.city, "target_hardening")
+        # Few homes are hardened: a larger city gives the burglaries to compare.
+        hardened_city = campaign_only(self.base, self.settings.pattern_households)
+        scenario = only(hardened_city, "target_hardening")
         start = full_strength_day(scenario, "target_hardening", days)
         runs = [
             c for c, _, _ in self.paired(scenario, hardening_observer(start), "target hardening")
@@ -424,15 +429,16 @@ class Validation:
         for combo, (literature, low) in ranges.items():
             with_devices = [c[combo][0] for c in runs]
             without = [c[combo][1] for c in runs]
-            note = ""
+            note, measurable = "", True
             if sum(with_devices) > 0:
                 protection = pooled_ratio(without, with_devices, self.boot_seed())
             else:
                 # No burglary with entry of these homes in any replicate of the mix: the
-                # twin's count over one is a lower bound on the protection factor.
+                # twin's count (over one) is a lower bound on the protection factor.
                 bound = float(sum(without))
                 protection = (bound, (bound, bound))
-                note = "no burglary of these homes in the mix: a lower bound"
+                note = f"no burglary of these homes with the devices; {bound:.0f} without"
+                measurable = bound > 0
             facts.append(
                 self.fact(
                     group,
@@ -445,6 +451,7 @@ class Validation:
                     low=low,
                     high=1.0 if combo == "alarm phone only" else None,
                     note=note,
+                    measurable=measurable,
                 )
             )
 
@@ -862,7 +869,7 @@ def render(facts: list[Fact], settings: Settings) -> str:
         f"Settings: {settings.replicates} replicates from seed {settings.seed}; "
         f"intervention effects and spill-over on `{settings.scenario}` (Guiyang's doses per "
         f"household) scaled to {settings.households:,} households over its campaign year; "
-        f"crime patterns on the same city with no intervention at "
+        f"target hardening and the crime patterns of the no-intervention city at "
         f"{settings.pattern_households:,} households; stationarity over "
         f"{settings.stationarity_years} years at {settings.stationarity_households:,} "
         f"households; Guichi at {settings.guichi_households:,} households.",
