@@ -139,6 +139,9 @@ class SafetyModel(mesa.Model):
         self._disorder_cdf = np.cumsum(homes_weight) / homes_weight.sum()
 
         self.record = DailyRecord(self.days, self.calendar.start)
+        # Opt-in per-event log: set to a list and each recorded day's offence report is
+        # appended to it (validation needs offence homes, cells and days).
+        self.event_log: list[OffenceReport] | None = None
         self.day = -scenario.calendar.burn_in_days
         self._burn_in()
         self.treated, self.catchment = self._areas()
@@ -161,6 +164,8 @@ class SafetyModel(mesa.Model):
         if day >= 0:
             self._record(day, events)
             self._count_areas(day, events)
+            if self.event_log is not None:
+                self.event_log.append(events.offences)
         self.day += 1
         if self.day >= self.days:
             self.running = False
