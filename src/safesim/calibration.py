@@ -29,17 +29,25 @@ import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
+from safesim.loading import load_model, load_yaml
 from safesim.outcomes import target_value
 from safesim.parameters import MechanismParameters
 from safesim.runner import replicate_seed, run_once
 from safesim.scaling import scale_scenario
-from safesim.scenario import Scenario, ScenarioError, Strict, _describe, load_scenario
+from safesim.scenario import (
+    NAME_PATTERN,
+    Scenario,
+    ScenarioError,
+    Strict,
+    _describe,
+    load_scenario,
+)
 
 INTEGER_PARAMETERS = {"candidate_homes", "offender_moves_per_day"}
 
 
 class CalibrationConfig(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=NAME_PATTERN)
     scenarios: list[str] = Field(min_length=1)
     parameters: list[str] = Field(min_length=1)
     households: int | None = Field(default=None, ge=1000)
@@ -57,16 +65,7 @@ class CalibrationConfig(Strict):
 
 def load_config(path: str | Path) -> CalibrationConfig:
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(p, "", "no such file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        config = CalibrationConfig.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(p, "", f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
-    except ValidationError as exc:
-        field, msg = _describe(exc.errors()[0])
-        raise ScenarioError(p, field, msg) from None
+    config = load_model(p, CalibrationConfig, "a calibration config")
     for scenario_path in config.scenarios:
         resolved = (p.parent / scenario_path) if not Path(scenario_path).exists() else None
         if resolved is not None and not resolved.exists():
@@ -214,19 +213,16 @@ class Calibration:
 def load_parameters(path: str | Path) -> dict[str, float]:
     """A parameters file (as written by calibration): mechanism name → value."""
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(p, "", "no such file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError(p, "", f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    data = load_yaml(p)
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise ScenarioError(p, "", "a parameters file must map parameter names to values")
     for key, value in data.items():
         if key not in MechanismParameters.model_fields:
             raise ScenarioError(p, str(key), "unknown mechanism parameter")
-        if not isinstance(value, int | float):
-            raise ScenarioError(p, str(key), "must be a number")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(p, str(key), f"{value!r} is not a number")
     try:
         MechanismParameters(**data)
     except ValidationError as exc:

@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -30,29 +29,31 @@ from pydantic import (
     model_validator,
 )
 
+from safesim.loading import InputError, describe_error, load_mapping
 from safesim.parameters import MechanismParameters
 
 T = TypeVar("T")
 
-NonNegativeInt = Annotated[int, Field(ge=0)]
-NonNegativeFloat = Annotated[float, Field(ge=0.0)]
-PositiveInt = Annotated[int, Field(ge=1)]
+NonNegativeInt = Annotated[int, Field(ge=0, le=100_000_000)]
+NonNegativeFloat = Annotated[float, Field(ge=0.0, le=1e9)]
+PositiveInt = Annotated[int, Field(ge=1, le=100_000_000)]
+Days = Annotated[int, Field(ge=0, le=3650)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message names the file and the field."""
+#: Every problem with a scenario (or any input file) is one of these, naming file and field.
+ScenarioError = InputError
 
-    def __init__(self, path: str | Path | None, field: str, message: str):
-        self.path = str(path) if path is not None else "<scenario>"
-        self.field = field
-        self.message = message
-        where = f"{self.path}: {field}" if field else self.path
-        super().__init__(f"{where}: {message}")
+#: Limits that keep a scenario within what one machine can run (see ``safesim.limits``
+#: for the memory and time estimate checked before a run).
+MAX_COUNT = 100_000_000
+MAX_RATE = 1e9
+MAX_CALENDAR_DAYS = 20 * 366
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Quantity(Strict, Generic[T]):
@@ -81,12 +82,16 @@ class Calendar(Strict):
     start: date
     end: date
     campaign_start: When
-    burn_in_days: NonNegativeInt = 180
+    burn_in_days: Days = 180
 
     @model_validator(mode="after")
     def _ordered(self) -> Calendar:
         if self.end < self.start:
             raise ValueError("end: must not be before start")
+        if self.days > MAX_CALENDAR_DAYS:
+            raise ValueError(
+                f"end: the calendar spans {self.days:,} days (at most {MAX_CALENDAR_DAYS:,})"
+            )
         if not self.start <= self.campaign_start.value <= self.end:
             raise ValueError("campaign_start: must lie between start and end")
         return self
@@ -150,13 +155,19 @@ class City(Strict):
             raise ValueError("must be ≥ 1")
         return v
 
+    @model_validator(mode="after")
+    def _offenders_fit(self) -> City:
+        if self.offenders.value > self.households.value:
+            raise ValueError("offenders: more offenders than households")
+        return self
+
 
 class Delivery(Strict):
     """When an intervention is delivered: from ``start`` (default: the campaign start),
     reaching full strength linearly over ``ramp_days``, until ``end`` (default: never)."""
 
     start: date | None = None
-    ramp_days: NonNegativeInt = 60
+    ramp_days: Days = 60
     end: date | None = None
     unit_cost_yuan: Rate | None = None
 
@@ -253,7 +264,7 @@ class Note(Strict):
 
 
 class Scenario(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=NAME_PATTERN)
     description: str
     seed: NonNegativeInt = 0
     calendar: Calendar
@@ -358,59 +369,23 @@ _OPTIONAL_LEAVES = {
 }
 
 
-def _describe(err: dict[str, Any]) -> tuple[str, str]:
-    loc = [str(p) for p in err.get("loc", ()) if not str(p).startswith("function-")]
-    # Generic Quantity[...] adds its value slot and type name to the location: hide both.
-    loc = [p for p in loc if "[" not in p]
-    if loc and loc[-1] == "value":
-        loc = loc[:-1]
-    kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    msg = err.get("msg", "invalid")
-    if kind == "greater_than_equal":
-        msg = f"must be ≥ {ctx.get('ge')}"
-    elif kind == "less_than_equal":
-        msg = f"must be ≤ {ctx.get('le')}"
-    elif kind == "extra_forbidden":
-        msg = "unknown key"
-    elif kind == "missing":
-        msg = "missing (required)"
-    elif kind.startswith("value_error"):
-        msg = msg.removeprefix("Value error, ")
-        # A model-level check may name a sub-field itself ("end: must ...").
-        head, sep, rest = msg.partition(": ")
-        if sep and " " not in head and head.replace(".", "").replace("_", "").isalnum():
-            loc = [*loc, head] if not head.startswith("interventions.") else head.split(".")
-            msg = rest
-    return ".".join(loc), msg
+_describe = describe_error
 
 
 def validate_scenario(data: Any, path: str | Path | None) -> Scenario:
+    """Validate scenario data strictly (no "12" for 12); one ``ScenarioError`` on failure."""
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "a scenario must be a YAML mapping of keys to values")
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
-        field, msg = _describe(exc.errors()[0])
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        field, msg = describe_error(errors[0])
         raise ScenarioError(path, field, msg) from None
+    except RecursionError:
+        raise ScenarioError(path, "", "nested too deeply") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; every problem is a ``ScenarioError``."""
-    p = Path(path)
-    if not p.exists():
-        raise ScenarioError(p, "", "no such file")
-    if not p.is_file():
-        raise ScenarioError(p, "", "not a file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(p, "", f"cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise ScenarioError(p, where, f"malformed YAML: {problem}") from None
-    return validate_scenario(data, p)
+    return validate_scenario(load_mapping(path, "a scenario"), path)

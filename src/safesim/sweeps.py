@@ -42,7 +42,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -54,6 +53,7 @@ from pydantic import (
 )
 
 from safesim.interventions import ORDER
+from safesim.loading import InputError, describe_error, load_mapping
 from safesim.outcomes import campaign_targets, summarise
 from safesim.parameters import MechanismParameters
 from safesim.runner import (
@@ -64,7 +64,7 @@ from safesim.runner import (
     versions,
     write_csv,
 )
-from safesim.scenario import Scenario, ScenarioError, validate_scenario
+from safesim.scenario import NAME_PATTERN, Scenario, ScenarioError, validate_scenario
 
 Number = int | float
 
@@ -180,7 +180,7 @@ class SweepFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str | None = Field(None, pattern=NAME_PATTERN)
     description: str | None = None
     replicates: int | None = Field(None, ge=1)
     days: int | None = Field(None, ge=1)
@@ -207,23 +207,16 @@ class SweepFile(BaseModel):
 
 def load_sweep_file(path: str | Path) -> SweepFile:
     """Read and validate a sweep YAML file; every problem is a one-line ``SweepError``."""
-    p = Path(path)
-    if not p.is_file():
-        raise SweepError(f"{p}: no such sweep file")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SweepError(f"{p}: malformed YAML{where}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{p}: cannot read the sweep file ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise SweepError(f"{p}: a sweep file must be a YAML mapping of keys to values")
+        data = load_mapping(path, "a sweep file")
+    except InputError as exc:
+        raise SweepError(str(exc)) from None
     try:
-        return SweepFile.model_validate(data)
+        return SweepFile.model_validate(data, strict=True)
     except ValidationError as exc:
-        raise SweepError(f"{p}: {_describe_sweep_error(data, exc)}") from None
+        raise SweepError(f"{path}: {_describe_sweep_error(data, exc)}") from None
+    except RecursionError:
+        raise SweepError(f"{path}: nested too deeply") from None
 
 
 _UNION_TAGS = {"int", "float", "AxisRange"}
@@ -250,8 +243,10 @@ def _describe_sweep_error(data: dict[str, Any], exc: ValidationError) -> str:
         what = "unknown key"
     elif err["type"] in _NOT_A_NUMBER:
         what = f"'{err.get('input')}' is not a number"
-    else:
+    elif err["type"].startswith("value_error"):
         what = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        what = describe_error(err)[1]
     return f"{where}: {what}" if where else what
 
 
