@@ -7,13 +7,7 @@ run with the same seed share their random numbers replicate by replicate.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import tempfile
-import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -21,20 +15,17 @@ import pandas as pd
 from safesim.model import SafetyModel
 from safesim.outcomes import summarise
 from safesim.parameters import MechanismParameters
+from safesim.results import (  # noqa: F401 - re-exported for the commands that write runs
+    CSV_FLOAT_FORMAT,
+    Content,
+    atomic_write_text,
+    build_manifest,
+    versions,
+    write_csv,
+    write_result_set,
+)
 from safesim.scenario import Scenario
 from safesim.streams import run_seed
-
-CSV_FLOAT_FORMAT = "%.6f"
-
-
-def _read_umask() -> int:
-    # The umask can only be read by setting it; do it once, before any worker threads.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -89,35 +80,6 @@ def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
     return out[["replicate", *[c for c in out.columns if c != "replicate"]]]
 
 
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("safesim", "mesa", "numpy", "scipy", "pandas", "pydantic"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        # mkstemp makes owner-only files; results are ordinary files (mode from the umask).
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    atomic_write_text(path, frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT))
-
-
 def write_run(
     out_dir: Path,
     scenario: Scenario,
@@ -125,32 +87,31 @@ def write_run(
     seed: int,
     dailies: list[pd.DataFrame],
     wall_seconds: float,
+    parameters_file: str | Path | None = None,
+    extra: dict[str, Content] | None = None,
 ) -> dict[str, Path]:
-    """Write daily.csv, summary.csv and manifest.json (each atomically) under ``out_dir``."""
-    daily = combine_daily(dailies)
-    summary = summarise(scenario, dailies)
-    paths = {
-        "daily": out_dir / "daily.csv",
-        "summary": out_dir / "summary.csv",
-        "manifest": out_dir / "manifest.json",
+    """Write daily.csv, summary.csv, any ``extra`` files and manifest.json under
+    ``out_dir`` as one set (an older set there is replaced whole)."""
+    contents: dict[str, Content] = {
+        "daily.csv": combine_daily(dailies),
+        "summary.csv": summarise(scenario, dailies),
+        **(extra or {}),
     }
-    write_csv(daily, paths["daily"])
-    write_csv(summary, paths["summary"])
-    manifest = {
-        "kind": "run",
-        "scenario": scenario.name,
-        "scenario_file": scenario_path,
-        "scenario_sha256": scenario.digest(),
-        "seed": seed,
-        "replicates": len(dailies),
-        "replicate_seeds": [replicate_seed(seed, r) for r in range(len(dailies))],
-        "days": len(dailies[0]),
-        "start": dailies[0]["date"].iloc[0],
-        "campaign_start": scenario.calendar.campaign_start.value.isoformat(),
-        "households": scenario.city.households.value,
-        "versions": versions(),
-        "wall_seconds": round(wall_seconds, 3),
-        "created_unix": int(time.time()),
-    }
-    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return paths
+    manifest = build_manifest(
+        "run",
+        inputs={"scenario": scenario_path, "parameters": parameters_file},
+        wall_seconds=wall_seconds,
+        scenario=scenario.name,
+        scenario_file=str(scenario_path),
+        scenario_sha256=scenario.digest(),
+        seed=seed,
+        replicates=len(dailies),
+        replicate_seeds=[replicate_seed(seed, r) for r in range(len(dailies))],
+        days=len(dailies[0]),
+        start=dailies[0]["date"].iloc[0],
+        campaign_start=scenario.calendar.campaign_start.value.isoformat(),
+        households=scenario.city.households.value,
+        csv_float_format=CSV_FLOAT_FORMAT,
+    )
+    paths = write_result_set(out_dir, contents, manifest)
+    return {Path(name).stem: path for name, path in paths.items()}

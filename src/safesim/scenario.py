@@ -131,13 +131,18 @@ class LandUse(Strict):
 LAND_USES = ("residential", "commercial", "street", "school", "car_park", "village")
 
 
+#: A yearly rate per 1,000 households: ten events per household a year is far beyond any
+#: report, and the event draws grow with the rate.
+BaselineRate = Quantity[Annotated[float, Field(ge=0.0, le=10_000.0)]]
+
+
 class Baseline(Strict):
     """No-intervention rates per 1,000 households per year, and the baseline felt safety."""
 
-    two_robberies_one_theft: Rate
-    other_criminal: Rate
-    disputes: Rate
-    public_order: Rate
+    two_robberies_one_theft: BaselineRate
+    other_criminal: BaselineRate
+    disputes: BaselineRate
+    public_order: BaselineRate
     sense_of_security: Fraction
 
 

@@ -53,17 +53,19 @@ from pydantic import (
 )
 
 from safesim.interventions import ORDER
+from safesim.limits import MAX_RUNS
 from safesim.loading import InputError, describe_error, load_mapping
 from safesim.outcomes import campaign_targets, summarise
 from safesim.parameters import MechanismParameters
-from safesim.runner import (
+from safesim.results import (
     CSV_FLOAT_FORMAT,
     atomic_write_text,
-    replicate_seed,
-    run_once,
-    versions,
-    write_csv,
+    build_manifest,
+    folder_lock,
+    json_safe,
+    write_result_set,
 )
+from safesim.runner import replicate_seed, run_once
 from safesim.scenario import NAME_PATTERN, Scenario, ScenarioError, validate_scenario
 
 Number = int | float
@@ -75,6 +77,8 @@ DASK_CONNECT_TIMEOUT = 5
 #: The per-run count of crimes in the campaign window, used for crimes averted and cost.
 CAMPAIGN_CRIMES = "campaign_crimes"
 JOURNAL_DIR = ".runs"
+#: Values one axis may take, and runs one sweep may plan (see ``safesim.limits``).
+MAX_AXIS_POINTS = 10_000
 PLAN_FILE = "plan.json"
 
 
@@ -123,6 +127,8 @@ def range_values(path: str, start: Number, stop: Number, points: int) -> tuple[N
     """
     if points < 1:
         raise SweepError(f"axis {path}: empty range (points must be ≥ 1, got {points})")
+    if points > MAX_AXIS_POINTS:
+        raise SweepError(f"axis {path}: {points:,} points (at most {MAX_AXIS_POINTS:,} per axis)")
     if stop < start:
         raise SweepError(f"axis {path}: reversed range ({start} > {stop})")
     if points == 1:
@@ -291,6 +297,7 @@ class SweepPlan:
     days: int | None
     seed: int
     points: list[Point] = field(default_factory=list)
+    sweep_file: str | None = None
 
     def identity(self) -> dict[str, Any]:
         """What a journal must match to be continued: same scenario, axes, runs and days."""
@@ -361,11 +368,6 @@ def plan_sweep(
         if axis.path in seen:
             raise SweepError(f"axis {axis.path}: given twice")
         seen.add(axis.path)
-        if not axis.path.startswith("interventions."):
-            raise SweepError(
-                f"axis {axis.path}: a sweep varies interventions (paths under "
-                "'interventions.'); set other values in the scenario file"
-            )
         if not axis.values:
             raise SweepError(f"axis {axis.path}: no values")
         if len(set(axis.values)) != len(axis.values):
@@ -377,6 +379,12 @@ def plan_sweep(
                 scenario.with_values({axis.path: value})
             except ScenarioError as exc:
                 raise SweepError(f"axis {axis.path}={value}: {exc.message}") from None
+    mixes = math.prod(len(a.values) for a in axes)
+    if (mixes + 1) * replicates > MAX_RUNS:
+        raise SweepError(
+            f"{mixes + 1:,} mixes × {replicates} replicates = {(mixes + 1) * replicates:,} runs "
+            f"(at most {MAX_RUNS:,}): use fewer axis values"
+        )
     points = [Point(0, {}, without_interventions(scenario))]
     for combo in itertools.product(*(a.values for a in axes)):
         values = {a.path: v for a, v in zip(axes, combo, strict=True)}
@@ -539,7 +547,9 @@ class Journal:
         return out
 
     def write(self, record: dict[str, Any]) -> None:
-        atomic_write_text(self.dir / f"{record['key']}.json", json.dumps(record) + "\n")
+        # NaN is not JSON: a figure without a value is recorded as null.
+        text = json.dumps(json_safe(record), allow_nan=False)
+        atomic_write_text(self.dir / f"{record['key']}.json", text + "\n")
 
 
 # --------------------------------------------------------------------------- executors
@@ -839,28 +849,33 @@ def summary_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.Dat
 FINAL_FILES = ("runs.csv", "summary.csv", "manifest.json")
 
 
-def write_sweep(plan: SweepPlan, records: dict[str, dict[str, Any]], out_dir: Path) -> None:
-    """runs.csv, summary.csv and manifest.json, each atomically, from the journal alone."""
-    write_csv(runs_frame(plan, records), out_dir / "runs.csv")
-    write_csv(summary_frame(plan, records), out_dir / "summary.csv")
+def write_sweep(
+    plan: SweepPlan,
+    records: dict[str, dict[str, Any]],
+    out_dir: Path,
+    wall_seconds: float | None = None,
+) -> None:
+    """runs.csv, summary.csv and manifest.json as one set, from the journal alone."""
     reference = plan.reference()
     statuses = [r["status"] for r in records.values()]
-    manifest = {
-        "kind": "sweep",
-        "name": plan.name,
-        "scenario": plan.scenario.name,
-        "scenario_file": plan.scenario_file,
-        "scenario_sha256": plan.scenario.digest(),
-        "axes": {a.path: list(a.values) for a in plan.axes},
-        "points": len(plan.points),
-        "replicates": plan.replicates,
-        "days": plan.days if plan.days is not None else plan.scenario.calendar.days,
-        "seed": plan.seed,
-        "replicate_seeds": [replicate_seed(plan.seed, r) for r in range(plan.replicates)],
-        "common_random_numbers": (
+    manifest = build_manifest(
+        "sweep",
+        inputs={"scenario": plan.scenario_file, "sweep_file": plan.sweep_file},
+        wall_seconds=wall_seconds,
+        name=plan.name,
+        scenario=plan.scenario.name,
+        scenario_file=plan.scenario_file,
+        scenario_sha256=plan.scenario.digest(),
+        axes={a.path: list(a.values) for a in plan.axes},
+        points=len(plan.points),
+        replicates=plan.replicates,
+        days=plan.days if plan.days is not None else plan.scenario.calendar.days,
+        seed=plan.seed,
+        replicate_seeds=[replicate_seed(plan.seed, r) for r in range(plan.replicates)],
+        common_random_numbers=(
             "replicate r of every mix uses replicate_seeds[r]: changes are paired by replicate"
         ),
-        "reference": {
+        reference={
             "point": reference.index,
             "mix": (
                 "every intervention removed"
@@ -868,15 +883,16 @@ def write_sweep(plan: SweepPlan, records: dict[str, dict[str, Any]], out_dir: Pa
                 else "every varied value 0: " + json.dumps(reference.values)
             ),
         },
-        "priced_interventions": priced_interventions(plan.scenario),
-        "runs": len(plan.points) * plan.replicates,
-        "runs_failed": statuses.count("failed"),
-        "csv_float_format": CSV_FLOAT_FORMAT,
-        "versions": versions(),
-    }
-    atomic_write_text(
-        out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        priced_interventions=priced_interventions(plan.scenario),
+        runs=len(plan.points) * plan.replicates,
+        runs_failed=statuses.count("failed"),
+        csv_float_format=CSV_FLOAT_FORMAT,
     )
+    contents = {
+        "runs.csv": runs_frame(plan, records),
+        "summary.csv": summary_frame(plan, records),
+    }
+    write_result_set(out_dir, contents, manifest, keep_folder=True)
 
 
 # --------------------------------------------------------------------------- driver
@@ -969,11 +985,12 @@ def run_sweep(
     every finished run kept in the journal.
     """
     out_dir = Path(out_root) / plan.name
-    journal, executor = open_journal_and_executor(
-        out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
-    )
-    tasks = plan.tasks()
-    records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
-    write_sweep(plan, records, out_dir)
+    with folder_lock(out_dir):
+        journal, executor = open_journal_and_executor(
+            out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
+        )
+        tasks = plan.tasks()
+        records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
+        write_sweep(plan, records, out_dir, wall)
     failed = sum(1 for t in tasks if records[t.key]["status"] == "failed")
     return SweepResult(out_dir, len(tasks), failed, ran_now, wall, executor.description)
