@@ -203,7 +203,7 @@ def test_a_csv_with_missing_columns(run_dir: Path, tmp_path: Path) -> None:
 
 
 def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
-    (tmp_path / "runs.csv").write_bytes(b'point,"replicate\n\xff\xfe\x00')
+    (tmp_path / "runs.csv").write_bytes(b'point,"replicate\n\xff\xfe\x00\n')
     _one_line_error(_plot(tmp_path), "runs.csv", "cannot read")
     (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
     _one_line_error(_plot(tmp_path), "manifest.json", "not valid JSON")

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import click
 from tqdm import tqdm
 
-from safesim.results import ResultsError, folder_lock
+from safesim.results import ResultsError, folder_lock, set_command
 from safesim.scenario import NAME_PATTERN, Scenario, ScenarioError, load_scenario
 
 
@@ -37,10 +37,11 @@ class SafesimGroup(click.Group):
     """Every way a command can end badly is one line: click's usage errors (which it
     would print over three), a file-system error, memory running out."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        set_command(["safesim", *(sys.argv[1:] if args is None else list(args))])
         try:
-            code = super().main(*args, **kwargs)
+            code = super().main(args, *rest, **kwargs)
         except click.exceptions.Abort:
             click.echo("\ninterrupted", err=True)
             sys.exit(130)

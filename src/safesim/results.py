@@ -149,8 +149,17 @@ def git_commit() -> str | None:
     return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
+_command: list[str] | None = None
+
+
+def set_command(args: list[str]) -> None:
+    """Record the command being run (the command line parses it once, here)."""
+    global _command
+    _command = list(args)
+
+
 def command_line() -> str:
-    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    return shlex.join(_command if _command is not None else [Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
 def build_manifest(
