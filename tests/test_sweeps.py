@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from safesim import sweeps
 from safesim.cli import main
+from safesim.results import stable_bytes
 from safesim.sweeps import SweepError, parse_axis
 
 from .conftest import SCENARIOS
@@ -46,7 +47,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def sweep_bytes(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in FILES}
+    return {name: stable_bytes(folder / name) for name in FILES}
 
 
 @pytest.fixture(scope="module")

@@ -80,8 +80,15 @@ def _target_scale(report: float) -> float:
 class Calibration:
     """An Optuna study over ``config.parameters``, resumable from its SQLite file."""
 
-    def __init__(self, config: CalibrationConfig, out_root: str | Path, base: Path | None = None):
+    def __init__(
+        self,
+        config: CalibrationConfig,
+        out_root: str | Path,
+        base: Path | None = None,
+        config_path: str | Path | None = None,
+    ):
         self.config = config
+        self.config_path = config_path
         self.out_dir = Path(out_root) / config.name
         base = base or Path.cwd()
         self.scenarios: list[Scenario] = []
@@ -172,7 +179,7 @@ class Calibration:
 
     # ------------------------------------------------------------------ results
     def write_results(self, study: optuna.Study) -> dict[str, Path]:
-        from safesim.runner import atomic_write_text, write_csv
+        from safesim.results import atomic_write_text, build_manifest, dumps, write_csv
 
         best = self.parameters_of(study.best_params)
         fit = self.simulate(best)
@@ -193,20 +200,20 @@ class Calibration:
             "# Use with `safesim run SCENARIO --parameters THIS_FILE`.\n"
         )
         atomic_write_text(paths["parameters"], header + yaml.safe_dump(fitted, sort_keys=True))
-        atomic_write_text(
-            self.out_dir / "manifest.json",
-            pd.Series(
-                {
-                    "kind": "calibration",
-                    "name": self.config.name,
-                    "scenarios": ",".join(s.name for s in self.scenarios),
-                    "trials": len(study.trials),
-                    "best_loss": study.best_value,
-                    "default_loss": self.loss(default_fit),
-                }
-            ).to_json(indent=2)
-            + "\n",
+        manifest = build_manifest(
+            "calibration",
+            inputs={"config": self.config_path},
+            name=self.config.name,
+            scenarios=[s.name for s in self.scenarios],
+            scenario_sha256={s.name: s.digest() for s in self.scenarios},
+            seed=self.config.seed,
+            replicates=self.config.replicates,
+            households=self.config.households,
+            trials=len(study.trials),
+            best_loss=study.best_value,
+            default_loss=self.loss(default_fit),
         )
+        atomic_write_text(self.out_dir / "manifest.json", dumps(manifest))
         return paths
 
 

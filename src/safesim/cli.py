@@ -632,7 +632,12 @@ def calibrate(config_file: str, trials: int, out_root: str) -> None:
 
     try:
         config = load_config(config_file)
-        calibration = Calibration(config, out_root, base=Path(config_file).resolve().parent.parent)
+        calibration = Calibration(
+            config,
+            out_root,
+            base=Path(config_file).resolve().parent.parent,
+            config_path=config_file,
+        )
     except ScenarioError as exc:
         fail(str(exc))
         return

@@ -345,6 +345,18 @@ def _count_rows(path: Path) -> int | None:
         return None
 
 
+def stable_bytes(path: Path) -> bytes:
+    """A file's bytes, for a manifest without what differs between two runs of the same
+    command (its ``invocation``: command line, wall time, date)."""
+    raw = path.read_bytes()
+    if path.name != MANIFEST:
+        return raw
+    manifest = json.loads(raw)
+    for key in VOLATILE:
+        manifest.pop(key, None)
+    return dumps(manifest).encode("utf-8")
+
+
 # --------------------------------------------------------------------------- lock
 
 
