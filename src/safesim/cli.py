@@ -344,6 +344,7 @@ def sweep(
     """
     from safesim.sweeps import (
         DEFAULT_REPLICATES,
+        SweepError,
         campaign_warning,
         load_sweep_file,
         parse_axis,
@@ -356,16 +357,24 @@ def sweep(
     folder = [Path(out_root)]
     with batch_errors(lambda: folder[0]):
         spec = load_sweep_file(sweep_file) if sweep_file else None
-        axes = (spec.axis_list() if spec else []) + [parse_axis(v) for v in vary]
-        plan = plan_sweep(
-            scenario,
-            scenario_file,
-            axes,
-            replicates=replicates or (spec and spec.replicates) or DEFAULT_REPLICATES,
-            days=days if days is not None else (spec.days if spec else None),
-            seed=seed if seed is not None else (spec.seed if spec else None),
-            name=name or (spec.name if spec else None),
-        )
+        try:
+            axes = (spec.axis_list() if spec else []) + [parse_axis(v) for v in vary]
+            plan = plan_sweep(
+                scenario,
+                scenario_file,
+                axes,
+                replicates=replicates or (spec and spec.replicates) or DEFAULT_REPLICATES,
+                days=days if days is not None else (spec.days if spec else None),
+                seed=seed if seed is not None else (spec.seed if spec else None),
+                name=name or (spec.name if spec else None),
+            )
+        except SweepError as exc:
+            # An axis written in the sweep file: name the file, as every bad input does.
+            message = str(exc)
+            from_file = spec is not None and not vary
+            if spec is not None and any(message.startswith(f"axis {p}") for p in spec.axes):
+                from_file = True
+            raise SweepError(f"{sweep_file}: {message}" if from_file else message) from None
         plan.sweep_file = sweep_file
         largest = max(plan.points, key=lambda p: p.scenario.city.households.value).scenario
         check_cost(largest, scenario_file, plan.days, len(plan.points) * plan.replicates, workers)

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -29,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from safesim.loading import InputError, describe_error, load_mapping
+from safesim.loading import EARLIEST, LATEST, InputError, describe_error, load_mapping
 from safesim.parameters import MechanismParameters
 
 T = TypeVar("T")
@@ -38,6 +40,22 @@ NonNegativeInt = Annotated[int, Field(ge=0, le=100_000_000)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0, le=1e9)]
 PositiveInt = Annotated[int, Field(ge=1, le=100_000_000)]
 Days = Annotated[int, Field(ge=0, le=3650)]
+
+
+def _iso_date(value: Any) -> Any:
+    # A quoted ISO date ('2013-01-01') is still a date; anything else is left to the
+    # strict check ("13/01/2013" and 20130101 are refused).
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid date") from None
+    if isinstance(value, date) and not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value} lies outside {EARLIEST}..{LATEST}")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -73,14 +91,14 @@ class Quantity(Strict, Generic[T]):
 Count = Quantity[NonNegativeInt]
 Rate = Quantity[NonNegativeFloat]
 Fraction = Quantity[Share]
-When = Quantity[date]
+When = Quantity[Day]
 
 
 class Calendar(Strict):
     """Simulated days run from ``start`` to ``end`` inclusive, after an unrecorded burn-in."""
 
-    start: date
-    end: date
+    start: Day
+    end: Day
     campaign_start: When
     burn_in_days: Days = 180
 
@@ -171,9 +189,9 @@ class Delivery(Strict):
     """When an intervention is delivered: from ``start`` (default: the campaign start),
     reaching full strength linearly over ``ramp_days``, until ``end`` (default: never)."""
 
-    start: date | None = None
+    start: Day | None = None
     ramp_days: Days = 60
-    end: date | None = None
+    end: Day | None = None
     unit_cost_yuan: Rate | None = None
 
 
@@ -244,8 +262,8 @@ class Target(Strict):
     name: str
     metric: Metric
     comparison: Literal["year_on_year", "vs_mean_previous_years", "vs_previous_period", "level"]
-    window_start: date
-    window_end: date
+    window_start: Day
+    window_end: Day
     years: PositiveInt = 1
     area: Literal["city", "treated"] = "city"
     report_value: float

@@ -27,7 +27,6 @@ from safesim.parameters import MechanismParameters
 from safesim.results import (
     CSV_FLOAT_FORMAT,
     build_manifest,
-    folder_lock,
     write_csv,
     write_result_set,
 )
@@ -38,7 +37,7 @@ from safesim.sweeps import (
     RunTask,
     SweepError,
     campaign_warning,
-    open_journal_and_executor,
+    locked_journal,
     outcome_names,
     recorded_outcomes,
     run_tasks_with_progress,
@@ -354,10 +353,10 @@ def run_sensitivity(
     """Run (or continue) the screening and write runs.csv, sensitivity.csv, the chart and
     manifest.json under ``out_root/<name>/``; raises ``AnalysisError`` if runs failed."""
     out_dir = Path(out_root) / plan.name
-    with folder_lock(out_dir):
-        journal, executor = open_journal_and_executor(
-            out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
-        )
+    with locked_journal(out_dir, plan.identity(), restart, workers, dask, FINAL_FILES) as (
+        journal,
+        executor,
+    ):
         tasks = plan.tasks()
         records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
         runs = runs_table(plan, records)

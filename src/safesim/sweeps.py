@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -695,8 +696,10 @@ class DaskExecutor:
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
+            self.client = None
         if self.cluster is not None:
             self.cluster.close()
+            self.cluster = None
 
 
 def make_executor(workers: int, dask: str | None) -> Executor:
@@ -921,24 +924,27 @@ def prepare_output(out_dir: Path, identity: dict[str, Any], restart: bool) -> Jo
     return journal
 
 
-def open_journal_and_executor(
+@contextmanager
+def locked_journal(
     out_dir: Path,
     identity: dict[str, Any],
     restart: bool,
     workers: int,
     dask: str | None,
     final_files: Sequence[str],
-) -> tuple[Journal, Executor]:
-    """Check the journal and reach the executor before anything is written, then open the
-    journal (closing the executor again if that fails)."""
+) -> Iterator[tuple[Journal, Executor]]:
+    """Check the journal and reach the executor before anything is written; then, holding
+    the folder's lock for the whole block, check the journal again (another command may
+    have started meanwhile) and open it. The executor is closed if opening fails."""
     journal = prepare_output(out_dir, identity, restart)
     executor = make_executor(workers, dask)
     try:
-        journal.open(restart, final_files)
-    except BaseException:
+        with folder_lock(out_dir):
+            journal.check(restart)
+            journal.open(restart, final_files)
+            yield journal, executor
+    finally:
         executor.close()
-        raise
-    return journal, executor
 
 
 def run_tasks_with_progress(
@@ -985,10 +991,10 @@ def run_sweep(
     every finished run kept in the journal.
     """
     out_dir = Path(out_root) / plan.name
-    with folder_lock(out_dir):
-        journal, executor = open_journal_and_executor(
-            out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
-        )
+    with locked_journal(out_dir, plan.identity(), restart, workers, dask, FINAL_FILES) as (
+        journal,
+        executor,
+    ):
         tasks = plan.tasks()
         records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
         write_sweep(plan, records, out_dir, wall)
