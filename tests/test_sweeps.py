@@ -95,7 +95,7 @@ def test_bad_axes_name_the_axis(spec: str, words: str) -> None:
         (["--vary", "interventions.cameras.count=0:100:0"], "empty range"),
         (["--vary", "interventions.cameras.count=0,x"], "'x' is not a number"),
         (["--vary", "interventions.cameras.count=-5,10"], "interventions.cameras.count=-5"),
-        (["--vary", "city.offenders=10,20"], "city.offenders"),
+        (["--vary", "city.no_such_field=10,20"], "city.no_such_field"),
         (["--vary", "interventions.cameras.count=0,1", "--replicates", "0"], "--replicates"),
         (["--vary", "interventions.cameras.count=0,1", "--workers", "0"], "--workers"),
         ([], "no axes"),

@@ -270,8 +270,8 @@ def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., No
 def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
     """The one error handler of sweep and sensitivity: bad input is one line and exit 2,
     a lost worker or an interrupt says where the finished runs are kept."""
+    from safesim.batch import JOURNAL_DIR, SweepError, WorkerLost
     from safesim.sensitivity import AnalysisError
-    from safesim.sweeps import JOURNAL_DIR, SweepError, WorkerLost
 
     try:
         yield

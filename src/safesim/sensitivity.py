@@ -22,6 +22,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from safesim.batch import (
+    CAMPAIGN_CRIMES,
+    RunTask,
+    SweepError,
+    campaign_warning,
+    locked_journal,
+    outcome_names,
+    recorded_outcomes,
+    run_tasks_with_progress,
+)
 from safesim.limits import MAX_RUNS
 from safesim.parameters import MechanismParameters
 from safesim.results import (
@@ -32,16 +42,6 @@ from safesim.results import (
 )
 from safesim.runner import replicate_seed
 from safesim.scenario import Scenario, ScenarioError
-from safesim.sweeps import (
-    CAMPAIGN_CRIMES,
-    RunTask,
-    SweepError,
-    campaign_warning,
-    locked_journal,
-    outcome_names,
-    recorded_outcomes,
-    run_tasks_with_progress,
-)
 
 DEFAULT_OUTCOME = "campaign_year_criminal_total"
 DEFAULT_TRAJECTORIES = 10
