@@ -35,7 +35,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from safesim.outcomes import campaign_targets, summarise
-from safesim.parameters import MechanismParameters
+from safesim.parameters import resolve
 from safesim.results import atomic_write_text, folder_lock, json_safe
 from safesim.runner import run_once
 from safesim.scenario import Scenario
@@ -132,7 +132,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         scenario = Scenario.model_validate(task.scenario)
         parameters = None
         if task.parameters is not None:
-            parameters = MechanismParameters(**{**scenario.parameters, **task.parameters})
+            parameters = resolve(scenario, overrides=task.parameters)
         daily = run_once(scenario, task.seed, task.days, parameters)
         figures = summarise(scenario, [daily])
         outcomes = {

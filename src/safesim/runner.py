@@ -8,12 +8,13 @@ run with the same seed share their random numbers replicate by replicate.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from safesim.model import SafetyModel
-from safesim.outcomes import summarise
+from safesim.model import AreaCounts, SafetyModel
+from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL, effects, spillover, summarise
 from safesim.parameters import MechanismParameters
 from safesim.results import (  # noqa: F401 - re-exported for the commands that write runs
     CSV_FLOAT_FORMAT,
@@ -68,10 +69,100 @@ def run_paired(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Each replicate of the mix and of its counterfactual twin (no intervention), on the
-    same replicate seeds (common random numbers). Returns (mix dailies, twin dailies)."""
-    mix = run_replicates(scenario, seed, replicates, days, parameters, progress)
-    twin = run_replicates(scenario.counterfactual(), seed, replicates, days, parameters, progress)
-    return mix, twin
+    same replicate seeds (common random numbers). Returns (mix dailies, twin dailies).
+
+    The twin is forked from the mix at the end of the shared burn-in
+    (``SafetyModel.counterfactual_twin``), so a pair costs one burn-in and two runs of
+    the recorded days; it is the same, day by day, as running the counterfactual
+    scenario on its own.
+    """
+    paired = run_paired_with_areas(scenario, seed, replicates, days, parameters, progress)
+    return paired.mix, paired.twin
+
+
+@dataclass
+class PairedRun:
+    """Replicates of a mix and its twin: daily tables and per-cell area counts."""
+
+    mix: list[pd.DataFrame] = field(default_factory=list)
+    twin: list[pd.DataFrame] = field(default_factory=list)
+    mix_areas: list[AreaCounts] = field(default_factory=list)
+    twin_areas: list[AreaCounts] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+    catchment_cells: int = 2
+
+    def spillover(self) -> pd.DataFrame:
+        return spillover(
+            self.mix_areas, self.twin_areas, self.width, self.height, self.catchment_cells
+        )
+
+
+def run_paired_with_areas(
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PairedRun:
+    """``run_paired``, keeping each run's per-cell dose and crime for spill-over."""
+    out = PairedRun()
+    for r in range(replicates):
+        _add_pair(out, scenario, replicate_seed(seed, r), days, parameters, progress)
+    return out
+
+
+# ``--replicates auto``: add replicates until the 90 % interval of the headline effect
+# (criminal cases, % against the twin) is at most this many points either side.
+AUTO_HALF_WIDTH_POINTS = 2.0
+AUTO_MAX_REPLICATES = 40
+
+
+def run_paired_until_narrow(
+    scenario: Scenario,
+    seed: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+    half_width: float = AUTO_HALF_WIDTH_POINTS,
+    max_replicates: int = AUTO_MAX_REPLICATES,
+) -> PairedRun:
+    """Paired replicates, at least ``MIN_REPLICATES_FOR_INTERVAL``, until the headline
+    effect's 90 % interval is at most ``half_width`` % points either side (or
+    ``max_replicates``). Replicate r has the same seed as in a fixed-count run."""
+    out = PairedRun()
+    for r in range(max_replicates):
+        _add_pair(out, scenario, replicate_seed(seed, r), days, parameters, progress)
+        if len(out.mix) < MIN_REPLICATES_FOR_INTERVAL:
+            continue
+        table = effects(scenario, out.mix, out.twin).set_index("outcome")
+        low, high = table.loc["criminal_total", ["percent_p05", "percent_p95"]]
+        if (high - low) / 2.0 <= half_width:
+            break
+    return out
+
+
+def _add_pair(
+    out: PairedRun,
+    scenario: Scenario,
+    seed: int,
+    days: int | None,
+    parameters: MechanismParameters | None,
+    progress: Callable[[int], None] | None,
+) -> None:
+    model = SafetyModel(scenario, seed=seed, parameters=parameters, days=days)
+    twin = model.counterfactual_twin()
+    if twin is None:
+        twin = SafetyModel(scenario.counterfactual(), seed=seed, parameters=parameters, days=days)
+    model.run(progress)
+    twin.run(progress)
+    out.mix.append(model.record.frame())
+    out.twin.append(twin.record.frame())
+    out.mix_areas.append(model.areas)
+    out.twin_areas.append(twin.areas)
+    out.width, out.height = model.layout.width, model.layout.height
+    out.catchment_cells = model.params.catchment_cells
 
 
 def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
@@ -87,16 +178,23 @@ def write_run(
     seed: int,
     dailies: list[pd.DataFrame],
     wall_seconds: float,
+    twin_dailies: list[pd.DataFrame] | None = None,
+    spill: pd.DataFrame | None = None,
     parameters_file: str | Path | None = None,
     extra: dict[str, Content] | None = None,
 ) -> dict[str, Path]:
-    """Write daily.csv, summary.csv, any ``extra`` files and manifest.json under
-    ``out_dir`` as one set (an older set there is replaced whole)."""
+    """Write daily.csv, summary.csv, effects.csv and spillover.csv (when the
+    counterfactual twin ran), any ``extra`` files and manifest.json under ``out_dir`` as
+    one set (an older set there is replaced whole, so no file of it is left behind)."""
     contents: dict[str, Content] = {
         "daily.csv": combine_daily(dailies),
         "summary.csv": summarise(scenario, dailies),
-        **(extra or {}),
     }
+    if twin_dailies is not None:
+        contents["effects.csv"] = effects(scenario, dailies, twin_dailies)
+    if spill is not None:
+        contents["spillover.csv"] = spill
+    contents.update(extra or {})
     manifest = build_manifest(
         "run",
         inputs={"scenario": scenario_path, "parameters": parameters_file},
@@ -106,6 +204,7 @@ def write_run(
         scenario_sha256=scenario.digest(),
         seed=seed,
         replicates=len(dailies),
+        counterfactual_twin=twin_dailies is not None,
         replicate_seeds=[replicate_seed(seed, r) for r in range(len(dailies))],
         days=len(dailies[0]),
         start=dailies[0]["date"].iloc[0],

@@ -16,110 +16,65 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from safesim.loading import EARLIEST, LATEST, InputError, describe_error, load_mapping
+from safesim.interventions import INTERVENTION_SPECS, Interventions
+from safesim.loading import InputError, describe_error, load_mapping
 from safesim.parameters import MechanismParameters
+from safesim.quantities import (
+    LAND_USES,
+    Calendar,
+    Count,
+    Day,
+    Delivery,
+    Fraction,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    Quantity,
+    Rate,
+    Share,
+    Strict,
+    When,
+)
+from safesim.sources import SOURCES, SourceReport, cited_files, unknown_files
 
-T = TypeVar("T")
-
-NonNegativeInt = Annotated[int, Field(ge=0, le=100_000_000)]
-NonNegativeFloat = Annotated[float, Field(ge=0.0, le=1e9)]
-PositiveInt = Annotated[int, Field(ge=1, le=100_000_000)]
-Days = Annotated[int, Field(ge=0, le=3650)]
-
-
-def _iso_date(value: Any) -> Any:
-    # A quoted ISO date ('2013-01-01') is still a date; anything else is left to the
-    # strict check ("13/01/2013" and 20130101 are refused).
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a valid date") from None
-    if isinstance(value, date) and not EARLIEST <= value <= LATEST:
-        raise ValueError(f"{value} lies outside {EARLIEST}..{LATEST}")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_iso_date)]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
+__all__ = [
+    "LAND_USES",
+    "Calendar",
+    "Count",
+    "Delivery",
+    "Fraction",
+    "Interventions",
+    "NonNegativeFloat",
+    "NonNegativeInt",
+    "PositiveInt",
+    "Quantity",
+    "Rate",
+    "Scenario",
+    "ScenarioError",
+    "Share",
+    "Strict",
+    "When",
+    "load_scenario",
+    "validate_scenario",
+]
 
 
 #: Every problem with a scenario (or any input file) is one of these, naming file and field.
 ScenarioError = InputError
 
-#: Limits that keep a scenario within what one machine can run (see ``safesim.limits``
-#: for the memory and time estimate checked before a run).
-MAX_COUNT = 100_000_000
-MAX_RATE = 1e9
-MAX_CALENDAR_DAYS = 20 * 366
+#: A name that becomes a results folder: it cannot leave ``--out`` ('..'), hide, or grow
+#: past what file systems allow.
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class Quantity(Strict, Generic[T]):
-    """A number (or date) with its provenance: exactly one of ``source`` or ``assumption``."""
-
-    value: T
-    source: str | None = None
-    assumption: str | None = None
-
-    @model_validator(mode="after")
-    def _has_provenance(self) -> Quantity[T]:
-        if bool(self.source) == bool(self.assumption):
-            raise ValueError("give exactly one of 'source:' (report and words) or 'assumption:'")
-        return self
-
-
-Count = Quantity[NonNegativeInt]
-Rate = Quantity[NonNegativeFloat]
-Fraction = Quantity[Share]
-When = Quantity[Day]
-
-
-class Calendar(Strict):
-    """Simulated days run from ``start`` to ``end`` inclusive, after an unrecorded burn-in."""
-
-    start: Day
-    end: Day
-    campaign_start: When
-    burn_in_days: Days = 180
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Calendar:
-        if self.end < self.start:
-            raise ValueError("end: must not be before start")
-        if self.days > MAX_CALENDAR_DAYS:
-            raise ValueError(
-                f"end: the calendar spans {self.days:,} days (at most {MAX_CALENDAR_DAYS:,})"
-            )
-        if not self.start <= self.campaign_start.value <= self.end:
-            raise ValueError("campaign_start: must lie between start and end")
-        return self
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def day_of(self, when: date) -> int:
-        return (when - self.start).days
 
 
 class LandUse(Strict):
@@ -144,9 +99,6 @@ class LandUse(Strict):
 
     def shares(self) -> dict[str, float]:
         return {k: float(getattr(self, k)) for k in LAND_USES}
-
-
-LAND_USES = ("residential", "commercial", "street", "school", "car_park", "village")
 
 
 #: A yearly rate per 1,000 households: ten events per household a year is far beyond any
@@ -183,59 +135,6 @@ class City(Strict):
         if self.offenders.value > self.households.value:
             raise ValueError("offenders: more offenders than households")
         return self
-
-
-class Delivery(Strict):
-    """When an intervention is delivered: from ``start`` (default: the campaign start),
-    reaching full strength linearly over ``ramp_days``, until ``end`` (default: never)."""
-
-    start: Day | None = None
-    ramp_days: Days = 60
-    end: Day | None = None
-    unit_cost_yuan: Rate | None = None
-
-
-class GridWorkersSpec(Delivery):
-    workers: Count
-    grids: Count
-    households_per_grid: Quantity[PositiveInt]
-    visits_per_worker_per_day: Rate
-
-
-class PatrolsSpec(Delivery):
-    officers: Count
-    auxiliaries: Count | None = None
-    team_size: Quantity[PositiveInt]
-    dwell_minutes: Rate
-    allocation: Literal["hot_spots", "random"] = "hot_spots"
-
-
-class CamerasSpec(Delivery):
-    count: Count
-    placement: Literal["hot_spots", "land_use", "random"] = "land_use"
-
-
-class TargetHardeningSpec(Delivery):
-    lock_cylinders: Count | None = None
-    alarm_phones: Count | None = None
-    anti_climb_spikes: Count | None = None
-    home_cameras: Count | None = None
-    secured_parking: Count | None = None
-    allocation: Literal["random", "high_risk"] = "random"
-
-
-class VolunteersSpec(Delivery):
-    count: Count
-    ten_household_units: Count | None = None
-    unit_size: Quantity[PositiveInt] | None = None
-
-
-class Interventions(Strict):
-    grid_workers: GridWorkersSpec | None = None
-    patrols: PatrolsSpec | None = None
-    cameras: CamerasSpec | None = None
-    target_hardening: TargetHardeningSpec | None = None
-    volunteers: VolunteersSpec | None = None
 
 
 Metric = Literal[
@@ -292,10 +191,10 @@ class Scenario(Strict):
     seed: NonNegativeInt = 0
     calendar: Calendar
     city: City
-    interventions: Interventions = Interventions()
-    targets: list[Target] = []
-    parameters: dict[str, float] = {}
-    not_modelled: list[Note] = []
+    interventions: Interventions = Field(default_factory=Interventions)  # type: ignore[valid-type]
+    targets: list[Target] = Field(default_factory=list)
+    parameters: dict[str, float] = Field(default_factory=dict)
+    not_modelled: list[Note] = Field(default_factory=list)
 
     @field_validator("parameters")
     @classmethod
@@ -324,8 +223,29 @@ class Scenario(Strict):
                 raise ValueError(f"interventions.{kind}.start: {spec.start} is after its end")
         return self
 
+    @model_validator(mode="after")
+    def _sources_resolve(self) -> Scenario:
+        for where, text in _source_strings(self.model_dump(mode="python")):
+            missing = unknown_files(text)
+            if missing:
+                raise ValueError(
+                    f"{where}: cites {missing[0]}, which is not in the sources table "
+                    "(safesim.sources)"
+                )
+        return self
+
+    def sources(self) -> list[SourceReport]:
+        """The reports the scenario's ``source:`` strings cite, in table order."""
+        files = {
+            f for _, text in _source_strings(self.model_dump(mode="python"))
+            for f in cited_files(text)
+        }  # fmt: skip
+        return [report for name, report in SOURCES.items() if name in files]
+
     def mechanism_parameters(self) -> MechanismParameters:
-        return MechanismParameters(**self.parameters)
+        from safesim.parameters import resolve
+
+        return resolve(self)
 
     def digest(self) -> str:
         """A stable hash of the scenario's content, for manifests and run seeds."""
@@ -349,6 +269,22 @@ class Scenario(Strict):
         for path, value in changes.items():
             set_path(data, path, value)
         return validate_scenario(data, None)
+
+
+def _source_strings(data: Any, where: str = "") -> list[tuple[str, str]]:
+    """(dotted path, text) of every ``source`` string in scenario data."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key == "source" and isinstance(value, str):
+                out.append((path, value))
+            else:
+                out.extend(_source_strings(value, path))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out.extend(_source_strings(value, f"{where}.{i}"))
+    return out
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -381,14 +317,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node[leaf] = value
 
 
+# Counts an intervention may leave out (``None``) that a sweep or override may still set.
 _OPTIONAL_LEAVES = {
-    "auxiliaries",
-    "lock_cylinders",
-    "alarm_phones",
-    "anti_climb_spikes",
-    "home_cameras",
-    "secured_parking",
-    "ten_household_units",
+    name
+    for spec in INTERVENTION_SPECS.values()
+    for name, field in spec.model_fields.items()
+    if not field.is_required() and field.default is None and name not in Delivery.model_fields
 }
 
 
