@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim import sweeps
+from safesim import batch, sweeps
 from safesim.cli import main
 from safesim.results import stable_bytes
 from safesim.sweeps import SweepError, parse_axis
@@ -245,7 +245,7 @@ def test_a_journal_of_another_sweep_is_refused(tmp_path: Path) -> None:
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = sweeps.run_once
+    real = batch.run_once
 
     def flaky(scenario, seed, days=None, parameters=None, progress=None):  # type: ignore[no-untyped-def]
         cameras = scenario.interventions.cameras
@@ -253,7 +253,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
             raise RuntimeError("camera feed lost\nsecond line")
         return real(scenario, seed, days, parameters, progress)
 
-    monkeypatch.setattr(sweeps, "run_once", flaky)
+    monkeypatch.setattr(batch, "run_once", flaky)
     args = ["sweep", SMALL, "--vary", "interventions.cameras.count=0,10", "--replicates", "2"]
     result = CliRunner().invoke(main, [*args, "--days", "370", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
