@@ -33,7 +33,7 @@ BAD = [
     ),
     ("seed: 7", "seed: 7\ncolour: blue", "colour: unknown key"),
     ("  cameras:\n", "  cameras:\n    colour: red\n", "interventions.cameras.colour: unknown key"),
-    ("value: 20000", "value: many", "city.households: Input should be a valid integer"),
+    ("value: 20000", "value: many", "city.households: 'many' is not a whole number"),
     ("  end: 2013-12-31", "  end: 2011-12-31", "calendar.end: must not be before start"),
     (
         "    value: 2013-01-01",

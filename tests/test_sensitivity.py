@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from safesim.cli import main
 from safesim.parameters import MechanismParameters
+from safesim.results import stable_bytes
 from safesim.scenario import Scenario
 from safesim.sensitivity import intervention_factors, mechanism_factors, plan_sensitivity
 
@@ -104,13 +105,13 @@ def test_screening_writes_sorted_table_chart_and_resumes(tmp_path: Path) -> None
     manifest = json.loads((folder / "manifest.json").read_text())
     runs = pd.read_csv(folder / "runs.csv")
     assert len(runs) == manifest["runs"] == 2 * (len(table) + 1)
-    first = {name: (folder / name).read_bytes() for name in FILES}
+    first = {name: stable_bytes(folder / name) for name in FILES}
     # Another outcome reuses every recorded run; the same outcome again is byte-identical.
     other = CliRunner().invoke(main, [*args, "--outcome", "campaign_end_sense_of_security"])
     assert other.exit_code == 0 and "nothing left to run" in other.stdout
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0 and "nothing left to run" in again.stdout
-    assert {name: (folder / name).read_bytes() for name in FILES} == first
+    assert {name: stable_bytes(folder / name) for name in FILES} == first
 
 
 def test_parallel_screening_gives_the_same_bytes(tmp_path: Path) -> None:
@@ -120,5 +121,5 @@ def test_parallel_screening_gives_the_same_bytes(tmp_path: Path) -> None:
         args = ["sensitivity", SMALL, *QUICK, "--workers", workers, "--out", str(out)]
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
-        outputs.append({n: (out / "small-sensitivity" / n).read_bytes() for n in FILES})
+        outputs.append({n: stable_bytes(out / "small-sensitivity" / n) for n in FILES})
     assert outputs[0] == outputs[1]

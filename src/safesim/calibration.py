@@ -29,17 +29,25 @@ import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
+from safesim.loading import load_model, load_yaml
 from safesim.outcomes import target_value
 from safesim.parameters import MechanismParameters, resolve
 from safesim.runner import replicate_seed, run_once
 from safesim.scaling import scale_scenario
-from safesim.scenario import Scenario, ScenarioError, Strict, _describe, load_scenario
+from safesim.scenario import (
+    NAME_PATTERN,
+    Scenario,
+    ScenarioError,
+    Strict,
+    _describe,
+    load_scenario,
+)
 
 INTEGER_PARAMETERS = {"candidate_homes", "offender_moves_per_day"}
 
 
 class CalibrationConfig(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=NAME_PATTERN)
     scenarios: list[str] = Field(min_length=1)
     parameters: list[str] = Field(min_length=1)
     households: int | None = Field(default=None, ge=1000)
@@ -57,16 +65,7 @@ class CalibrationConfig(Strict):
 
 def load_config(path: str | Path) -> CalibrationConfig:
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(p, "", "no such file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        config = CalibrationConfig.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(p, "", f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
-    except ValidationError as exc:
-        field, msg = _describe(exc.errors()[0])
-        raise ScenarioError(p, field, msg) from None
+    config = load_model(p, CalibrationConfig, "a calibration config")
     for scenario_path in config.scenarios:
         resolved = (p.parent / scenario_path) if not Path(scenario_path).exists() else None
         if resolved is not None and not resolved.exists():
@@ -81,8 +80,15 @@ def _target_scale(report: float) -> float:
 class Calibration:
     """An Optuna study over ``config.parameters``, resumable from its SQLite file."""
 
-    def __init__(self, config: CalibrationConfig, out_root: str | Path, base: Path | None = None):
+    def __init__(
+        self,
+        config: CalibrationConfig,
+        out_root: str | Path,
+        base: Path | None = None,
+        config_path: str | Path | None = None,
+    ):
         self.config = config
+        self.config_path = config_path
         self.out_dir = Path(out_root) / config.name
         base = base or Path.cwd()
         self.scenarios: list[Scenario] = []
@@ -173,7 +179,7 @@ class Calibration:
 
     # ------------------------------------------------------------------ results
     def write_results(self, study: optuna.Study) -> dict[str, Path]:
-        from safesim.runner import atomic_write_text, write_csv
+        from safesim.results import atomic_write_text, build_manifest, dumps, write_csv
 
         best = self.parameters_of(study.best_params)
         fit = self.simulate(best)
@@ -194,39 +200,36 @@ class Calibration:
             "# Use with `safesim run SCENARIO --parameters THIS_FILE`.\n"
         )
         atomic_write_text(paths["parameters"], header + yaml.safe_dump(fitted, sort_keys=True))
-        atomic_write_text(
-            self.out_dir / "manifest.json",
-            pd.Series(
-                {
-                    "kind": "calibration",
-                    "name": self.config.name,
-                    "scenarios": ",".join(s.name for s in self.scenarios),
-                    "trials": len(study.trials),
-                    "best_loss": study.best_value,
-                    "default_loss": self.loss(default_fit),
-                }
-            ).to_json(indent=2)
-            + "\n",
+        manifest = build_manifest(
+            "calibration",
+            inputs={"config": self.config_path},
+            name=self.config.name,
+            scenarios=[s.name for s in self.scenarios],
+            scenario_sha256={s.name: s.digest() for s in self.scenarios},
+            seed=self.config.seed,
+            replicates=self.config.replicates,
+            households=self.config.households,
+            trials=len(study.trials),
+            best_loss=study.best_value,
+            default_loss=self.loss(default_fit),
         )
+        atomic_write_text(self.out_dir / "manifest.json", dumps(manifest))
         return paths
 
 
 def load_parameters(path: str | Path) -> dict[str, float]:
     """A parameters file (as written by calibration): mechanism name → value."""
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(p, "", "no such file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError(p, "", f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    data = load_yaml(p)
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise ScenarioError(p, "", "a parameters file must map parameter names to values")
     for key, value in data.items():
         if key not in MechanismParameters.model_fields:
             raise ScenarioError(p, str(key), "unknown mechanism parameter")
-        if not isinstance(value, int | float):
-            raise ScenarioError(p, str(key), "must be a number")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(p, str(key), f"{value!r} is not a number")
     try:
         MechanismParameters(**data)
     except ValidationError as exc:

@@ -2,23 +2,115 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 from tqdm import tqdm
 
-from safesim.scenario import ScenarioError, load_scenario
+from safesim.results import ResultsError, folder_lock, set_command
+from safesim.scenario import NAME_PATTERN, Scenario, ScenarioError, load_scenario
 
 
-def fail(message: str) -> None:
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def fail(message: str) -> NoReturn:
     """One line on stderr and exit status 2: the way every bad input ends."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def describe_os_error(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else ""
+    what = exc.strerror or type(exc).__name__
+    return f"{where}: {what}" if where else what
+
+
+class SafesimGroup(click.Group):
+    """Every way a command can end badly is one line: click's usage errors (which it
+    would print over three), a file-system error, memory running out."""
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        set_command(["safesim", *(sys.argv[1:] if args is None else list(args))])
+        try:
+            code = super().main(args, *rest, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("\ninterrupted", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            click.echo(f"error: {one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except OSError as exc:
+            fail(describe_os_error(exc))
+        except MemoryError:
+            fail("out of memory: use a smaller city (city.households) or fewer workers")
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def load_checked(scenario_file: str) -> Scenario:
+    """The scenario, or one line and exit 2; warns of a city with no offenders."""
+    try:
+        scenario = load_scenario(scenario_file)
+    except ScenarioError as exc:
+        fail(str(exc))
+    if scenario.city.offenders.value == 0:
+        click.echo(
+            f"warning: {scenario_file}: city.offenders: 0, so only crimes not committed by "
+            "the offender pool (disputes, public order) will happen",
+            err=True,
+        )
+    return scenario
+
+
+def check_name(option: str, name: str | None) -> None:
+    """A results folder name stays inside --out: no '..', no '/', not hidden, not huge."""
+    import re
+
+    if name is not None and not re.match(NAME_PATTERN, name):
+        fail(
+            f"{option} '{name[:40]}': use up to 80 letters, digits, '.', '_' and '-', "
+            "starting with a letter, digit or '_'"
+        )
+
+
+def check_out(out_root: str, name: str) -> Path:
+    """``OUT/NAME`` can be written: checked before anything runs."""
+    root = Path(out_root)
+    out_dir = root / name
+    if root.exists() and not root.is_dir():
+        fail(f"--out {root}: exists and is not a folder")
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"{out_dir}: exists and is not a folder")
+    existing = out_dir if out_dir.exists() else root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        fail(f"--out {root}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        fail(f"--out {root}: {existing} is not writable")
+    return out_dir
+
+
+def check_cost(
+    scenario: Scenario, scenario_file: str, days: int | None, runs: int = 1, workers: int = 1
+) -> None:
+    from safesim.limits import check_feasible
+
+    try:
+        check_feasible(scenario, scenario_file, days, runs, workers)
+    except ScenarioError as exc:
+        fail(str(exc))
+
+
+@click.group(cls=SafesimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="safesim")
 def main() -> None:
     """safesim: simulate community-safety programmes on a city grid.
@@ -111,14 +203,15 @@ def run(
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import resolve
     from safesim.runner import (
+        AUTO_MAX_REPLICATES,
         run_paired_until_narrow,
         run_paired_with_areas,
         run_replicates,
         write_run,
     )
 
+    scenario = load_checked(scenario_file)
     try:
-        scenario = load_scenario(scenario_file)
         fitted = load_parameters(parameters_file) if parameters_file else {}
     except ScenarioError as exc:
         fail(str(exc))
@@ -135,27 +228,39 @@ def run(
         )
         return
     runs = None if replicates == "auto" else int(replicates) * (2 if with_twin else 1)
+    check_cost(scenario, scenario_file, days, runs or 2 * AUTO_MAX_REPLICATES)
+    out_dir = check_out(out_root, scenario.name)
     total_days = None if runs is None else (days or scenario.calendar.days) * runs
-    started = time.perf_counter()
     twins = spill = None
-    with tqdm(total=total_days, unit="day", desc=scenario.name, disable=None, leave=False) as bar:
-        if replicates == "auto":
-            paired = run_paired_until_narrow(
-                scenario, seed, days, parameters=parameters, progress=bar.update
-            )
-            dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
-        elif with_twin:
-            paired = run_paired_with_areas(
-                scenario, seed, replicates, days, parameters=parameters, progress=bar.update
-            )
-            dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
-        else:
-            dailies = run_replicates(
-                scenario, seed, int(replicates), days, parameters=parameters, progress=bar.update
-            )
-    wall = time.perf_counter() - started
-    out_dir = Path(out_root) / scenario.name
-    paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill)
+    try:
+        with folder_lock(out_dir):
+            started = time.perf_counter()
+            with tqdm(
+                total=total_days, unit="day", desc=scenario.name, disable=None, leave=False
+            ) as bar:
+                if replicates == "auto":
+                    paired = run_paired_until_narrow(
+                        scenario, seed, days, parameters=parameters, progress=bar.update
+                    )
+                    dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
+                elif with_twin:
+                    paired = run_paired_with_areas(
+                        scenario, seed, replicates, days, parameters=parameters,
+                        progress=bar.update,
+                    )  # fmt: skip
+                    dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
+                else:
+                    dailies = run_replicates(
+                        scenario, seed, int(replicates), days, parameters=parameters,
+                        progress=bar.update,
+                    )  # fmt: skip
+            wall = time.perf_counter() - started
+            paths = write_run(
+                out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill,
+                parameters_file=parameters_file,
+            )  # fmt: skip
+    except ResultsError as exc:
+        fail(str(exc))
     twin_note = " (and their counterfactual twins)" if twins is not None else ""
     done = len(dailies)
     click.echo(
@@ -204,34 +309,94 @@ def _echo_headline_effects(effects_csv: Path) -> None:
         click.echo(f"  {label:24s} {figure}")
 
 
-NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
-
-
 def _at_least(option: str, value: int | None, minimum: int) -> None:
     if value is not None and value < minimum:
         fail(f"{option} must be ≥ {minimum} (got {value})")
 
 
-def _interrupted(out_dir: Path) -> None:
-    from safesim.sweeps import JOURNAL_DIR
+def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options sweep and sensitivity share, with the same meaning and checks."""
 
-    click.echo(
-        f"\ninterrupted: finished runs are kept in {out_dir / JOURNAL_DIR}; "
-        "run the same command again to continue",
-        err=True,
-    )
-    sys.exit(130)
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        options = [
+            click.option(
+                "--days",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Simulate only this many days from the calendar start.",
+            ),
+            click.option(
+                "--seed",
+                type=click.IntRange(min=0),
+                default=None,
+                help="Base seed (default: the scenario's).",
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(min=1, max=1024),
+                default=1,
+                show_default=True,
+                help="Worker processes (or LocalCluster workers with --dask local).",
+            ),
+            click.option(
+                "--out",
+                "out_root",
+                type=click.Path(file_okay=False),
+                default="results",
+                show_default=True,
+                help="Results folder; files go to OUT/<name>/.",
+            ),
+            click.option(
+                "--name", default=None, help=f"Folder name under OUT (default: <scenario>-{kind})."
+            ),
+            click.option(
+                "--dask",
+                default=None,
+                metavar="ADDRESS",
+                help="Run on a Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a "
+                "LocalCluster.",
+            ),
+            click.option(
+                "--restart",
+                is_flag=True,
+                help=f"Discard the journal and files of an earlier {kind} under the same name.",
+            ),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
-def _worker_lost(out_dir: Path, exc: Exception) -> None:
-    from safesim.sweeps import JOURNAL_DIR
+@contextmanager
+def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
+    """The one error handler of sweep and sensitivity: bad input is one line and exit 2,
+    a lost worker or an interrupt says where the finished runs are kept."""
+    from safesim.batch import JOURNAL_DIR, SweepError, WorkerLost
+    from safesim.sensitivity import AnalysisError
 
-    click.echo(
-        f"\nerror: {exc}; finished runs are kept in {out_dir / JOURNAL_DIR}: "
-        "run the same command again to continue",
-        err=True,
-    )
-    sys.exit(1)
+    try:
+        yield
+    except (ScenarioError, SweepError, ResultsError) as exc:
+        fail(str(exc))
+    except AnalysisError as exc:
+        click.echo(f"error: {one_line(str(exc))}", err=True)
+        sys.exit(1)
+    except WorkerLost as exc:
+        click.echo(
+            f"\nerror: {one_line(str(exc))}; finished runs are kept in "
+            f"{out_dir() / JOURNAL_DIR}: run the same command again to continue",
+            err=True,
+        )
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ninterrupted: finished runs are kept in {out_dir() / JOURNAL_DIR}; "
+            "run the same command again to continue",
+            err=True,
+        )
+        sys.exit(130)
 
 
 @main.command()
@@ -241,7 +406,8 @@ def _worker_lost(out_dir: Path, exc: Exception) -> None:
     "vary",
     multiple=True,
     metavar="PATH=VALUES",
-    help="An axis: PATH=v1,v2,... or PATH=start:stop:points (inclusive). Repeat for more axes.",
+    help="An axis: PATH=v1,v2,... or PATH=start:stop:points (inclusive). PATH is any "
+    "numeric field of the scenario (interventions.*, city.*, parameters.*). Repeat for more.",
 )
 @click.option(
     "--sweep-file",
@@ -250,60 +416,26 @@ def _worker_lost(out_dir: Path, exc: Exception) -> None:
     help="A sweep YAML file (axes, replicates, days, seed, name); options given here override it.",
 )
 @click.option(
-    "--replicates", type=int, default=None, help="Runs per mix (default: the sweep file's, else 5)."
-)
-@click.option(
-    "--workers",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Worker processes (or LocalCluster workers with --dask local).",
-)
-@click.option(
-    "--days", type=int, default=None, help="Simulate only this many days from the calendar start."
-)
-@click.option(
-    "--seed",
-    type=int,
+    "--replicates",
+    type=click.IntRange(min=1),
     default=None,
-    help="Base seed (default: the sweep file's, else the scenario's).",
+    help="Runs per mix (default: the sweep file's, else 5).",
 )
-@click.option(
-    "--out",
-    "out_root",
-    type=click.Path(file_okay=False),
-    default="results",
-    show_default=True,
-    help="Results folder; files go to OUT/<name>/.",
-)
-@click.option(
-    "--name", default=None, help="Folder name under OUT (default: <scenario name>-sweep)."
-)
-@click.option(
-    "--dask",
-    default=None,
-    metavar="ADDRESS",
-    help="Run on a Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a LocalCluster.",
-)
-@click.option(
-    "--restart",
-    is_flag=True,
-    help="Discard the journal and files of an earlier sweep under the same name.",
-)
+@batch_options("sweep")
 def sweep(
     scenario_file: str,
     vary: tuple[str, ...],
     sweep_file: str | None,
     replicates: int | None,
-    workers: int,
     days: int | None,
     seed: int | None,
+    workers: int,
     out_root: str,
     name: str | None,
     dask: str | None,
     restart: bool,
 ) -> None:
-    """Run SCENARIO over a grid of intervention mixes and compare them.
+    """Run SCENARIO over a grid of mixes (or of any numeric settings) and compare them.
 
     Every combination of the axes' values is a mix; a baseline with every intervention
     removed is always added (point 0). Replicate r of every mix uses the same seed, so
@@ -313,12 +445,9 @@ def sweep(
     cost per crime averted) and manifest.json under OUT/NAME/. Finished runs are kept in
     OUT/NAME/.runs/: the same command continues an interrupted sweep.
     """
-    import re
-
     from safesim.sweeps import (
         DEFAULT_REPLICATES,
         SweepError,
-        WorkerLost,
         campaign_warning,
         load_sweep_file,
         parse_axis,
@@ -326,40 +455,37 @@ def sweep(
         run_sweep,
     )
 
-    _at_least("--replicates", replicates, 1)
-    _at_least("--workers", workers, 1)
-    _at_least("--days", days, 1)
-    _at_least("--seed", seed, 0)
-    if name is not None and not re.match(NAME_PATTERN, name):
-        fail(f"--name '{name}': use letters, digits, '.', '_' and '-' only")
-    out_dir = Path(out_root)
-    try:
-        scenario = load_scenario(scenario_file)
+    check_name("--name", name)
+    scenario = load_checked(scenario_file)
+    folder = [Path(out_root)]
+    with batch_errors(lambda: folder[0]):
         spec = load_sweep_file(sweep_file) if sweep_file else None
-        axes = (spec.axis_list() if spec else []) + [parse_axis(v) for v in vary]
-        plan = plan_sweep(
-            scenario,
-            scenario_file,
-            axes,
-            replicates=replicates or (spec and spec.replicates) or DEFAULT_REPLICATES,
-            days=days if days is not None else (spec.days if spec else None),
-            seed=seed if seed is not None else (spec.seed if spec else None),
-            name=name or (spec.name if spec else None),
-        )
-        out_dir = Path(out_root) / plan.name
+        try:
+            axes = (spec.axis_list() if spec else []) + [parse_axis(v) for v in vary]
+            plan = plan_sweep(
+                scenario,
+                scenario_file,
+                axes,
+                replicates=replicates or (spec and spec.replicates) or DEFAULT_REPLICATES,
+                days=days if days is not None else (spec.days if spec else None),
+                seed=seed if seed is not None else (spec.seed if spec else None),
+                name=name or (spec.name if spec else None),
+            )
+        except SweepError as exc:
+            # An axis written in the sweep file: name the file, as every bad input does.
+            message = str(exc)
+            from_file = spec is not None and not vary
+            if spec is not None and any(message.startswith(f"axis {p}") for p in spec.axes):
+                from_file = True
+            raise SweepError(f"{sweep_file}: {message}" if from_file else message) from None
+        plan.sweep_file = sweep_file
+        largest = max(plan.points, key=lambda p: p.scenario.city.households.value).scenario
+        check_cost(largest, scenario_file, plan.days, len(plan.points) * plan.replicates, workers)
+        folder[0] = check_out(out_root, plan.name)
         warning = campaign_warning(scenario, plan.days)
         if warning:
             click.echo(f"warning: {warning}", err=True)
         result = run_sweep(plan, out_root, workers=workers, dask=dask, restart=restart)
-    except (ScenarioError, SweepError) as exc:
-        fail(str(exc))
-        return
-    except WorkerLost as exc:
-        _worker_lost(out_dir, exc)
-        return
-    except KeyboardInterrupt:
-        _interrupted(out_dir)
-        return
     rate = f"{result.runs_per_minute:.1f} runs/min" if result.ran_now else "nothing left to run"
     click.echo(
         f"{plan.name}: {result.runs} runs ({result.failed} failed) over {len(plan.points)} "
@@ -380,13 +506,17 @@ def sweep(
 )
 @click.option(
     "--trajectories",
-    type=int,
+    type=click.IntRange(min=2),
     default=10,
     show_default=True,
     help="Morris trajectories; runs = trajectories × (factors + 1).",
 )
 @click.option(
-    "--levels", type=int, default=4, show_default=True, help="Grid levels per factor (even)."
+    "--levels",
+    type=click.IntRange(min=2, max=1000),
+    default=4,
+    show_default=True,
+    help="Grid levels per factor (even).",
 )
 @click.option(
     "--parameters",
@@ -400,44 +530,7 @@ def sweep(
     is_flag=True,
     help="Also screen every intervention size, from 0 to twice the scenario's value.",
 )
-@click.option(
-    "--days", type=int, default=None, help="Simulate only this many days from the calendar start."
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=None,
-    help="Base seed (default: the scenario's); also seeds the Morris sample.",
-)
-@click.option(
-    "--workers",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Worker processes (or LocalCluster workers with --dask local).",
-)
-@click.option(
-    "--out",
-    "out_root",
-    type=click.Path(file_okay=False),
-    default="results",
-    show_default=True,
-    help="Results folder; files go to OUT/<name>/.",
-)
-@click.option(
-    "--name", default=None, help="Folder name under OUT (default: <scenario name>-sensitivity)."
-)
-@click.option(
-    "--dask",
-    default=None,
-    metavar="ADDRESS",
-    help="Run on a Dask scheduler at ADDRESS, or 'local' for a LocalCluster.",
-)
-@click.option(
-    "--restart",
-    is_flag=True,
-    help="Discard the journal and files of an earlier screening under the same name.",
-)
+@batch_options("sensitivity")
 def sensitivity(
     scenario_file: str,
     outcome: str,
@@ -462,24 +555,17 @@ def sensitivity(
     sensitivity.png (bar chart), runs.csv and manifest.json under OUT/NAME/; finished runs
     are kept in OUT/NAME/.runs/, so the same command continues an interrupted screening.
     """
-    import re
+    from safesim.sensitivity import plan_sensitivity, run_sensitivity
 
-    from safesim.sensitivity import AnalysisError, plan_sensitivity, run_sensitivity
-    from safesim.sweeps import SweepError, WorkerLost
-
-    _at_least("--workers", workers, 1)
-    _at_least("--days", days, 1)
-    _at_least("--seed", seed, 0)
-    if name is not None and not re.match(NAME_PATTERN, name):
-        fail(f"--name '{name}': use letters, digits, '.', '_' and '-' only")
+    check_name("--name", name)
     parameters = None
     if parameter_list is not None:
         parameters = [p.strip() for p in parameter_list.split(",") if p.strip()]
         if not parameters:
             fail("--parameters: give at least one mechanism parameter name")
-    out_dir = Path(out_root)
-    try:
-        scenario = load_scenario(scenario_file)
+    scenario = load_checked(scenario_file)
+    folder = [Path(out_root)]
+    with batch_errors(lambda: folder[0]):
         plan = plan_sensitivity(
             scenario,
             scenario_file,
@@ -492,20 +578,9 @@ def sensitivity(
             include_interventions=include_interventions,
             name=name,
         )
-        out_dir = Path(out_root) / plan.name
+        check_cost(scenario, scenario_file, days, len(plan.samples), workers)
+        folder[0] = check_out(out_root, plan.name)
         result = run_sensitivity(plan, out_root, workers=workers, dask=dask, restart=restart)
-    except (ScenarioError, SweepError) as exc:
-        fail(str(exc))
-        return
-    except AnalysisError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except WorkerLost as exc:
-        _worker_lost(out_dir, exc)
-        return
-    except KeyboardInterrupt:
-        _interrupted(out_dir)
-        return
     rate = f"{result.runs_per_minute:.1f} runs/min" if result.ran_now else "nothing left to run"
     click.echo(
         f"{plan.name}: {result.runs} runs ({len(plan.factors)} factors × "
@@ -947,7 +1022,12 @@ def calibrate(config_file: str, trials: int, out_root: str) -> None:
 
     try:
         config = load_config(config_file)
-        calibration = Calibration(config, out_root, base=Path(config_file).resolve().parent.parent)
+        calibration = Calibration(
+            config,
+            out_root,
+            base=Path(config_file).resolve().parent.parent,
+            config_path=config_file,
+        )
     except ScenarioError as exc:
         fail(str(exc))
         return

@@ -40,6 +40,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from safesim.results import ResultsError, verify_set
+
 FORMATS = ("png", "svg")
 BAND = (0.05, 0.95)
 ROLLING_DAYS = 30
@@ -114,6 +116,12 @@ def read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
     if not path.is_file():
         raise PlotError(f"{path}: no such file")
     try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            if handle.tell() > 0:
+                handle.seek(-1, 2)
+                if handle.read(1) != b"\n":
+                    raise PlotError(f"{path}: cut short (the last line is incomplete)")
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
         raise PlotError(f"{path}: empty file") from None
@@ -140,6 +148,10 @@ def detect_kind(folder: Path) -> tuple[str, dict[str, Any]]:
             raise PlotError(
                 f"{folder / 'manifest.json'}: unknown results kind {kind!r} (known: {known})"
             )
+        try:
+            verify_set(folder, manifest)
+        except ResultsError as exc:
+            raise PlotError(str(exc)) from None
         return str(kind), manifest
     for kind, entry in PLOTTERS.items():
         if all((folder / name).is_file() for name in entry.files):

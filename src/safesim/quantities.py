@@ -9,16 +9,42 @@ silent). Intervention specs (``safesim.interventions``) and the scenario schema
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from safesim.loading import EARLIEST, LATEST
 
 T = TypeVar("T")
 
-NonNegativeInt = Annotated[int, Field(ge=0)]
-NonNegativeFloat = Annotated[float, Field(ge=0.0)]
-PositiveInt = Annotated[int, Field(ge=1)]
+#: Counts and rates are capped so that a scenario stays within what one machine can run
+#: (``safesim.limits`` estimates memory and time before a run).
+MAX_COUNT = 100_000_000
+MAX_RATE = 1e9
+MAX_CALENDAR_DAYS = 20 * 366
+
+NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+NonNegativeFloat = Annotated[float, Field(ge=0.0, le=MAX_RATE)]
+PositiveInt = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+Days = Annotated[int, Field(ge=0, le=3650)]
+
+
+def _iso_date(value: Any) -> Any:
+    # A quoted ISO date ('2013-01-01') is still a date; anything else is left to the
+    # strict check ("13/01/2013" and 20130101 are refused).
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid date") from None
+    if isinstance(value, date) and not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value} lies outside {EARLIEST}..{LATEST}")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -43,21 +69,25 @@ class Quantity(Strict, Generic[T]):
 Count = Quantity[NonNegativeInt]
 Rate = Quantity[NonNegativeFloat]
 Fraction = Quantity[Share]
-When = Quantity[date]
+When = Quantity[Day]
 
 
 class Calendar(Strict):
     """Simulated days run from ``start`` to ``end`` inclusive, after an unrecorded burn-in."""
 
-    start: date
-    end: date
+    start: Day
+    end: Day
     campaign_start: When
-    burn_in_days: NonNegativeInt = 180
+    burn_in_days: Days = 180
 
     @model_validator(mode="after")
     def _ordered(self) -> Calendar:
         if self.end < self.start:
             raise ValueError("end: must not be before start")
+        if self.days > MAX_CALENDAR_DAYS:
+            raise ValueError(
+                f"end: the calendar spans {self.days:,} days (at most {MAX_CALENDAR_DAYS:,})"
+            )
         if not self.start <= self.campaign_start.value <= self.end:
             raise ValueError("campaign_start: must lie between start and end")
         return self
@@ -77,7 +107,7 @@ class Delivery(Strict):
     """When an intervention is delivered: from ``start`` (default: the campaign start),
     reaching full strength linearly over ``ramp_days``, until ``end`` (default: never)."""
 
-    start: date | None = None
-    ramp_days: NonNegativeInt = 60
-    end: date | None = None
+    start: Day | None = None
+    ramp_days: Days = 60
+    end: Day | None = None
     unit_cost_yuan: Rate | None = None

@@ -7,14 +7,8 @@ run with the same seed share their random numbers replicate by replicate.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -22,20 +16,17 @@ import pandas as pd
 from safesim.model import AreaCounts, SafetyModel
 from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL, effects, spillover, summarise
 from safesim.parameters import MechanismParameters
+from safesim.results import (  # noqa: F401 - re-exported for the commands that write runs
+    CSV_FLOAT_FORMAT,
+    Content,
+    atomic_write_text,
+    build_manifest,
+    versions,
+    write_csv,
+    write_result_set,
+)
 from safesim.scenario import Scenario
 from safesim.streams import run_seed
-
-CSV_FLOAT_FORMAT = "%.6f"
-
-
-def _read_umask() -> int:
-    # The umask can only be read by setting it; do it once, before any worker threads.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -180,35 +171,6 @@ def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
     return out[["replicate", *[c for c in out.columns if c != "replicate"]]]
 
 
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("safesim", "mesa", "numpy", "scipy", "pandas", "pydantic"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        # mkstemp makes owner-only files; results are ordinary files (mode from the umask).
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    atomic_write_text(path, frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT))
-
-
 def write_run(
     out_dir: Path,
     scenario: Scenario,
@@ -218,44 +180,37 @@ def write_run(
     wall_seconds: float,
     twin_dailies: list[pd.DataFrame] | None = None,
     spill: pd.DataFrame | None = None,
+    parameters_file: str | Path | None = None,
+    extra: dict[str, Content] | None = None,
 ) -> dict[str, Path]:
     """Write daily.csv, summary.csv, effects.csv and spillover.csv (when the
-    counterfactual twin ran) and manifest.json (each atomically) under ``out_dir``."""
-    daily = combine_daily(dailies)
-    summary = summarise(scenario, dailies)
-    paths = {
-        "daily": out_dir / "daily.csv",
-        "summary": out_dir / "summary.csv",
+    counterfactual twin ran), any ``extra`` files and manifest.json under ``out_dir`` as
+    one set (an older set there is replaced whole, so no file of it is left behind)."""
+    contents: dict[str, Content] = {
+        "daily.csv": combine_daily(dailies),
+        "summary.csv": summarise(scenario, dailies),
     }
-    write_csv(daily, paths["daily"])
-    write_csv(summary, paths["summary"])
     if twin_dailies is not None:
-        paths["effects"] = out_dir / "effects.csv"
-        write_csv(effects(scenario, dailies, twin_dailies), paths["effects"])
-    else:
-        (out_dir / "effects.csv").unlink(missing_ok=True)
+        contents["effects.csv"] = effects(scenario, dailies, twin_dailies)
     if spill is not None:
-        paths["spillover"] = out_dir / "spillover.csv"
-        write_csv(spill, paths["spillover"])
-    else:
-        (out_dir / "spillover.csv").unlink(missing_ok=True)
-    paths["manifest"] = out_dir / "manifest.json"
-    manifest = {
-        "kind": "run",
-        "scenario": scenario.name,
-        "scenario_file": scenario_path,
-        "scenario_sha256": scenario.digest(),
-        "seed": seed,
-        "replicates": len(dailies),
-        "counterfactual_twin": twin_dailies is not None,
-        "replicate_seeds": [replicate_seed(seed, r) for r in range(len(dailies))],
-        "days": len(dailies[0]),
-        "start": dailies[0]["date"].iloc[0],
-        "campaign_start": scenario.calendar.campaign_start.value.isoformat(),
-        "households": scenario.city.households.value,
-        "versions": versions(),
-        "wall_seconds": round(wall_seconds, 3),
-        "created_unix": int(time.time()),
-    }
-    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return paths
+        contents["spillover.csv"] = spill
+    contents.update(extra or {})
+    manifest = build_manifest(
+        "run",
+        inputs={"scenario": scenario_path, "parameters": parameters_file},
+        wall_seconds=wall_seconds,
+        scenario=scenario.name,
+        scenario_file=str(scenario_path),
+        scenario_sha256=scenario.digest(),
+        seed=seed,
+        replicates=len(dailies),
+        counterfactual_twin=twin_dailies is not None,
+        replicate_seeds=[replicate_seed(seed, r) for r in range(len(dailies))],
+        days=len(dailies[0]),
+        start=dailies[0]["date"].iloc[0],
+        campaign_start=scenario.calendar.campaign_start.value.isoformat(),
+        households=scenario.city.households.value,
+        csv_float_format=CSV_FLOAT_FORMAT,
+    )
+    paths = write_result_set(out_dir, contents, manifest)
+    return {Path(name).stem: path for name, path in paths.items()}

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     Field,
     ValidationError,
@@ -29,11 +27,13 @@ from pydantic import (
 )
 
 from safesim.interventions import INTERVENTION_SPECS, Interventions
+from safesim.loading import InputError, describe_error, load_mapping
 from safesim.parameters import MechanismParameters
 from safesim.quantities import (
     LAND_USES,
     Calendar,
     Count,
+    Day,
     Delivery,
     Fraction,
     NonNegativeFloat,
@@ -69,15 +69,12 @@ __all__ = [
 ]
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message names the file and the field."""
+#: Every problem with a scenario (or any input file) is one of these, naming file and field.
+ScenarioError = InputError
 
-    def __init__(self, path: str | Path | None, field: str, message: str):
-        self.path = str(path) if path is not None else "<scenario>"
-        self.field = field
-        self.message = message
-        where = f"{self.path}: {field}" if field else self.path
-        super().__init__(f"{where}: {message}")
+#: A name that becomes a results folder: it cannot leave ``--out`` ('..'), hide, or grow
+#: past what file systems allow.
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
 
 
 class LandUse(Strict):
@@ -104,13 +101,18 @@ class LandUse(Strict):
         return {k: float(getattr(self, k)) for k in LAND_USES}
 
 
+#: A yearly rate per 1,000 households: ten events per household a year is far beyond any
+#: report, and the event draws grow with the rate.
+BaselineRate = Quantity[Annotated[float, Field(ge=0.0, le=10_000.0)]]
+
+
 class Baseline(Strict):
     """No-intervention rates per 1,000 households per year, and the baseline felt safety."""
 
-    two_robberies_one_theft: Rate
-    other_criminal: Rate
-    disputes: Rate
-    public_order: Rate
+    two_robberies_one_theft: BaselineRate
+    other_criminal: BaselineRate
+    disputes: BaselineRate
+    public_order: BaselineRate
     sense_of_security: Fraction
 
 
@@ -127,6 +129,12 @@ class City(Strict):
         if v.value < 1:
             raise ValueError("must be ≥ 1")
         return v
+
+    @model_validator(mode="after")
+    def _offenders_fit(self) -> City:
+        if self.offenders.value > self.households.value:
+            raise ValueError("offenders: more offenders than households")
+        return self
 
 
 Metric = Literal[
@@ -153,8 +161,8 @@ class Target(Strict):
     name: str
     metric: Metric
     comparison: Literal["year_on_year", "vs_mean_previous_years", "vs_previous_period", "level"]
-    window_start: date
-    window_end: date
+    window_start: Day
+    window_end: Day
     years: PositiveInt = 1
     area: Literal["city", "treated"] = "city"
     report_value: float
@@ -178,7 +186,7 @@ class Note(Strict):
 
 
 class Scenario(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=NAME_PATTERN)
     description: str
     seed: NonNegativeInt = 0
     calendar: Calendar
@@ -318,59 +326,23 @@ _OPTIONAL_LEAVES = {
 }
 
 
-def _describe(err: dict[str, Any]) -> tuple[str, str]:
-    loc = [str(p) for p in err.get("loc", ()) if not str(p).startswith("function-")]
-    # Generic Quantity[...] adds its value slot and type name to the location: hide both.
-    loc = [p for p in loc if "[" not in p]
-    if loc and loc[-1] == "value":
-        loc = loc[:-1]
-    kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    msg = err.get("msg", "invalid")
-    if kind == "greater_than_equal":
-        msg = f"must be ≥ {ctx.get('ge')}"
-    elif kind == "less_than_equal":
-        msg = f"must be ≤ {ctx.get('le')}"
-    elif kind == "extra_forbidden":
-        msg = "unknown key"
-    elif kind == "missing":
-        msg = "missing (required)"
-    elif kind.startswith("value_error"):
-        msg = msg.removeprefix("Value error, ")
-        # A model-level check may name a sub-field itself ("end: must ...").
-        head, sep, rest = msg.partition(": ")
-        if sep and " " not in head and head.replace(".", "").replace("_", "").isalnum():
-            loc = [*loc, head] if not head.startswith("interventions.") else head.split(".")
-            msg = rest
-    return ".".join(loc), msg
+_describe = describe_error
 
 
 def validate_scenario(data: Any, path: str | Path | None) -> Scenario:
+    """Validate scenario data strictly (no "12" for 12); one ``ScenarioError`` on failure."""
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "a scenario must be a YAML mapping of keys to values")
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
-        field, msg = _describe(exc.errors()[0])
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        field, msg = describe_error(errors[0])
         raise ScenarioError(path, field, msg) from None
+    except RecursionError:
+        raise ScenarioError(path, "", "nested too deeply") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; every problem is a ``ScenarioError``."""
-    p = Path(path)
-    if not p.exists():
-        raise ScenarioError(p, "", "no such file")
-    if not p.is_file():
-        raise ScenarioError(p, "", "not a file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(p, "", f"cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise ScenarioError(p, where, f"malformed YAML: {problem}") from None
-    return validate_scenario(data, p)
+    return validate_scenario(load_mapping(path, "a scenario"), path)

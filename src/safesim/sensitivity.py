@@ -15,7 +15,6 @@ Runs are journaled like a sweep's, so an interrupted screening continues where i
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,26 +22,27 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from safesim.interventions import INTERVENTION_SPECS
-from safesim.parameters import MechanismParameters
-from safesim.runner import (
-    CSV_FLOAT_FORMAT,
-    atomic_write_text,
-    replicate_seed,
-    versions,
-    write_csv,
-)
-from safesim.scenario import Scenario, ScenarioError
-from safesim.sweeps import (
+from safesim.batch import (
     CAMPAIGN_CRIMES,
     RunTask,
     SweepError,
     campaign_warning,
-    open_journal_and_executor,
+    locked_journal,
     outcome_names,
     recorded_outcomes,
     run_tasks_with_progress,
 )
+from safesim.interventions import INTERVENTION_SPECS
+from safesim.limits import MAX_RUNS
+from safesim.parameters import MechanismParameters
+from safesim.results import (
+    CSV_FLOAT_FORMAT,
+    build_manifest,
+    write_csv,
+    write_result_set,
+)
+from safesim.runner import replicate_seed
+from safesim.scenario import Scenario, ScenarioError
 
 DEFAULT_OUTCOME = "campaign_year_criminal_total"
 DEFAULT_TRAJECTORIES = 10
@@ -186,6 +186,12 @@ def plan_sensitivity(
         factors += intervention_factors(scenario)
     if len(factors) < 1:
         raise SweepError("nothing to screen: no parameters or intervention sizes")
+    runs = trajectories * (len(factors) + 1)
+    if runs > MAX_RUNS:
+        raise SweepError(
+            f"--trajectories {trajectories}: {runs:,} runs (at most {MAX_RUNS:,}) for "
+            f"{len(factors)} factors"
+        )
     seed = scenario.seed if seed is None else seed
     plan = SensitivityPlan(
         scenario=scenario,
@@ -199,7 +205,11 @@ def plan_sensitivity(
         outcome=outcome,
         samples=np.empty((0, len(factors))),
     )
-    plan.samples = morris.sample(plan.problem(), trajectories, num_levels=levels, seed=seed)
+    samples = morris.sample(plan.problem(), trajectories, num_levels=levels, seed=seed)
+    # SALib's grid steps are sums of floats that overshoot a bound by rounding
+    # (0.30000000000000004 for 0.3): clip, so every point lies within its bounds.
+    bounds = np.array([[f.low, f.high] for f in factors], dtype=float)
+    plan.samples = np.clip(samples, bounds[:, 0], bounds[:, 1])
     for factor in factors:
         if factor.kind == "intervention":
             try:
@@ -334,40 +344,46 @@ def run_sensitivity(
     """Run (or continue) the screening and write runs.csv, sensitivity.csv, the chart and
     manifest.json under ``out_root/<name>/``; raises ``AnalysisError`` if runs failed."""
     out_dir = Path(out_root) / plan.name
-    journal, executor = open_journal_and_executor(
-        out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
-    )
-    tasks = plan.tasks()
-    records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
-    runs = runs_table(plan, records)
-    write_csv(runs, out_dir / "runs.csv")
-    table = analyse(plan, runs)
-    write_csv(table, out_dir / "sensitivity.csv")
-    bar_chart(plan, table, out_dir / "sensitivity.png")
-    manifest = {
-        "kind": "sensitivity",
-        "method": "Morris elementary effects (SALib)",
-        "name": plan.name,
-        "scenario": plan.scenario.name,
-        "scenario_file": plan.scenario_file,
-        "scenario_sha256": plan.scenario.digest(),
-        "outcome": plan.outcome,
-        "factors": [
-            {"name": f.name, "kind": f.kind, "low": f.low, "high": f.high, "integer": f.integer}
-            for f in plan.factors
-        ],
-        "trajectories": plan.trajectories,
-        "levels": plan.levels,
-        "runs": len(tasks),
-        "days": plan.days if plan.days is not None else plan.scenario.calendar.days,
-        "seed": plan.seed,
-        "run_seed": replicate_seed(plan.seed, 0),
-        "common_random_numbers": "every run uses run_seed: effects are not sampling noise",
-        "bootstrap_resamples": RESAMPLES,
-        "csv_float_format": CSV_FLOAT_FORMAT,
-        "versions": versions(),
-    }
-    atomic_write_text(
-        out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    )
+    with locked_journal(out_dir, plan.identity(), restart, workers, dask, FINAL_FILES) as (
+        journal,
+        executor,
+    ):
+        tasks = plan.tasks()
+        records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
+        runs = runs_table(plan, records)
+        # The runs are kept even when they cannot be analysed, so failures can be read.
+        write_csv(runs, out_dir / "runs.csv")
+        table = analyse(plan, runs)
+        chart = out_dir / "sensitivity.png"
+        bar_chart(plan, table, chart)
+        manifest = build_manifest(
+            "sensitivity",
+            inputs={"scenario": plan.scenario_file},
+            wall_seconds=wall,
+            method="Morris elementary effects (SALib)",
+            name=plan.name,
+            scenario=plan.scenario.name,
+            scenario_file=plan.scenario_file,
+            scenario_sha256=plan.scenario.digest(),
+            outcome=plan.outcome,
+            factors=[
+                {"name": f.name, "kind": f.kind, "low": f.low, "high": f.high, "integer": f.integer}
+                for f in plan.factors
+            ],
+            trajectories=plan.trajectories,
+            levels=plan.levels,
+            runs=len(tasks),
+            days=plan.days if plan.days is not None else plan.scenario.calendar.days,
+            seed=plan.seed,
+            run_seed=replicate_seed(plan.seed, 0),
+            common_random_numbers="every run uses run_seed: effects are not sampling noise",
+            bootstrap_resamples=RESAMPLES,
+            csv_float_format=CSV_FLOAT_FORMAT,
+        )
+        contents = {
+            "runs.csv": runs,
+            "sensitivity.csv": table,
+            "sensitivity.png": chart.read_bytes(),
+        }
+        write_result_set(out_dir, contents, manifest, keep_folder=True)
     return SensitivityResult(out_dir, len(tasks), ran_now, wall, executor.description, table)

@@ -9,11 +9,10 @@ random numbers. A mix and the mix it is compared with share their random streams
 difference between them, replicate by replicate, is the effect of the intervention and not
 sampling noise.
 
-Each finished run is written at once, atomically, to a journal (one small JSON file per
-run in ``<out>/.runs/``), so an interrupted sweep loses at most the runs in flight and the
-same command continues it. The final files are written from the journal sorted by point and
-replicate, so they are byte-identical whatever the number of workers, the executor (one
-process, a process pool, a Dask cluster) or the order in which runs finish.
+The runs go through the batch engine (``safesim.batch``): a journal that lets an
+interrupted sweep continue, and executors (one process, a process pool, a Dask cluster).
+The final files are written from the journal sorted by point and replicate, so they are
+byte-identical whatever the number of workers or the order in which runs finish.
 
 **Examples**::
 
@@ -26,23 +25,13 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import multiprocessing
-import os
-import shutil
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -53,37 +42,47 @@ from pydantic import (
     model_validator,
 )
 
-from safesim.interventions import ORDER
-from safesim.outcomes import campaign_targets, summarise
-from safesim.parameters import resolve
-from safesim.runner import (
-    CSV_FLOAT_FORMAT,
-    atomic_write_text,
-    replicate_seed,
-    run_once,
-    versions,
-    write_csv,
+from safesim.batch import (  # noqa: F401 - the batch engine, re-exported for callers
+    CAMPAIGN_CRIMES,
+    DASK_CONNECT_TIMEOUT,
+    JOURNAL_DIR,
+    PLAN_FILE,
+    DaskExecutor,
+    Executor,
+    Journal,
+    ProcessExecutor,
+    RunTask,
+    SerialExecutor,
+    SweepError,
+    WorkerLost,
+    campaign_warning,
+    campaign_window,
+    execute_run,
+    locked_journal,
+    make_executor,
+    outcome_names,
+    prepare_output,
+    recorded_outcomes,
+    run_journaled,
+    run_tasks_with_progress,
 )
-from safesim.scenario import Scenario, ScenarioError, validate_scenario
+from safesim.interventions import ORDER
+from safesim.limits import MAX_RUNS
+from safesim.loading import InputError, describe_error, load_mapping
+from safesim.results import (
+    CSV_FLOAT_FORMAT,
+    build_manifest,
+    write_result_set,
+)
+from safesim.runner import replicate_seed
+from safesim.scenario import NAME_PATTERN, Scenario, ScenarioError, validate_scenario
 
 Number = int | float
 
 #: Runs per mix unless the command line or the sweep file says otherwise.
 DEFAULT_REPLICATES = 5
-#: How long to wait for a Dask scheduler before giving up (seconds).
-DASK_CONNECT_TIMEOUT = 5
-#: The per-run count of crimes in the campaign window, used for crimes averted and cost.
-CAMPAIGN_CRIMES = "campaign_crimes"
-JOURNAL_DIR = ".runs"
-PLAN_FILE = "plan.json"
-
-
-class SweepError(ValueError):
-    """Bad sweep input or state; the message is one line naming the axis, file or address."""
-
-
-class WorkerLost(RuntimeError):
-    """A worker process or Dask worker died under a run; the runs recorded so far are kept."""
+#: Values one axis may take, and runs one sweep may plan (see ``safesim.limits``).
+MAX_AXIS_POINTS = 10_000
 
 
 # --------------------------------------------------------------------------- axes
@@ -123,6 +122,8 @@ def range_values(path: str, start: Number, stop: Number, points: int) -> tuple[N
     """
     if points < 1:
         raise SweepError(f"axis {path}: empty range (points must be ≥ 1, got {points})")
+    if points > MAX_AXIS_POINTS:
+        raise SweepError(f"axis {path}: {points:,} points (at most {MAX_AXIS_POINTS:,} per axis)")
     if stop < start:
         raise SweepError(f"axis {path}: reversed range ({start} > {stop})")
     if points == 1:
@@ -180,7 +181,7 @@ class SweepFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str | None = Field(None, pattern=NAME_PATTERN)
     description: str | None = None
     replicates: int | None = Field(None, ge=1)
     days: int | None = Field(None, ge=1)
@@ -207,23 +208,16 @@ class SweepFile(BaseModel):
 
 def load_sweep_file(path: str | Path) -> SweepFile:
     """Read and validate a sweep YAML file; every problem is a one-line ``SweepError``."""
-    p = Path(path)
-    if not p.is_file():
-        raise SweepError(f"{p}: no such sweep file")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SweepError(f"{p}: malformed YAML{where}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{p}: cannot read the sweep file ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise SweepError(f"{p}: a sweep file must be a YAML mapping of keys to values")
+        data = load_mapping(path, "a sweep file")
+    except InputError as exc:
+        raise SweepError(str(exc)) from None
     try:
-        return SweepFile.model_validate(data)
+        return SweepFile.model_validate(data, strict=True)
     except ValidationError as exc:
-        raise SweepError(f"{p}: {_describe_sweep_error(data, exc)}") from None
+        raise SweepError(f"{path}: {_describe_sweep_error(data, exc)}") from None
+    except RecursionError:
+        raise SweepError(f"{path}: nested too deeply") from None
 
 
 _UNION_TAGS = {"int", "float", "AxisRange"}
@@ -250,8 +244,10 @@ def _describe_sweep_error(data: dict[str, Any], exc: ValidationError) -> str:
         what = "unknown key"
     elif err["type"] in _NOT_A_NUMBER:
         what = f"'{err.get('input')}' is not a number"
-    else:
+    elif err["type"].startswith("value_error"):
         what = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        what = describe_error(err)[1]
     return f"{where}: {what}" if where else what
 
 
@@ -275,17 +271,6 @@ class Point:
         return "baseline" if self.is_baseline else "mix"
 
 
-@dataclass(frozen=True)
-class RunTask:
-    """What a worker needs for one run; plain data so it pickles to any process or host."""
-
-    key: str
-    scenario: dict[str, Any]
-    seed: int
-    days: int | None
-    parameters: dict[str, Number] | None = None
-
-
 @dataclass
 class SweepPlan:
     scenario: Scenario
@@ -296,6 +281,7 @@ class SweepPlan:
     days: int | None
     seed: int
     points: list[Point] = field(default_factory=list)
+    sweep_file: str | None = None
 
     def identity(self) -> dict[str, Any]:
         """What a journal must match to be continued: same scenario, axes, runs and days."""
@@ -366,11 +352,6 @@ def plan_sweep(
         if axis.path in seen:
             raise SweepError(f"axis {axis.path}: given twice")
         seen.add(axis.path)
-        if not axis.path.startswith("interventions."):
-            raise SweepError(
-                f"axis {axis.path}: a sweep varies interventions (paths under "
-                "'interventions.'); set other values in the scenario file"
-            )
         if not axis.values:
             raise SweepError(f"axis {axis.path}: no values")
         if len(set(axis.values)) != len(axis.values):
@@ -382,6 +363,12 @@ def plan_sweep(
                 scenario.with_values({axis.path: value})
             except ScenarioError as exc:
                 raise SweepError(f"axis {axis.path}={value}: {exc.message}") from None
+    mixes = math.prod(len(a.values) for a in axes)
+    if (mixes + 1) * replicates > MAX_RUNS:
+        raise SweepError(
+            f"{mixes + 1:,} mixes × {replicates} replicates = {(mixes + 1) * replicates:,} runs "
+            f"(at most {MAX_RUNS:,}): use fewer axis values"
+        )
     points = [Point(0, {}, without_interventions(scenario))]
     for combo in itertools.product(*(a.values for a in axes)):
         values = {a.path: v for a, v in zip(axes, combo, strict=True)}
@@ -400,331 +387,6 @@ def plan_sweep(
         seed=scenario.seed if seed is None else seed,
         points=points,
     )
-
-
-# --------------------------------------------------------------------------- one run
-
-
-def outcome_names(scenario: Scenario) -> list[str]:
-    """The figures ``summarise`` gives for this scenario, in its order (no run needed)."""
-    end = pd.DataFrame({"date": [scenario.calendar.end.isoformat()]})
-    names = [t.name for t in scenario.targets]
-    names += [t.name for t in campaign_targets(scenario, end)]
-    return [*names, "weighted_displacement_quotient"]
-
-
-def recorded_outcomes(scenario: Scenario, records: dict[str, dict[str, Any]]) -> list[str]:
-    """``outcome_names`` followed by any other figure the recorded runs hold (in key order),
-    so a figure ``summarise`` gains later is never dropped from the tables."""
-    names = outcome_names(scenario)
-    seen = {*names, CAMPAIGN_CRIMES}
-    for key in sorted(records):
-        for name in records[key].get("outcomes", {}):
-            if name not in seen:
-                names.append(name)
-                seen.add(name)
-    return names
-
-
-def campaign_window(scenario: Scenario, days: int | None) -> tuple[date, date]:
-    """The campaign window that ``campaign_targets`` uses for a run of ``days`` days."""
-    cal = scenario.calendar
-    last = cal.end if days is None else cal.start + timedelta(days=days - 1)
-    start = cal.campaign_start.value
-    return start, min(start + timedelta(days=364), last)
-
-
-def campaign_warning(scenario: Scenario, days: int | None) -> str | None:
-    """A warning when runs of ``days`` days end before the campaign starts."""
-    start, end = campaign_window(scenario, days)
-    if end >= start:
-        return None
-    return (
-        f"runs of {days} days end on {end}, before the campaign starts on {start}: "
-        "the campaign figures will be empty"
-    )
-
-
-def _campaign_crimes(scenario: Scenario, daily: pd.DataFrame, days: int | None) -> float:
-    start, end = campaign_window(scenario, days)
-    if end < start:
-        return float("nan")
-    dates = daily["date"]
-    inside = (dates >= start.isoformat()) & (dates <= end.isoformat())
-    return float(daily.loc[inside, "criminal_total"].sum())
-
-
-def execute_run(task: RunTask) -> dict[str, Any]:
-    """Run one task and return its journal record; an exception is recorded, not raised.
-
-    Top-level and free of shared state so process pools (spawn) and Dask workers can call it.
-    """
-    started = time.perf_counter()
-    record: dict[str, Any] = {"key": task.key, "seed": task.seed}
-    try:
-        scenario = Scenario.model_validate(task.scenario)
-        parameters = None
-        if task.parameters is not None:
-            parameters = resolve(scenario, overrides=task.parameters)
-        daily = run_once(scenario, task.seed, task.days, parameters)
-        figures = summarise(scenario, [daily])
-        outcomes = {
-            str(o): float(v) for o, v in zip(figures["outcome"], figures["sim_mean"], strict=True)
-        }
-        outcomes[CAMPAIGN_CRIMES] = _campaign_crimes(scenario, daily, task.days)
-        record.update(status="ok", error="", outcomes=outcomes)
-    except Exception as exc:  # a failed run is a result: the sweep records it and goes on
-        message = " ".join(f"{type(exc).__name__}: {exc}".split())
-        record.update(status="failed", error=message, outcomes={})
-    record["wall_seconds"] = round(time.perf_counter() - started, 3)
-    return record
-
-
-# --------------------------------------------------------------------------- journal
-
-
-class Journal:
-    """One JSON file per finished run under ``<out>/.runs/``, each written atomically.
-
-    ``plan.json`` holds the identity of the sweep the journal belongs to; a journal of a
-    different sweep is never mixed with this one.
-    """
-
-    def __init__(self, out_dir: Path, identity: dict[str, Any]):
-        self.out_dir = out_dir
-        self.dir = out_dir / JOURNAL_DIR
-        self.identity = identity
-
-    def _stored_identity(self) -> dict[str, Any] | None:
-        plan = self.dir / PLAN_FILE
-        if not plan.exists():
-            return None
-        try:
-            return json.loads(plan.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {"unreadable": True}
-
-    def check(self, restart: bool) -> None:
-        """Refuse to continue a journal of another sweep (read-only: writes nothing)."""
-        if restart:
-            return
-        stored = self._stored_identity()
-        if stored is None or stored == self.identity:
-            return
-        differ = sorted(k for k in self.identity if stored.get(k) != self.identity.get(k))
-        what = ", ".join(differ) if differ else "its plan"
-        raise SweepError(
-            f"{self.out_dir} holds a different run ({what} differ); use a different "
-            "--out or --name, or --restart to discard it"
-        )
-
-    def open(self, restart: bool, final_files: Iterable[str]) -> None:
-        if restart:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            for name in final_files:
-                (self.out_dir / name).unlink(missing_ok=True)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        for leftover in self.dir.glob(".*.tmp"):  # from a process killed mid-write
-            leftover.unlink(missing_ok=True)
-        if self._stored_identity() != self.identity:
-            atomic_write_text(
-                self.dir / PLAN_FILE, json.dumps(self.identity, indent=2, sort_keys=True) + "\n"
-            )
-
-    def records(self) -> dict[str, dict[str, Any]]:
-        out = {}
-        for path in sorted(self.dir.glob("*.json")):
-            if path.name == PLAN_FILE:
-                continue
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue  # unreadable: the run is simply done again
-            out[record["key"]] = record
-        return out
-
-    def write(self, record: dict[str, Any]) -> None:
-        atomic_write_text(self.dir / f"{record['key']}.json", json.dumps(record) + "\n")
-
-
-# --------------------------------------------------------------------------- executors
-
-
-class Executor(Protocol):
-    """Runs tasks and yields their records in completion order."""
-
-    description: str
-
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]: ...
-
-    def close(self) -> None: ...
-
-
-class SerialExecutor:
-    description = "1 worker"
-
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        for task in tasks:
-            yield execute_run(task)
-
-    def close(self) -> None:
-        pass
-
-
-def _exit_with_parent(parent: int) -> None:
-    while True:
-        time.sleep(1.0)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
-def _start_worker(parent: int) -> None:
-    """Set up a pool worker: leave Ctrl-C to the parent, and exit when the parent dies.
-
-    Ctrl-C goes to the whole process group; the parent decides what to do with it. A
-    parent killed outright (SIGKILL) cannot stop its workers, and they would otherwise
-    wait for work forever.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-
-
-class ProcessExecutor:
-    """A spawn-context process pool (same behaviour on every platform, no forked threads)."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self.description = f"{workers} worker processes"
-        self.pool: ProcessPoolExecutor | None = None
-
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        )
-        pending: set[Future[dict[str, Any]]] = {
-            self.pool.submit(execute_run, task) for task in tasks
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    record = future.result()
-                except BrokenProcessPool as exc:
-                    raise WorkerLost(f"a worker process died ({exc})") from None
-                yield record
-
-    def close(self) -> None:
-        if self.pool is None:
-            return
-        # Runs in flight are abandoned on an interrupt: stop the workers instead of
-        # waiting for them (the pool has no public way to do this).
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
-        self.pool = None
-
-
-class DaskExecutor:
-    """Runs tasks on a Dask distributed cluster: ``local`` starts a LocalCluster."""
-
-    def __init__(self, address: str, workers: int):
-        self.address = address
-        self.cluster: Any = None
-        self.client: Any = None
-        self.connect(workers)
-
-    def connect(self, workers: int) -> None:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise SweepError("--dask needs dask[distributed] installed") from None
-        if self.address == "local":
-            import dask
-
-            # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off
-            # glibc's adaptive mmap threshold: every large NumPy array is then mapped and
-            # unmapped afresh, and a city-year runs 3-4x slower in system time.
-            dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
-            self.cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=50,
-            )
-            self.client = Client(self.cluster)
-            self.description = f"Dask LocalCluster of {workers} workers"
-            return
-        try:
-            self.client = Client(self.address, timeout=DASK_CONNECT_TIMEOUT)
-        except Exception as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise SweepError(
-                f"cannot reach the Dask scheduler at {self.address}: {reason}"
-            ) from None
-        workers_seen = len(self.client.scheduler_info().get("workers", {}))
-        self.description = f"Dask scheduler {self.address} ({workers_seen} workers)"
-
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        from distributed import as_completed
-
-        # pure=False: two identical tasks (never the case here) would still both run.
-        futures = self.client.map(execute_run, list(tasks), pure=False)
-        for future in as_completed(futures):
-            try:
-                # execute_run records the model's own errors; what arrives here is the
-                # cluster's (a worker killed too often, a lost connection).
-                record = future.result()
-            except Exception as exc:
-                reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-                raise WorkerLost(f"the Dask cluster lost a run ({reason})") from None
-            yield record
-
-    def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def make_executor(workers: int, dask: str | None) -> Executor:
-    """Connects to Dask at once so an unreachable scheduler fails before anything is written."""
-    if dask:
-        return DaskExecutor(dask, workers)
-    if workers > 1:
-        return ProcessExecutor(workers)
-    return SerialExecutor()
-
-
-def run_journaled(
-    tasks: Sequence[RunTask],
-    journal: Journal,
-    executor: Executor,
-    on_record: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Run the tasks the journal has not got, recording each as it finishes.
-
-    On Ctrl-C the executor is stopped and ``KeyboardInterrupt`` propagates; every run
-    recorded so far stays in the journal.
-    """
-    records = journal.records()
-    todo = [t for t in tasks if t.key not in records]
-    try:
-        for record in executor.run(todo):
-            journal.write(record)
-            records[record["key"]] = record
-            if on_record is not None:
-                on_record(record)
-    finally:
-        executor.close()
-    return records
 
 
 # --------------------------------------------------------------------------- tables
@@ -844,28 +506,33 @@ def summary_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.Dat
 FINAL_FILES = ("runs.csv", "summary.csv", "manifest.json")
 
 
-def write_sweep(plan: SweepPlan, records: dict[str, dict[str, Any]], out_dir: Path) -> None:
-    """runs.csv, summary.csv and manifest.json, each atomically, from the journal alone."""
-    write_csv(runs_frame(plan, records), out_dir / "runs.csv")
-    write_csv(summary_frame(plan, records), out_dir / "summary.csv")
+def write_sweep(
+    plan: SweepPlan,
+    records: dict[str, dict[str, Any]],
+    out_dir: Path,
+    wall_seconds: float | None = None,
+) -> None:
+    """runs.csv, summary.csv and manifest.json as one set, from the journal alone."""
     reference = plan.reference()
     statuses = [r["status"] for r in records.values()]
-    manifest = {
-        "kind": "sweep",
-        "name": plan.name,
-        "scenario": plan.scenario.name,
-        "scenario_file": plan.scenario_file,
-        "scenario_sha256": plan.scenario.digest(),
-        "axes": {a.path: list(a.values) for a in plan.axes},
-        "points": len(plan.points),
-        "replicates": plan.replicates,
-        "days": plan.days if plan.days is not None else plan.scenario.calendar.days,
-        "seed": plan.seed,
-        "replicate_seeds": [replicate_seed(plan.seed, r) for r in range(plan.replicates)],
-        "common_random_numbers": (
+    manifest = build_manifest(
+        "sweep",
+        inputs={"scenario": plan.scenario_file, "sweep_file": plan.sweep_file},
+        wall_seconds=wall_seconds,
+        name=plan.name,
+        scenario=plan.scenario.name,
+        scenario_file=plan.scenario_file,
+        scenario_sha256=plan.scenario.digest(),
+        axes={a.path: list(a.values) for a in plan.axes},
+        points=len(plan.points),
+        replicates=plan.replicates,
+        days=plan.days if plan.days is not None else plan.scenario.calendar.days,
+        seed=plan.seed,
+        replicate_seeds=[replicate_seed(plan.seed, r) for r in range(plan.replicates)],
+        common_random_numbers=(
             "replicate r of every mix uses replicate_seeds[r]: changes are paired by replicate"
         ),
-        "reference": {
+        reference={
             "point": reference.index,
             "mix": (
                 "every intervention removed"
@@ -873,15 +540,16 @@ def write_sweep(plan: SweepPlan, records: dict[str, dict[str, Any]], out_dir: Pa
                 else "every varied value 0: " + json.dumps(reference.values)
             ),
         },
-        "priced_interventions": priced_interventions(plan.scenario),
-        "runs": len(plan.points) * plan.replicates,
-        "runs_failed": statuses.count("failed"),
-        "csv_float_format": CSV_FLOAT_FORMAT,
-        "versions": versions(),
-    }
-    atomic_write_text(
-        out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        priced_interventions=priced_interventions(plan.scenario),
+        runs=len(plan.points) * plan.replicates,
+        runs_failed=statuses.count("failed"),
+        csv_float_format=CSV_FLOAT_FORMAT,
     )
+    contents = {
+        "runs.csv": runs_frame(plan, records),
+        "summary.csv": summary_frame(plan, records),
+    }
+    write_result_set(out_dir, contents, manifest, keep_folder=True)
 
 
 # --------------------------------------------------------------------------- driver
@@ -901,65 +569,6 @@ class SweepResult:
         return 60.0 * self.ran_now / self.wall_seconds if self.wall_seconds > 0 else math.nan
 
 
-def prepare_output(out_dir: Path, identity: dict[str, Any], restart: bool) -> Journal:
-    """Check (without writing) that ``out_dir`` can take this run."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise SweepError(f"{out_dir} exists and is not a folder")
-    journal = Journal(out_dir, identity)
-    journal.check(restart)
-    return journal
-
-
-def open_journal_and_executor(
-    out_dir: Path,
-    identity: dict[str, Any],
-    restart: bool,
-    workers: int,
-    dask: str | None,
-    final_files: Sequence[str],
-) -> tuple[Journal, Executor]:
-    """Check the journal and reach the executor before anything is written, then open the
-    journal (closing the executor again if that fails)."""
-    journal = prepare_output(out_dir, identity, restart)
-    executor = make_executor(workers, dask)
-    try:
-        journal.open(restart, final_files)
-    except BaseException:
-        executor.close()
-        raise
-    return journal, executor
-
-
-def run_tasks_with_progress(
-    tasks: Sequence[RunTask],
-    journal: Journal,
-    executor: Executor,
-    desc: str,
-) -> tuple[dict[str, dict[str, Any]], int, float]:
-    """Run what the journal lacks under a tqdm bar (runs, ETA, failures); returns the
-    records, how many ran now and the wall time."""
-    from tqdm import tqdm
-
-    done = journal.records()
-    failed = sum(1 for r in done.values() if r.get("status") == "failed")
-    wanted = {t.key for t in tasks}
-    already = len(wanted & done.keys())
-    counts = {"now": 0, "failed": failed}
-    started = time.perf_counter()
-    with tqdm(total=len(tasks), initial=already, unit="run", desc=desc, disable=None) as bar:
-        bar.set_postfix(failed=failed)
-
-        def on_record(record: dict[str, Any]) -> None:
-            counts["now"] += 1
-            if record["status"] == "failed":
-                counts["failed"] += 1
-                bar.set_postfix(failed=counts["failed"])
-            bar.update(1)
-
-        records = run_journaled(tasks, journal, executor, on_record)
-    return records, counts["now"], time.perf_counter() - started
-
-
 def run_sweep(
     plan: SweepPlan,
     out_root: str | Path,
@@ -974,11 +583,12 @@ def run_sweep(
     every finished run kept in the journal.
     """
     out_dir = Path(out_root) / plan.name
-    journal, executor = open_journal_and_executor(
-        out_dir, plan.identity(), restart, workers, dask, FINAL_FILES
-    )
-    tasks = plan.tasks()
-    records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
-    write_sweep(plan, records, out_dir)
+    with locked_journal(out_dir, plan.identity(), restart, workers, dask, FINAL_FILES) as (
+        journal,
+        executor,
+    ):
+        tasks = plan.tasks()
+        records, ran_now, wall = run_tasks_with_progress(tasks, journal, executor, plan.name)
+        write_sweep(plan, records, out_dir, wall)
     failed = sum(1 for t in tasks if records[t.key]["status"] == "failed")
     return SweepResult(out_dir, len(tasks), failed, ran_now, wall, executor.description)

@@ -1,0 +1,384 @@
+"""Results folders: the one manifest writer, result sets written whole, and a folder lock.
+
+Every command (run, sweep, sensitivity, calibrate, ...) describes what it wrote with the
+same manifest: the command line, the git commit of the source when there is one, the
+platform and CPU, every dependency's version, the seeds, the hash of every input file
+(scenario, sweep file, parameters file, calibration config), the wall time, and for each
+file of the set its SHA-256 and row count. ``verify_set`` checks a folder against its
+manifest, so a set mixed from two runs or a CSV cut short is refused, not plotted.
+
+A set is written with ``write_result_set``: into a fresh temporary folder renamed into
+place when the folder holds nothing else (a run), or, when the folder also keeps a
+journal (a sweep), by removing the old manifest first, writing each file atomically and
+the manifest last. Either way a reader sees a complete set or no manifest.
+
+**Examples**::
+
+    manifest = build_manifest("run", inputs={"scenario": path}, seed=7, wall_seconds=1.2)
+    write_result_set(out_dir, {"daily.csv": daily, "summary.csv": summary}, manifest)
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import math
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+CSV_FLOAT_FORMAT = "%.6f"
+MANIFEST = "manifest.json"
+#: Manifest keys that differ between two runs of the same command (when and how it ran);
+#: everything else is the same for the same inputs, seed and library versions.
+VOLATILE = ("invocation",)
+#: The libraries a result depends on, beside safesim's own declared requirements.
+CORE_PACKAGES = (
+    "safesim", "mesa", "numpy", "scipy", "pandas", "pydantic", "pyyaml", "click",
+    "matplotlib", "SALib", "optuna", "dask", "distributed", "tqdm",
+)  # fmt: skip
+
+
+class ResultsError(ValueError):
+    """A results folder that cannot be written or read as a set; one line naming it."""
+
+
+def _read_umask() -> int:
+    # The umask can only be read by setting it; do it once, before any worker threads.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _requirement_names() -> list[str]:
+    try:
+        requires = metadata.requires("safesim") or []
+    except metadata.PackageNotFoundError:
+        requires = []
+    names = []
+    for spec in requires:
+        if "extra ==" in spec:
+            continue
+        name = spec.split(";")[0]
+        for stop in "[<>=!~ ":
+            name = name.split(stop)[0]
+        names.append(name.strip())
+    return names
+
+
+@cache
+def versions() -> dict[str, str]:
+    """Python and every dependency's installed version (safesim's requirements included)."""
+    out = {"python": platform.python_version()}
+    for pkg in sorted({*CORE_PACKAGES, *_requirement_names()}, key=str.lower):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+@cache
+def environment() -> dict[str, Any]:
+    """Platform and CPU: float sums can differ in the last digit on another CPU."""
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "python_implementation": platform.python_implementation(),
+    }
+
+
+@cache
+def git_commit() -> str | None:
+    """The commit of safesim's source tree when it is a git checkout (with ``+dirty``)."""
+    source = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=5
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=source, capture_output=True, text=True, timeout=5,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
+
+
+_command: list[str] | None = None
+
+
+def set_command(args: list[str]) -> None:
+    """Record the command being run (the command line parses it once, here)."""
+    global _command
+    _command = list(args)
+
+
+def command_line() -> str:
+    return shlex.join(_command if _command is not None else [Path(sys.argv[0]).name, *sys.argv[1:]])
+
+
+def build_manifest(
+    kind: str,
+    *,
+    inputs: Mapping[str, str | Path | None] | None = None,
+    wall_seconds: float | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The manifest every command writes: ``kind``, the command's own ``fields`` (seeds,
+    axes, ...), input files with their hashes, versions, platform and how it was run."""
+    files = {
+        role: {"path": str(path), "sha256": file_sha256(path)}
+        for role, path in (inputs or {}).items()
+        if path is not None
+    }
+    return {
+        "kind": kind,
+        **fields,
+        "inputs": files,
+        "git_commit": git_commit(),
+        "platform": environment(),
+        "versions": versions(),
+        "invocation": {
+            "command": command_line(),
+            "wall_seconds": None if wall_seconds is None else round(wall_seconds, 3),
+            "created_unix": int(time.time()),
+        },
+    }
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and infinities become null: the files hold valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        # mkstemp makes owner-only files; results are ordinary files (mode from the umask).
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    atomic_write_text(path, csv_text(frame))
+
+
+Content = pd.DataFrame | str | bytes
+
+
+def _as_bytes(content: Content) -> tuple[bytes, int | None]:
+    if isinstance(content, pd.DataFrame):
+        return csv_text(content).encode("utf-8"), len(content)
+    if isinstance(content, str):
+        return content.encode("utf-8"), None
+    return content, None
+
+
+def _describe_files(contents: Mapping[str, Content]) -> tuple[dict[str, bytes], dict[str, Any]]:
+    data, described = {}, {}
+    for name, content in contents.items():
+        raw, rows = _as_bytes(content)
+        data[name] = raw
+        entry: dict[str, Any] = {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
+        if rows is not None:
+            entry["rows"] = rows
+        described[name] = entry
+    return data, described
+
+
+def write_result_set(
+    out_dir: Path,
+    contents: Mapping[str, Content],
+    manifest: dict[str, Any],
+    *,
+    keep_folder: bool = False,
+) -> dict[str, Path]:
+    """Write ``contents`` (file name → DataFrame, text or bytes) and the manifest as one set.
+
+    Without ``keep_folder`` the set is built in a temporary folder beside ``out_dir`` and
+    renamed into place, replacing an older set whole. With it (a folder that also keeps a
+    journal) the old manifest goes first, then each file atomically, the manifest last.
+    Returns the path of every file written, the manifest's included.
+    """
+    data, described = _describe_files(contents)
+    full = {**manifest, "files": described}
+    data[MANIFEST] = dumps(full).encode("utf-8")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    paths = {name: out_dir / name for name in data}
+    if keep_folder:
+        (out_dir / MANIFEST).unlink(missing_ok=True)
+        for name, raw in data.items():
+            if name != MANIFEST:
+                atomic_write_bytes(out_dir / name, raw)
+        atomic_write_bytes(out_dir / MANIFEST, data[MANIFEST])
+        return paths
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.new-"))
+    try:
+        os.chmod(staging, 0o777 & ~_UMASK)
+        for name, raw in data.items():
+            atomic_write_bytes(staging / name, raw)
+        old = None
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old-"))
+            os.replace(out_dir, old / "set")
+        os.replace(staging, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return paths
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def verify_set(folder: Path, manifest: Mapping[str, Any]) -> None:
+    """Refuse a folder whose files disagree with its manifest (another run's file, a CSV
+    cut short): every file the manifest lists must be there with its hash and rows."""
+    listed = manifest.get("files")
+    if listed is None:
+        return  # written before manifests listed their files
+    if not isinstance(listed, dict):
+        raise ResultsError(f"{folder / MANIFEST}: 'files' must map file names to hashes")
+    for name, entry in listed.items():
+        path = folder / str(name)
+        if not path.is_file():
+            raise ResultsError(f"{path}: listed in {MANIFEST} but missing")
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            raise ResultsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        expected = entry.get("sha256") if isinstance(entry, dict) else None
+        if actual != expected:
+            rows = entry.get("rows") if isinstance(entry, dict) else None
+            counted = _count_rows(path) if rows is not None else None
+            detail = (
+                f" ({counted} rows, the manifest says {rows})"
+                if counted is not None and counted != rows
+                else ""
+            )
+            raise ResultsError(
+                f"{path}: does not match {MANIFEST}{detail}: the folder is not one "
+                "complete result set (interrupted or mixed); run the command again"
+            )
+
+
+def _count_rows(path: Path) -> int | None:
+    try:
+        with open(path, "rb") as handle:
+            return max(sum(1 for _ in handle) - 1, 0)
+    except OSError:
+        return None
+
+
+def stable_bytes(path: Path) -> bytes:
+    """A file's bytes, for a manifest without what differs between two runs of the same
+    command (its ``invocation``: command line, wall time, date)."""
+    raw = path.read_bytes()
+    if path.name != MANIFEST:
+        return raw
+    manifest = json.loads(raw)
+    for key in VOLATILE:
+        manifest.pop(key, None)
+    return dumps(manifest).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- lock
+
+
+@contextmanager
+def folder_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``OUT/.NAME.lock`` while a command writes ``OUT/NAME``: a second command on
+    the same folder is refused instead of mixing its results with the first's."""
+    import fcntl
+
+    lock_path = out_dir.parent / f".{out_dir.name}.lock"
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise ResultsError(
+                    f"{out_dir}: another safesim command is writing this folder; wait for "
+                    "it or use another --out or --name"
+                ) from None
+            raise
+        yield
+    finally:
+        handle.close()

@@ -1,0 +1,297 @@
+"""Safe on any input, reproducible on any machine: one test per problem found by hand.
+
+Each test names the problem it guards against: bad files and arguments end in one line and
+exit status 2 with nothing written; results are one set that ``plot`` checks against its
+manifest; every command's manifest says how it was made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from safesim.cli import main
+from safesim.loading import InputError, parse_yaml
+from safesim.results import folder_lock, write_result_set
+from safesim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "scenarios" / "small.yaml"
+SMALL_TEXT = SMALL.read_text(encoding="utf-8")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def one_line(result, *words: str) -> str:
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.stderr.splitlines() if x.strip() and not x.startswith("warning:")]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def variant(tmp_path: Path, old: str, new: str, text: str = SMALL_TEXT) -> Path:
+    assert old in text, old
+    path = tmp_path / "variant.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ parsing (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a: 1\na: 2\n", ["line 2", "'a' given twice"]),
+        ("a: " + "[" * 3000 + "]" * 3000 + "\n", ["nested deeper"]),
+        ("a: 2013-02-30\n", ["line 1", "not a valid date"]),
+        ("a: 9999-12-31\n", ["a:", "lies outside"]),
+        ("a: 0001-01-01\n", ["a:", "lies outside"]),
+        ("a: .inf\n", ["a:", "not a finite number"]),
+        ("a: .nan\n", ["a:", "not a finite number"]),
+        ("a: 1.0e+308\n", ["a:", "out of range"]),
+        ("a: &x [1, 2]\nb: *x\n", ["aliases"]),
+        ("a: {<<: {b: 1}}\n", ["merge keys"]),
+    ],
+)
+def test_every_parse_problem_is_an_input_error(text: str, words: list[str]) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_yaml(text, "f.yaml")
+    message = str(caught.value)
+    assert message.startswith("f.yaml")
+    for word in words:
+        assert word in message, message
+
+
+def test_yaml_11_booleans_stay_text() -> None:
+    assert parse_yaml("a: yes\nb: NO\nc: on\nd: true\n", "f") == {
+        "a": "yes", "b": "NO", "c": "on", "d": True,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("value: 20000", 'value: "12"', ["city.households", "'12' is not a whole number"]),
+        ("value: 20000", 'value: " 5"', ["city.households", "not a whole number"]),
+        ("value: 20000", "value: NO", ["city.households", "'NO' is not a whole number"]),
+        ("value: 20000", "value: yes", ["city.households", "not a whole number"]),
+        ("value: 20000", "value: .inf", ["city.households", "not a finite number"]),
+        ("value: 20000", "value: 1.0e+30", ["city.households", "out of range"]),
+        ("value: 20000", "value: 2000000000", ["city.households", "must be ≤"]),
+        ("burn_in_days: 120", "burn_in_days: 1000000", ["calendar.burn_in_days", "≤ 3650"]),
+        ("start: 2012-01-01", "start: 2013-02-30", ["line", "not a valid date"]),
+        ("end: 2013-12-31", "end: 2099-12-31", ["calendar.end", "spans"]),
+    ],
+)
+def test_bad_scenario_values_are_one_line(tmp_path: Path, old: str, new: str, words) -> None:
+    path = variant(tmp_path, old, new)
+    out = tmp_path / "out"
+    result = invoke("run", str(path), "--days", "2", "--out", str(out))
+    one_line(result, str(path), *words)
+    assert not out.exists()
+
+
+def test_duplicate_keys_and_encoding_are_refused(tmp_path: Path) -> None:
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(SMALL_TEXT + "seed: 3\nseed: 4\n", encoding="utf-8")
+    one_line(invoke("run", str(dup), "--out", str(tmp_path / "o")), str(dup), "given twice")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(SMALL_TEXT.replace("a", "é").encode("latin-1", errors="replace"))
+    one_line(invoke("run", str(latin), "--out", str(tmp_path / "o")), str(latin), "not UTF-8")
+    assert not (tmp_path / "o").exists()
+
+
+def test_days_past_the_calendar_and_cities_too_big(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    one_line(invoke("run", str(SMALL), "--days", "100000", "--out", str(out)), "past the calendar")
+    huge = variant(tmp_path, "value: 20000", "value: 100000000")
+    one_line(invoke("run", str(huge), "--out", str(out)), "city.households")
+    assert not out.exists()
+
+
+def test_no_offenders_is_warned(tmp_path: Path) -> None:
+    scenario = load_scenario(SMALL)
+    offenders = f"value: {scenario.city.offenders.value}"
+    path = variant(tmp_path, offenders, "value: 0")
+    result = invoke("run", str(path), "--days", "2", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.stderr and "city.offenders: 0" in result.stderr
+
+
+# ------------------------------------------------------------------ names and --out (5, 7)
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "x" * 300, ".hidden"])
+def test_names_cannot_leave_out(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "out"
+    path = variant(tmp_path, "name: small", f"name: '{name}'")
+    one_line(invoke("run", str(path), "--days", "2", "--out", str(out)), "name")
+    for command in ("sweep", "sensitivity"):
+        args = [command, str(SMALL), "--name", name, "--out", str(out), "--days", "2"]
+        if command == "sweep":
+            args += ["--vary", "interventions.cameras.count=0,10"]
+        one_line(invoke(*args), "--name")
+    assert sorted(os.listdir(tmp_path)) == ["variant.yaml"]
+
+
+def test_out_problems_surface_before_the_simulation(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    one_line(invoke("run", str(SMALL), "--out", str(blocker)), "--out", "is a file")
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "small").write_text("x", encoding="utf-8")
+    one_line(invoke("run", str(SMALL), "--out", str(tmp_path / "o")), "not a folder")
+    if os.geteuid() != 0:  # root can write anywhere
+        locked = tmp_path / "ro"
+        locked.mkdir(mode=0o500)
+        one_line(invoke("run", str(SMALL), "--out", str(locked)), "not writable")
+
+
+def test_click_usage_errors_are_one_line() -> None:
+    one_line(invoke("run", str(SMALL), "--days", "zero"), "--days")
+    one_line(invoke("sensitivity", str(SMALL), "--trajectories", "1e8"), "--trajectories")
+    one_line(invoke("run"), "SCENARIO")
+
+
+# ------------------------------------------------------------------ planning caps (8)
+
+
+@pytest.mark.parametrize(
+    "vary",
+    [
+        ["interventions.cameras.count=0:1000000:1000000"],
+        ["interventions.cameras.count=0:999:1000", "interventions.patrols.officers=0:999:1000"],
+    ],
+)
+def test_sweep_plans_are_capped(tmp_path: Path, vary: list[str]) -> None:
+    args = ["sweep", str(SMALL), "--out", str(tmp_path / "o")]
+    for axis in vary:
+        args += ["--vary", axis]
+    one_line(invoke(*args), "at most")
+    assert not (tmp_path / "o").exists()
+
+
+def test_sensitivity_plans_are_capped(tmp_path: Path) -> None:
+    result = invoke(
+        "sensitivity", str(SMALL), "--trajectories", "100000000", "--out", str(tmp_path)
+    )
+    one_line(result, "--trajectories", "at most")
+
+
+def test_sweeps_vary_any_numeric_path(tmp_path: Path) -> None:
+    args = ["sweep", str(SMALL), "--vary", "parameters.patrol_deterrence=0.1,0.2"]
+    args += ["--vary", "city.households=10000,12000", "--replicates", "1", "--days", "2"]
+    result = invoke(*args, "--out", str(tmp_path), "--name", "any")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "any" / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["axes"]) == {"parameters.patrol_deterrence", "city.households"}
+    assert manifest["points"] == 5
+
+
+# ------------------------------------------------------------------ one set (6)
+
+
+def test_a_mixed_or_truncated_set_is_refused(tmp_path: Path) -> None:
+    for seed, name in ((1, "a"), (2, "b")):
+        result = invoke(
+            "run", str(SMALL), "--days", "3", "--seed", str(seed), "--out", str(tmp_path / name)
+        )
+        assert result.exit_code == 0, result.output
+    a, b = tmp_path / "a" / "small", tmp_path / "b" / "small"
+    # A run killed after daily.csv landed beside an older set.
+    (a / "daily.csv").write_bytes((b / "daily.csv").read_bytes())
+    one_line(invoke("plot", str(a)), "daily.csv", "does not match manifest.json")
+    # A daily.csv cut mid-line.
+    raw = (b / "daily.csv").read_bytes()
+    (b / "daily.csv").write_bytes(raw[: len(raw) // 2])
+    one_line(invoke("plot", str(b)), "daily.csv")
+
+
+def test_a_set_replaces_the_old_one_whole(tmp_path: Path) -> None:
+    out = tmp_path / "set"
+    write_result_set(out, {"a.csv": "x\n1\n", "b.csv": "y\n2\n"}, {"kind": "run"})
+    write_result_set(out, {"a.csv": "x\n3\n"}, {"kind": "run"})
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "manifest.json"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"]["a.csv"]["bytes"] == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["set"]  # no staging folder left
+
+
+def test_a_second_writer_of_one_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "results" / "s"
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with folder_lock(out):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    try:
+        args = ["sweep", str(SMALL), "--vary", "interventions.cameras.count=0,10"]
+        args += ["--days", "2", "--replicates", "1", "--out", str(tmp_path / "results")]
+        one_line(invoke(*args, "--name", "s"), "another safesim command")
+    finally:
+        release.set()
+        thread.join()
+
+
+# ------------------------------------------------------------------ manifests (10)
+
+
+def test_every_manifest_says_how_it_was_made(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("patrol_deterrence: 0.2\n", encoding="utf-8")
+    result = invoke(
+        "run", str(SMALL), "--days", "3", "--parameters", str(params), "--out", str(tmp_path)
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "small" / "manifest.json").read_text(encoding="utf-8"))
+    assert {"SALib", "optuna", "dask", "numpy", "mesa"} <= set(manifest["versions"])
+    assert manifest["platform"]["cpu"] and manifest["platform"]["machine"]
+    assert "run" in manifest["invocation"]["command"]
+    assert manifest["invocation"]["wall_seconds"] >= 0
+    assert manifest["inputs"]["parameters"]["sha256"] and manifest["inputs"]["scenario"]["sha256"]
+    assert "git_commit" in manifest
+    daily = (tmp_path / "small" / "daily.csv").read_text(encoding="utf-8").splitlines()
+    assert manifest["files"]["daily.csv"]["rows"] == len(daily) - 1
+
+
+def test_journals_hold_valid_json(tmp_path: Path) -> None:
+    from safesim.sweeps import Journal
+
+    journal = Journal(tmp_path, {"kind": "sweep"})
+    journal.open(False, ())
+    journal.write({"key": "k", "status": "ok", "outcomes": {"x": float("nan")}})
+    text = (tmp_path / ".runs" / "k.json").read_text(encoding="utf-8")
+    assert "NaN" not in text and json.loads(text)["outcomes"]["x"] is None
+
+
+# ------------------------------------------------------------------ Morris (2)
+
+
+def test_morris_samples_stay_within_bounds() -> None:
+    from safesim.sensitivity import plan_sensitivity
+
+    plan = plan_sensitivity(load_scenario(SMALL), str(SMALL), trajectories=10, days=400)
+    lows = np.array([f.low for f in plan.factors])
+    highs = np.array([f.high for f in plan.factors])
+    assert (plan.samples >= lows).all() and (plan.samples <= highs).all()
+    for task in plan.tasks()[:50]:
+        from safesim.parameters import MechanismParameters
+
+        MechanismParameters(**(task.parameters or {}))  # raises when out of bounds
