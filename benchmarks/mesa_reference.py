@@ -96,7 +96,7 @@ class MesaReferenceModel(mesa.Model):
         households: number of household agents.
         seed: random seed (``rng=``, the same streams on Mesa 3.3 and 3.5).
         households_per_cell: homes per grid cell (safesim's scenarios use 60).
-        hardened_share: share of homes with a lock (protection ``lock_protection``).
+        hardened_share: share of homes with a lock (protection ``1 - 1 / lock_protection_factor``).
         burglary_per_1000: burglaries per 1,000 households a year at the mean cell.
         disorder_per_1000: street disorder per 1,000 households a year.
         intercept: felt-safety logit of a quiet neighbourhood.
@@ -128,7 +128,11 @@ class MesaReferenceModel(mesa.Model):
         p = self.params
         for i in range(households):
             cell = cells[i % len(cells)]
-            protection = p.lock_protection if self.random.random() < hardened_share else 0.0
+            protection = (
+                1.0 - 1.0 / p.lock_protection_factor
+                if self.random.random() < hardened_share
+                else 0.0
+            )
             disposition = self.random.gauss(0.0, p.safety_spread)
             Household(self, cell, protection, disposition)
         for block in self.blocks.values():

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from safesim.interventions import ORDER
 from safesim.scenario import Scenario, load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-INTERVENTIONS = ("grid_workers", "patrols", "cameras", "target_hardening", "volunteers")
+INTERVENTIONS = tuple(cls.name for cls in ORDER)
 
 
 @pytest.fixture(scope="session")

@@ -1,60 +1,213 @@
-"""Each intervention alone lowers the crime its evidence says it should, and none raises
-total crime. Paired replicates (common random numbers) against the no-intervention city."""
+"""Each mechanism at its published strength, measured the way the studies measure it: in
+the places or homes it treats, against the same seeds with no intervention (the
+counterfactual twin, common random numbers), at the doses the shipped scenarios use, over
+enough replicates for a 90 % interval. The evidence ranges are those of docs/odd.md."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import expit, logit
 
+from safesim.households import ALARM, ANTI_CLIMB, HOME_CAMERA, LOCK, protection_table
+from safesim.interventions import Patrols
+from safesim.mechanism_effects import TreatedEffect, measure
+from safesim.model import SafetyModel
+from safesim.parameters import MechanismParameters
 from safesim.runner import replicate_seed, run_once
+from safesim.scaling import scale_scenario
+from safesim.scenario import Rate, load_scenario
 
-from .conftest import keep_only
-
-REPLICATES = 6
-DAYS = 600  # one baseline year and about eight months of campaign
-
-# What the evidence says each intervention lowers (docs/odd.md), and the doses used:
-# the small city's doses, raised where a city-wide dose of Guiyang's size is too thin to
-# show against noise in a 20,000-household city.
-EXPECTED = {
-    "grid_workers": ({}, ("dispute_violence", "public_order")),
-    "patrols": ({}, ("robbery", "two_robberies_one_theft")),
-    "cameras": ({"interventions.cameras.count": 1500}, ("burglary_theft",)),
-    "target_hardening": (
-        {"interventions.target_hardening.lock_cylinders": 8000},
-        ("burglary_theft",),
-    ),
-    "volunteers": ({}, ("two_robberies_one_theft",)),
-}
+from .conftest import SCENARIOS, keep_only
 
 
-def _campaign_totals(scenario, seed):
-    daily = run_once(scenario, seed, days=DAYS)
-    start = scenario.calendar.day_of(scenario.calendar.campaign_start.value)
-    return daily.iloc[start:].sum(numeric_only=True)
+def assert_in_evidence(effect: TreatedEffect, low: float, high: float, what: str) -> None:
+    """The 90 % interval is a fall and overlaps the published range [low, high]."""
+    lo, hi = effect.interval
+    summary = f"{what}: {effect.change:+.3f} (90 % {lo:+.3f} to {hi:+.3f})"
+    assert hi < 0, f"{summary} is no fall"
+    assert lo <= high and hi >= low, f"{summary} lies outside the evidence {low:+.2f}..{high:+.2f}"
 
 
+# ---------------------------------------------------------------- patrols
+@pytest.mark.slow
+def test_hot_spot_patrols_at_hot_spot_policing_strength(small):
+    """Braga & Weisburd 2020: −8 % to −16 % in treated hot spots, in the cells patrol
+    teams visit each day, at the small city's dose (Guiyang's officers per household)."""
+    effect = measure(keep_only(small, "patrols"), "patrols", replicates=8)
+    assert_in_evidence(effect["offender_crime"], -0.16, -0.08, "patrolled cells")
+
+
+def test_zero_officers_means_no_patrol_teams(small):
+    """Auxiliaries patrol only with officers: none are deployed, none are costed."""
+    spec = small.with_values({"interventions.patrols.officers": 0}).interventions.patrols
+    spec = spec.model_copy(update={"unit_cost_yuan": Rate(value=1e5, assumption="a test")})
+    patrols = Patrols(spec, small.calendar)
+    params = MechanismParameters()
+    assert spec.auxiliaries.value > 0
+    assert patrols.teams() == 0 and patrols.visits_per_day(1.0, params) == 0
+    assert patrols.units() == 0 and patrols.annual_cost() == 0
+    # With officers, teams are led by them: auxiliaries beyond what they can lead stay idle.
+    few = Patrols(small.with_values({"interventions.patrols.officers": 4}).interventions.patrols,
+                  small.calendar)  # fmt: skip
+    assert few.teams() == 4 and few.staff() == 4 * spec.team_size.value
+
+
+# ---------------------------------------------------------------- cameras
+@pytest.mark.slow
+def test_cameras_lower_property_crime_not_robbery(small):
+    """Welsh & Farrington 2009, Piza et al. 2019: property crime falls in camera cells
+    (−13 % to −16 % overall, up to −51 % in car parks), violence little or not at all."""
+    effect = measure(keep_only(small, "cameras"), "cameras", replicates=8)
+    assert_in_evidence(effect["property_crime"], -0.30, -0.10, "property crime, camera cells")
+    robbery = effect["robbery"]
+    assert robbery.interval[1] > -0.05, "cameras should do little to robbery"
+    assert robbery.change > effect["property_crime"].change
+
+
+def test_camera_effect_by_setting_follows_the_reviews():
+    from safesim.city import CAR_PARK, COMMERCIAL, RESIDENTIAL
+    from safesim.fields import camera_cut
+
+    p = MechanismParameters()
+    full = np.ones(3)
+    land = np.array([CAR_PARK, COMMERCIAL, RESIDENTIAL])
+    property_cut = camera_cut(p, land, full)
+    assert property_cut[0] == pytest.approx(0.51, abs=0.01)  # car parks −51 %
+    assert property_cut[1] == pytest.approx(0.07, abs=0.01)  # city centres −7 %
+    assert property_cut[2] > 0.16  # residential above the overall −16 %
+    robbery_cut = camera_cut(p, land, full, robbery=True)
+    assert np.all(robbery_cut <= 0.4 * property_cut)
+
+
+# ---------------------------------------------------------------- target hardening
+def test_device_combinations_protect_as_tseloni_found():
+    """Window + door locks + lights ≥ 20× protection against none; an alarm alone little."""
+    table = protection_table(MechanismParameters())
+    factor = 1.0 / (1.0 - table.astype(float))
+    assert factor[LOCK | ANTI_CLIMB | HOME_CAMERA] >= 20
+    assert factor[ALARM] <= 1.3
+    assert factor[LOCK] > factor[ALARM] and factor[LOCK | ALARM] < factor[LOCK | ANTI_CLIMB]
+
+
+def test_hardened_homes_are_burgled_less(small):
+    """In the homes that got a super-B lock, burglary falls by the lock's protection factor
+    (2-5×, i.e. −50 % to −80 %); alarm phones alone do little. Four times Guiyang's dose
+    per household in a 50,000-household city, fitted over a month."""
+    city = scale_scenario(keep_only(small, "target_hardening"), 50_000)
+    spec = city.interventions.target_hardening
+    scenario = city.with_values(
+        {
+            "interventions.target_hardening.lock_cylinders": 4 * spec.lock_cylinders.value,
+            "interventions.target_hardening.alarm_phones": 4 * spec.alarm_phones.value,
+            "interventions.target_hardening.ramp_days": 30,
+        }
+    )
+    effect = measure(scenario, "target_hardening", replicates=3)
+    assert_in_evidence(effect["lock_cylinders_only"], -0.80, -0.50, "homes with a lock")
+    assert effect["alarm_phones_only"].interval[1] > -0.2, "alarms alone protect little"
+
+
+# ---------------------------------------------------------------- guardianship
+@pytest.mark.slow
+def test_volunteers_at_neighbourhood_watch_strength(small):
+    """Bennett, Holloway & Farrington 2008: OR 1.19-1.36, −16 % to −26 % (area-wide)."""
+    effect = measure(keep_only(small, "volunteers"), "volunteers", replicates=6)
+    assert_in_evidence(effect["offender_crime"], -0.26, -0.16, "offender crime, city-wide")
+
+
+# ---------------------------------------------------------------- sense of security
+def _share_without_crime_and_disorder(model: SafetyModel) -> float:
+    security = model.security
+    security.crime_rate[:] = 0.0
+    security.disorder_rate[:] = 0.0
+    security.climate = security._target_climate(
+        model.fields.felt_patrol(model.params), model.fields.guardianship
+    )
+    return security.share(0, model.households)
+
+
+@pytest.mark.parametrize(
+    ("crime", "disorder"),
+    [(0.5, 0.8), (0.2, 0.3), (1.0, 1.5)],
+    ids=["defaults", "lower-bounds", "upper-bounds"],
+)
+def test_removing_crime_and_disorder_raises_felt_safety(small, crime, disorder):
+    """Hinkle & Weisburd 2008, Innes & Fielding 2002: crime and (more) disorder drive fear.
+    A city rid of both gains fear_local_crime + fear_disorder in logit: 88 % → 92-99 %."""
+    scenario = small.counterfactual().with_values(
+        {"parameters.fear_local_crime": crime, "parameters.fear_disorder": disorder}
+    )
+    model = SafetyModel(scenario, seed=3, days=1)
+    before = model.security.share(0, model.households)
+    after = _share_without_crime_and_disorder(model)
+    assert before == pytest.approx(0.88, abs=0.005)
+    expected = expit(logit(before) + crime + disorder)
+    assert after == pytest.approx(expected, abs=0.02)
+    assert after - before >= 0.04
+
+
+@pytest.mark.slow
+def test_guiyang_sense_of_security_is_bounded_by_the_evidence(small):
+    """Guiyang reported 94.20 % after its campaign; the report gives no earlier level (the
+    scenario assumes 88 %, below it). The small city at Guiyang's doses, run a campaign
+    year with the felt-safety parameters at either end of their evidence bounds, gains
+    against its twin (in logit) between a little and a lot: at the lower bounds 94.20 %
+    is out of reach from 88 %; at the upper bounds it is reached from a pre-campaign share
+    of 85-90 %, the range of the assumption."""
+    bounds = MechanismParameters.bounds()
+    names = ("fear_local_crime", "fear_disorder", "safety_patrol_visibility", "safety_guardianship")
+    gain = {}
+    for end in (0, 1):
+        scenario = small.with_values({f"parameters.{n}": bounds[n][end] for n in names})
+        gains = []
+        for r in range(3):
+            seed = replicate_seed(5, r)
+            mix = run_once(scenario, seed)["sense_of_security"].iloc[-1]
+            twin = run_once(scenario.counterfactual(), seed)["sense_of_security"].iloc[-1]
+            gains.append(logit(mix) - logit(twin))
+        gain[end] = float(np.mean(gains))
+    reported = 0.942
+    assert expit(logit(0.88) + gain[0]) < reported, gain
+    needed = expit(logit(reported) - gain[1])
+    assert 0.85 <= needed <= 0.90, f"94.20 % needs {needed:.3f} before the campaign ({gain})"
+
+
+# ---------------------------------------------------------------- disputes, grid workers
 @pytest.fixture(scope="module")
-def baseline(small):
-    none = keep_only(small)
-    return [_campaign_totals(none, replicate_seed(11, r)) for r in range(REPLICATES)]
+def guichi():
+    return load_scenario(SCENARIOS / "guichi.yaml")
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_intervention_alone_lowers_its_crimes(small, baseline, name):
-    changes, lowered = EXPECTED[name]
-    scenario = keep_only(small, name).with_values(changes)
-    runs = [_campaign_totals(scenario, replicate_seed(11, r)) for r in range(REPLICATES)]
-    for metric in (*lowered, "criminal_total"):
-        pairs = zip(runs, baseline, strict=True)
-        diff = np.array([run[metric] - base[metric] for run, base in pairs])
-        mean, se = diff.mean(), diff.std(ddof=1) / np.sqrt(diff.size)
-        if metric in lowered:
-            assert mean + 2 * se < 0, f"{name} should lower {metric}: {diff}"
-        else:
-            assert mean <= se, f"{name} raised total crime: {diff}"
+def test_guichi_2021_counts_out_of_sample(guichi):
+    """Guichi 2021 (not used to set any parameter): 35 serious violent cases of every kind,
+    116 dispute hazards found, 84 resolved. The model's 2021 violent dispute cases are part
+    of the 35 and at least a fifth of it; disputes found and resolved lie within a factor
+    5 of the report's; violent dispute cases stay a small share of criminal cases."""
+    years = []
+    for r in range(3):
+        daily = run_once(guichi, replicate_seed(guichi.seed, r))
+        years.append(daily[daily["date"] >= "2021-01-01"].sum(numeric_only=True))
+    mean = {k: float(np.mean([y[k] for y in years])) for k in years[0].index}
+    assert 35 / 5 <= mean["dispute_violence"] <= 35, mean["dispute_violence"]
+    assert 116 / 5 <= mean["disputes_found"] <= 116 * 5, mean["disputes_found"]
+    assert 84 / 5 <= mean["disputes_mediated"] <= 84 * 5, mean["disputes_mediated"]
+    assert mean["dispute_violence"] / mean["criminal_total"] < 0.05
 
 
+@pytest.mark.slow
+def test_grid_workers_prevent_violent_disputes_within_pop_bound(guichi):
+    """Grid workers find and mediate disputes, so fewer turn violent; no controlled
+    evaluation of grid management exists, and their effect on crime and disorder stays
+    below problem-oriented policing's (Hinkle et al. 2020, ≈ −34 %)."""
+    effect = measure(keep_only(guichi, "grid_workers"), "grid_workers", replicates=2)
+    assert effect["dispute_violence"].interval[1] < 0
+    mix = sum(effect["criminal_total"].mix) + sum(effect["public_order"].mix)
+    twin = sum(effect["criminal_total"].twin) + sum(effect["public_order"].twin)
+    assert mix / twin - 1 > -0.34
+
+
+# ---------------------------------------------------------------- common random numbers
 def test_mix_and_baseline_share_random_numbers_until_the_campaign(small):
     """Common random numbers: before any intervention starts, a mix and the city without
     interventions live the very same days."""

@@ -33,7 +33,11 @@ def test_factors_cover_every_mechanism_parameter_within_its_bounds() -> None:
     factors = mechanism_factors()
     bounds = MechanismParameters.bounds()
     assert [f.name for f in factors] == list(bounds)
-    assert {f.name for f in factors if f.integer} == {"candidate_homes", "offender_moves_per_day"}
+    assert {f.name for f in factors if f.integer} == {
+        "candidate_homes",
+        "offender_moves_per_day",
+        "catchment_cells",
+    }
     for factor in factors:
         assert (factor.low, factor.high) == bounds[factor.name]
 

@@ -30,7 +30,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from safesim.outcomes import target_value
-from safesim.parameters import MechanismParameters
+from safesim.parameters import MechanismParameters, resolve
 from safesim.runner import replicate_seed, run_once
 from safesim.scaling import scale_scenario
 from safesim.scenario import Scenario, ScenarioError, Strict, _describe, load_scenario
@@ -120,7 +120,7 @@ class Calibration:
         """Every calibrated target of every scenario: report value and simulated mean."""
         rows = []
         for scenario in self.scenarios:
-            params = parameters.model_copy(update=scenario.parameters)
+            params = resolve(scenario, fitted=parameters)
             seeds = [replicate_seed(self.config.seed, r) for r in range(self.config.replicates)]
             dailies = [run_once(scenario, seed, parameters=params) for seed in seeds]
             for target in scenario.targets:

@@ -10,23 +10,18 @@ live in residential and village cells, stored sorted by cell so that the homes o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
 
-from safesim.scenario import LAND_USES, Scenario
+from safesim.parameters import MechanismParameters
+from safesim.quantities import LAND_USES
+
+if TYPE_CHECKING:
+    from safesim.scenario import Scenario
 
 RESIDENTIAL, COMMERCIAL, STREET, SCHOOL, CAR_PARK, VILLAGE = range(len(LAND_USES))
-
-# Relative draw of each land use on motivated offenders (routine activity theory: targets
-# and absent guardians concentrate where people pass; Groff 2007). An assumption the
-# calibration absorbs through the baseline level; the ratios shape where crime happens.
-STATIC_ATTRACTIVENESS = np.array([1.0, 2.0, 1.5, 0.8, 1.5, 0.6])
-# Share of offender crimes at a cell that are robbery or snatching rather than theft.
-ROBBERY_SHARE = np.array([0.10, 0.35, 0.60, 0.40, 0.0, 0.10])
-# Camera effect relative to all settings (Welsh & Farrington 2009: car parks -51%,
-# city centres -7%, public transport -23%, overall -16%; residential largest per Piza 2019).
-CAMERA_SETTING_RATIO = np.array([1.2, 0.45, 1.4, 1.0, 3.2, 1.0])
 
 
 @dataclass
@@ -51,7 +46,38 @@ class CityLayout:
         return cell % self.width, cell // self.width
 
 
-def build_city(scenario: Scenario, rng: np.random.Generator) -> CityLayout:
+def static_attractiveness(params: MechanismParameters) -> np.ndarray:
+    """Relative draw of each land use on motivated offenders (residential = 1)."""
+    return np.array(
+        [
+            1.0,
+            params.attractiveness_commercial,
+            params.attractiveness_street,
+            params.attractiveness_school,
+            params.attractiveness_car_park,
+            params.attractiveness_village,
+        ]
+    )
+
+
+def robbery_share(params: MechanismParameters) -> np.ndarray:
+    """Share of offender crimes at a cell that are robbery or snatching, by land use."""
+    return np.array(
+        [
+            params.robbery_share_residential,
+            params.robbery_share_commercial,
+            params.robbery_share_street,
+            params.robbery_share_school,
+            params.robbery_share_car_park,
+            params.robbery_share_village,
+        ]
+    )
+
+
+def build_city(
+    scenario: Scenario, rng: np.random.Generator, params: MechanismParameters | None = None
+) -> CityLayout:
+    params = params or scenario.mechanism_parameters()
     city = scenario.city
     n_households = city.households.value
     per_cell = city.households_per_cell.value
@@ -104,8 +130,8 @@ def build_city(scenario: Scenario, rng: np.random.Generator) -> CityLayout:
     np.cumsum(homes, out=cell_start[1:])
     household_cell = np.repeat(np.arange(n_cells, dtype=np.int32), homes)
 
-    heterogeneity = rng.lognormal(mean=0.0, sigma=0.5, size=n_cells)
-    static = STATIC_ATTRACTIVENESS[land] * heterogeneity
+    heterogeneity = rng.lognormal(mean=0.0, sigma=params.attractiveness_heterogeneity, size=n_cells)
+    static = static_attractiveness(params)[land] * heterogeneity
     return CityLayout(
         width=width,
         height=height,

@@ -43,9 +43,15 @@ def main() -> None:
 @click.option(
     "--replicates",
     type=click.IntRange(min=1),
-    default=1,
+    default=5,
     show_default=True,
-    help="Independent replicates (seeds derived from --seed).",
+    help="Independent replicates (seeds derived from --seed); intervals need at least 5.",
+)
+@click.option(
+    "--counterfactual/--no-counterfactual",
+    default=True,
+    show_default=True,
+    help="Also run each replicate with no intervention (same seeds) and write effects.csv.",
 )
 @click.option(
     "--out",
@@ -68,19 +74,23 @@ def run(
     seed: int | None,
     days: int | None,
     replicates: int,
+    counterfactual: bool,
     out_root: str,
     parameters_file: str | None,
 ) -> None:
-    """Run SCENARIO and write daily.csv, summary.csv and manifest.json.
+    """Run SCENARIO and write daily.csv, summary.csv, effects.csv and manifest.json.
 
     daily.csv has one row per replicate and day (crimes by type, calls, arrests,
     disputes, sense of security, crime in treated/catchment/other cells); summary.csv the
     report-style figures (year-on-year changes over the report's windows, the share that
-    feels safe) with replicate means and 90 % intervals beside the report's own figure.
+    feels safe) with replicate means and 90 % intervals beside the report's own figure;
+    effects.csv each outcome against the counterfactual twin (the same replicate seeds
+    with no intervention): mix, twin, difference and % difference with 90 % intervals.
     """
     from safesim.calibration import load_parameters
-    from safesim.parameters import MechanismParameters
-    from safesim.runner import run_replicates, write_run
+    from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
+    from safesim.parameters import resolve
+    from safesim.runner import run_paired_with_areas, run_replicates, write_run
 
     try:
         scenario = load_scenario(scenario_file)
@@ -88,22 +98,73 @@ def run(
     except ScenarioError as exc:
         fail(str(exc))
         return
-    parameters = MechanismParameters(**{**fitted, **scenario.parameters})
+    parameters = resolve(scenario, fitted=fitted)
     seed = scenario.seed if seed is None else seed
-    total_days = (days or scenario.calendar.days) * replicates
+    with_twin = counterfactual and any(
+        spec is not None for spec in dict(scenario.interventions).values()
+    )
+    total_days = (days or scenario.calendar.days) * replicates * (2 if with_twin else 1)
     started = time.perf_counter()
+    twins = spill = None
     with tqdm(total=total_days, unit="day", desc=scenario.name, disable=None, leave=False) as bar:
-        dailies = run_replicates(
-            scenario, seed, replicates, days, parameters=parameters, progress=bar.update
-        )
+        if with_twin:
+            paired = run_paired_with_areas(
+                scenario, seed, replicates, days, parameters=parameters, progress=bar.update
+            )
+            dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
+        else:
+            dailies = run_replicates(
+                scenario, seed, replicates, days, parameters=parameters, progress=bar.update
+            )
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / scenario.name
-    paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall)
+    paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill)
+    twin_note = " (and their counterfactual twins)" if twins is not None else ""
     click.echo(
-        f"{scenario.name}: {replicates} replicate(s) × {len(dailies[0])} days in {wall:.1f} s"
+        f"{scenario.name}: {replicates} replicate(s){twin_note} × {len(dailies[0])} days "
+        f"in {wall:.1f} s"
     )
+    if replicates < MIN_REPLICATES_FOR_INTERVAL:
+        click.echo(
+            f"warning: {replicates} replicate(s): the 90 % intervals need at least "
+            f"{MIN_REPLICATES_FOR_INTERVAL} to mean something (--replicates)",
+            err=True,
+        )
+    if twins is not None:
+        _echo_headline_effects(paths["effects"])
     for path in paths.values():
         click.echo(f"  wrote {path}")
+
+
+HEADLINE_EFFECTS = {
+    "criminal_total": "criminal cases",
+    "two_robberies_one_theft": "两抢一盗",
+    "public_order": "public-order cases",
+    "sense_of_security": "feeling safe (pp)",
+    "cost_per_crime_averted": "yuan per crime averted",
+}
+
+
+def _echo_headline_effects(effects_csv: Path) -> None:
+    import pandas as pd
+
+    table = pd.read_csv(effects_csv)
+    click.echo("effect against the same city with no intervention (90 % interval):")
+    for _, row in table.iterrows():
+        label = HEADLINE_EFFECTS.get(str(row["outcome"]))
+        if label is None:
+            continue
+        mean, lo, hi = row["difference"], row["difference_p05"], row["difference_p95"]
+        if row["outcome"] == "sense_of_security":
+            figure = f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+        elif row["outcome"] == "cost_per_crime_averted":
+            figure = f"{mean:,.0f} [{lo:,.0f}, {hi:,.0f}]"
+        else:
+            figure = (
+                f"{row['percent_change']:+.1f} % [{row['percent_p05']:+.1f}, "
+                f"{row['percent_p95']:+.1f}]  ({row['difference']:+,.0f} cases)"
+            )
+        click.echo(f"  {label:24s} {figure}")
 
 
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"

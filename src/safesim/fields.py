@@ -1,16 +1,48 @@
 """Cell fields that interventions write each day and offenders and households read.
 
 Each intervention adds its own layer (camera coverage, patrol presence, volunteer
-guardianship, secured parking); ``combine`` turns them into the two things offenders
-face at a cell: how much less they offend there, and how likely an offence ends in arrest.
+guardianship, secured parking); ``combine`` turns them into what offenders face at a
+cell: how much less they offend there (cameras apart, since their effect depends on the
+crime: ``camera_cut``), how much less they walk there, and how likely an offence ends in
+arrest.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from safesim.city import CAMERA_SETTING_RATIO, CityLayout, neighbour_sum
+from safesim.city import CityLayout, neighbour_sum
 from safesim.parameters import MechanismParameters
+
+
+def camera_setting_ratios(params: MechanismParameters) -> np.ndarray:
+    """Camera effect by land use (``LAND_USES`` order) relative to all settings."""
+    residential = params.camera_residential_ratio
+    # Schools count as "other settings": the overall effect, ratio 1 by definition.
+    return np.array(
+        [
+            residential,
+            params.camera_city_centre_ratio,
+            params.camera_transit_ratio,
+            1.0,
+            params.camera_car_park_ratio,
+            residential,
+        ]
+    )
+
+
+def camera_cut(
+    params: MechanismParameters,
+    land_use: np.ndarray,
+    coverage: np.ndarray,
+    robbery: np.ndarray | bool = False,
+) -> np.ndarray:
+    """Fall in offending that camera ``coverage`` brings at cells of ``land_use``: the
+    property-crime effect for its setting, a ``camera_violence_ratio`` share of it for
+    robbery (Welsh & Farrington 2009; Piza et al. 2019)."""
+    cut = params.camera_deterrence * camera_setting_ratios(params)[land_use] * coverage
+    cut = np.where(robbery, params.camera_violence_ratio * cut, cut)
+    return np.minimum(cut, params.camera_max_deterrence)
 
 
 class CellFields:
@@ -23,6 +55,7 @@ class CellFields:
         self.guardianship = np.zeros(n)
         self.place_protection = np.zeros(n)
         self.offending_multiplier = np.ones(n)
+        self.movement_multiplier = np.ones(n)
         self.arrest_probability = np.zeros(n)
         self._neighbours = neighbour_sum(np.ones(n), layout.width, layout.height)
         # Today's felt patrol, fixed from ``combine`` until the next ``reset`` (the model
@@ -50,16 +83,18 @@ class CellFields:
         return np.minimum(1.0, p + params.patrol_diffusion * around)
 
     def combine(self, params: MechanismParameters, general_deterrence: float) -> None:
-        ratio = CAMERA_SETTING_RATIO[self.layout.land_use]
-        camera = np.clip(params.camera_deterrence * ratio * self.camera_coverage, 0.0, 0.9)
         self._felt = None
         patrol = self.felt_patrol(params)
         self._felt = (params, patrol)
         self.offending_multiplier = (
-            (1.0 - camera)
-            * (1.0 - params.patrol_deterrence * patrol)
+            (1.0 - params.patrol_deterrence * patrol)
             * (1.0 - params.guardianship_effect * self.guardianship)
             * general_deterrence
+        )
+        # Offenders walk away from cameras as from any guardian; where they stop, the
+        # camera's effect depends on what they would commit (Offenders.offend).
+        self.movement_multiplier = self.offending_multiplier * (
+            1.0 - camera_cut(params, self.layout.land_use, self.camera_coverage)
         )
         stays_free = (
             (1.0 - params.base_arrest_probability)

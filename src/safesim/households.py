@@ -28,19 +28,22 @@ DISPOSITION_CLASSES = 9
 
 
 def protection_table(params: MechanismParameters) -> np.ndarray:
-    """Protection of each of the 16 device combinations: 1 - prod(1 - p_device)."""
-    per_device = {
-        LOCK: params.lock_protection,
-        ALARM: params.alarm_protection,
-        ANTI_CLIMB: params.anti_climb_protection,
-        HOME_CAMERA: params.home_camera_protection,
+    """Protection of each of the 16 device combinations: the chance a burglary attempt
+    fails, ``1 − 1 / Π factor``, from the devices' protection factors (risk without
+    security over risk with it, Tseloni et al. 2017). A factor below 1 (an alarm alone)
+    gives a negative protection: the home looks the more tempting to a burglar."""
+    factor = {
+        LOCK: params.lock_protection_factor,
+        ALARM: params.alarm_protection_factor,
+        ANTI_CLIMB: params.anti_climb_protection_factor,
+        HOME_CAMERA: params.home_camera_protection_factor,
     }
     table = np.ones(16)
     for mask in range(16):
-        for bit, p in per_device.items():
+        for bit, f in factor.items():
             if mask & bit:
-                table[mask] *= 1.0 - p
-    return (1.0 - table).astype(np.float32)
+                table[mask] *= f
+    return (1.0 - 1.0 / table).astype(np.float32)
 
 
 class Households:
@@ -57,6 +60,13 @@ class Households:
         self.victimisations = np.zeros(n, dtype=np.int16)
         self.disposition = rng.integers(0, DISPOSITION_CLASSES, size=n, dtype=np.int8)
         self._table = protection_table(params)
+
+    def clear_programmes(self) -> None:
+        """Forget what programmes set up (grid coverage, visit rounds, unit membership),
+        as in a city where none was ever set up."""
+        self.grid_covered = np.zeros(self.n, dtype=bool)
+        self.visit_phase = np.zeros(self.n, dtype=np.float32)
+        self.unit_member = np.zeros(self.n, dtype=bool)
 
     def fit(self, homes: np.ndarray, device: int) -> int:
         """Fit ``device`` to ``homes``; returns how many did not have one already."""

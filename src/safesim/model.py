@@ -16,36 +16,50 @@ the day is recorded.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 from scipy import ndimage
 
 from safesim.city import build_city, neighbour_sum
-from safesim.disputes import Disputes
+from safesim.disputes import DisputeReport, Disputes
 from safesim.fields import CellFields
 from safesim.households import Households
 from safesim.interventions import ORDER, GridWorkers, Intervention
-from safesim.offenders import Offenders
+from safesim.offenders import OffenceReport, Offenders
 from safesim.outcomes import DailyRecord
 from safesim.parameters import MechanismParameters
 from safesim.scenario import Scenario
 from safesim.security import SenseOfSecurity
 from safesim.streams import Streams
 
-# Share of each kind of event that reaches the police as a call (assumption; the reports
-# give totals of calls, not reporting rates).
-REPORTING = {
-    "burglary_theft": 0.7,
-    "robbery": 0.85,
-    "dispute_violence": 0.95,
-    "other_criminal": 0.6,
-    "public_order": 0.8,
-    "disputes_new": 0.15,
-}
-CATCHMENT_CELLS = 2
-CLEARANCE_MEMORY_DAYS = 90.0
+
+@dataclass
+class DayEvents:
+    """What happened on one day, before it is remembered and recorded."""
+
+    offences: OffenceReport
+    disputes: DisputeReport
+    disorder_cells: np.ndarray  # street disorder and public fights, one entry per case
+    violent_cells: np.ndarray  # disputes turned violent
+    other_criminal: int
+    crime_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    offender_crime: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per cell
+
+
+@dataclass
+class AreaCounts:
+    """Per cell over a run: place-based dose delivered in the campaign (cell-days at full
+    strength) and offender crime before and during it, for spill-over measures."""
+
+    dose: np.ndarray
+    crime_before: np.ndarray
+    crime_during: np.ndarray
+    days_before: int
+    days_during: int
 
 
 class SafetyModel(mesa.Model):
@@ -54,8 +68,8 @@ class SafetyModel(mesa.Model):
     Args:
         scenario: the validated scenario (city, baseline, interventions, calendar).
         seed: run seed; every random process draws from its own stream derived from it.
-        parameters: mechanism strengths; default: the scenario's (evidence defaults plus
-            the scenario's ``parameters:`` overrides).
+        parameters: mechanism strengths; default: ``parameters.resolve(scenario)``
+            (evidence defaults, then the scenario's ``parameters:``).
         days: simulated days after the burn-in (default: the scenario's calendar).
     """
 
@@ -78,7 +92,7 @@ class SafetyModel(mesa.Model):
         self.streams = Streams(seed)
 
         city = scenario.city
-        self.layout = build_city(scenario, self.streams["layout"])
+        self.layout = build_city(scenario, self.streams["layout"], self.params)
         self.households = Households(self.layout, self.params, self.streams["households"])
         self.fields = CellFields(self.layout)
         self.offenders = Offenders(self.layout, city.offenders.value, self.params, self.streams)
@@ -94,15 +108,19 @@ class SafetyModel(mesa.Model):
             self.layout.static_attractiveness.mean()
         )
         self.unit_strength = 0.0
-        self.clearance = self.params.base_arrest_probability
-        self.baseline_clearance = self.params.base_arrest_probability
+        # The arrest probability offenders face with no intervention, computed as
+        # ``CellFields.combine`` computes it, so with no intervention the excess is exactly 0.
+        self.base_arrest_probability = 1.0 - (1.0 - self.params.base_arrest_probability)
+        # Recent mean arrest probability of offences above the base (expected, not the
+        # noisy count of arrests), which general deterrence answers to.
+        self.arrest_risk_rise = 0.0
 
         self.interventions: list[Intervention] = []
         specs = scenario.interventions
         for cls in ORDER:
             spec = getattr(specs, cls.name)
             if spec is not None:
-                self.interventions.append(cls(spec, self.calendar))  # type: ignore[arg-type]
+                self.interventions.append(cls(spec, self.calendar))
         for intervention in self.interventions:
             intervention.bind(self)
         self.grid_workers = next(
@@ -124,6 +142,13 @@ class SafetyModel(mesa.Model):
         self.day = -scenario.calendar.burn_in_days
         self._burn_in()
         self.treated, self.catchment = self._areas()
+        self.areas = AreaCounts(
+            dose=np.zeros(self.layout.cells),
+            crime_before=np.zeros(self.layout.cells),
+            crime_during=np.zeros(self.layout.cells),
+            days_before=0,
+            days_during=0,
+        )
         self.running = self.days > 0
 
     # ------------------------------------------------------------------ schedule
@@ -135,6 +160,7 @@ class SafetyModel(mesa.Model):
         self._remember(events)
         if day >= 0:
             self._record(day, events)
+            self._count_areas(day, events)
         self.day += 1
         if self.day >= self.days:
             self.running = False
@@ -145,14 +171,35 @@ class SafetyModel(mesa.Model):
             if progress is not None:
                 progress(1)
 
+    def counterfactual_twin(self) -> SafetyModel | None:
+        """This model's no-intervention twin, forked at the end of the burn-in.
+
+        The burn-in has no intervention in force and every random process draws from its
+        own stream, so up to day 0 a model and its counterfactual are in the same state;
+        the twin is a copy from there on with the interventions and what they set up
+        removed. It equals ``SafetyModel(scenario.counterfactual(), seed)`` day by day
+        and records crime in this model's treated, catchment and control cells. None when
+        the model has already stepped past day 0 or an intervention began in the burn-in.
+        """
+        if self.day != 0 or any(iv.start_day < 0 for iv in self.interventions):
+            return None
+        interventions, grid_workers = self.interventions, self.grid_workers
+        self.interventions, self.grid_workers = [], None
+        try:
+            twin = copy.deepcopy(self)
+        finally:
+            self.interventions, self.grid_workers = interventions, grid_workers
+        twin.city_scenario = self.city_scenario.counterfactual()
+        twin.households.clear_programmes()
+        return twin
+
     # ------------------------------------------------------------------ processes
     def attractiveness(self) -> np.ndarray:
         return self.layout.static_attractiveness + self.dynamic_attractiveness
 
     def general_deterrence(self) -> float:
         """Offending falls as the recent certainty of arrest rises (Nagin 2013)."""
-        rise = self.clearance - self.baseline_clearance
-        return float(np.exp(-self.params.deterrence_sensitivity * rise))
+        return float(np.exp(-self.params.deterrence_sensitivity * self.arrest_risk_rise))
 
     def _set_guardianship(self, day: int) -> None:
         self.fields.reset()
@@ -167,11 +214,11 @@ class SafetyModel(mesa.Model):
             return lambda homes: np.zeros(homes.size, dtype=bool)
         return lambda homes: workers.visited(homes, self.households, day)
 
-    def _crime_and_disorder(self, day: int) -> dict[str, object]:
+    def _crime_and_disorder(self, day: int) -> DayEvents:
         fields, streams = self.fields, self.streams
         self.offenders.turnover(day)
         attractiveness = self.attractiveness()
-        self.offenders.move(attractiveness, fields.offending_multiplier)
+        self.offenders.move(attractiveness, fields.movement_multiplier)
         offences = self.offenders.offend(
             day,
             attractiveness,
@@ -180,6 +227,7 @@ class SafetyModel(mesa.Model):
             fields.place_protection,
             fields.camera_coverage,
             self.households,
+            self.base_arrest_probability,
         )
         disputes = self.disputes.step(
             day, self.households, self.params, self._visited(day), self.unit_strength
@@ -199,28 +247,24 @@ class SafetyModel(mesa.Model):
         fight_cells = self.households.cell[disputes.fight_homes].astype(np.int64)
         violent_cells = self.households.cell[disputes.violent_homes].astype(np.int64)
         other = int(streams["other_crime"].poisson(self.other_criminal_rate))
-        return {
-            "offences": offences,
-            "disputes": disputes,
-            "disorder_cells": np.concatenate([disorder_cells, fight_cells]),
-            "violent_cells": violent_cells,
-            "other_criminal": other,
-        }
+        return DayEvents(
+            offences=offences,
+            disputes=disputes,
+            disorder_cells=np.concatenate([disorder_cells, fight_cells]),
+            violent_cells=violent_cells,
+            other_criminal=other,
+        )
 
-    def _remember(self, events: dict[str, object]) -> None:
+    def _remember(self, events: DayEvents) -> None:
         """Places and households remember today's crime (Short et al. 2008 dynamics)."""
         p = self.params
-        offences = events["offences"]
+        offences = events.offences
         # Only offender crime feeds the attractiveness field: a domestic dispute turning
         # violent does not draw burglars or robbers (Short et al. model offender crime).
         offender_cells = np.concatenate(
-            [
-                offences.burglary_cells,  # type: ignore[attr-defined]
-                offences.theft_cells,  # type: ignore[attr-defined]
-                offences.robbery_cells,  # type: ignore[attr-defined]
-            ]
+            [offences.burglary_cells, offences.theft_cells, offences.robbery_cells]
         ).astype(np.int64)
-        crime_cells = np.concatenate([offender_cells, events["violent_cells"]])  # type: ignore[list-item]
+        crime_cells = np.concatenate([offender_cells, events.violent_cells])
         counts = np.bincount(offender_cells, minlength=self.layout.cells).astype(float)
         b = self.dynamic_attractiveness
         w, h = self.layout.width, self.layout.height
@@ -228,43 +272,41 @@ class SafetyModel(mesa.Model):
         self.dynamic_attractiveness = (
             (1.0 - p.attractiveness_spread) * b + p.attractiveness_spread * spread
         ) * (1.0 - p.attractiveness_decay) + self._boost * counts
+        events.offender_crime = counts
         self.recent_crime *= 1.0 - 1.0 / p.hot_spot_window_days
         self.recent_crime += counts
 
-        offended = (
-            offences.burglary_cells.size  # type: ignore[attr-defined]
-            + offences.theft_cells.size  # type: ignore[attr-defined]
-            + offences.robbery_cells.size  # type: ignore[attr-defined]
-            + offences.foiled  # type: ignore[attr-defined]
-        )
-        if offended:
-            today = offences.arrests / offended  # type: ignore[attr-defined]
-            self.clearance += (today - self.clearance) / CLEARANCE_MEMORY_DAYS
-        self.security.observe(crime_cells, events["disorder_cells"])  # type: ignore[arg-type]
-        self.security.note_victims(offences.burglary_homes)  # type: ignore[attr-defined]
-        self.security.note_victims(events["disputes"].violent_homes)  # type: ignore[attr-defined]
+        if offences.attempts:
+            today = offences.excess_arrest_risk / offences.attempts
+            self.arrest_risk_rise += (
+                today - self.arrest_risk_rise
+            ) / self.params.clearance_memory_days
+        self.security.observe(crime_cells, events.disorder_cells)
+        self.security.note_victims(offences.burglary_homes)
+        self.security.note_victims(events.disputes.violent_homes)
         self.security.adapt(self.fields.felt_patrol(p), self.fields.guardianship)
-        events["crime_cells"] = crime_cells
+        events.crime_cells = crime_cells
 
-    def _record(self, day: int, events: dict[str, object]) -> None:
-        offences = events["offences"]
-        disputes = events["disputes"]
-        burglary_theft = offences.burglary_cells.size + offences.theft_cells.size  # type: ignore[attr-defined]
-        robbery = offences.robbery_cells.size  # type: ignore[attr-defined]
-        violence = disputes.violent_homes.size  # type: ignore[attr-defined]
-        other = int(events["other_criminal"])  # type: ignore[call-overload]
-        public_order = events["disorder_cells"].size  # type: ignore[attr-defined]
+    def _record(self, day: int, events: DayEvents) -> None:
+        offences = events.offences
+        disputes = events.disputes
+        burglary_theft = offences.burglary_cells.size + offences.theft_cells.size
+        robbery = offences.robbery_cells.size
+        violence = disputes.violent_homes.size
+        other = events.other_criminal
+        public_order = events.disorder_cells.size
         counts = {
             "burglary_theft": burglary_theft,
             "robbery": robbery,
             "dispute_violence": violence,
             "other_criminal": other,
             "public_order": public_order,
-            "disputes_new": disputes.new,  # type: ignore[attr-defined]
+            "disputes_new": disputes.new,
         }
         rng = self.streams["reporting"]
-        calls = sum(int(rng.binomial(counts[k], REPORTING[k])) for k in REPORTING)
-        crime_cells = events["crime_cells"]
+        p = self.params
+        calls = sum(int(rng.binomial(n, getattr(p, f"reporting_{k}"))) for k, n in counts.items())
+        crime_cells = events.crime_cells
         self.record.record(
             day,
             burglary_theft=burglary_theft,
@@ -275,59 +317,69 @@ class SafetyModel(mesa.Model):
             two_robberies_one_theft=burglary_theft + robbery,
             public_order=public_order,
             calls=calls,
-            arrests=offences.arrests,  # type: ignore[attr-defined]
-            camera_arrests=offences.camera_arrests,  # type: ignore[attr-defined]
-            burglaries_foiled=offences.foiled,  # type: ignore[attr-defined]
-            disputes_new=disputes.new,  # type: ignore[attr-defined]
-            disputes_found=disputes.found,  # type: ignore[attr-defined]
-            disputes_mediated=disputes.mediated,  # type: ignore[attr-defined]
+            arrests=offences.arrests,
+            camera_arrests=offences.camera_arrests,
+            burglaries_foiled=offences.foiled,
+            disputes_new=disputes.new,
+            disputes_found=disputes.found,
+            disputes_mediated=disputes.mediated,
             offenders_active=self.offenders.active,
             offenders_jailed=self.offenders.jailed,
             sense_of_security=self.security.share(day, self.households),
-            crimes_treated=int(np.count_nonzero(self.treated[crime_cells])),  # type: ignore[index]
-            crimes_catchment=int(np.count_nonzero(self.catchment[crime_cells])),  # type: ignore[index]
-            crimes_control=int(
-                np.count_nonzero(~(self.treated | self.catchment)[crime_cells])  # type: ignore[index]
-            ),
+            crimes_treated=int(np.count_nonzero(self.treated[crime_cells])),
+            crimes_catchment=int(np.count_nonzero(self.catchment[crime_cells])),
+            crimes_control=int(np.count_nonzero(~(self.treated | self.catchment)[crime_cells])),
         )
+
+    def _count_areas(self, day: int, events: DayEvents) -> None:
+        """Where the place-based dose lands in the campaign, and offender crime by cell."""
+        areas = self.areas
+        if day < self.campaign_day:
+            areas.crime_before += events.offender_crime
+            areas.days_before += 1
+            return
+        fields = self.fields
+        areas.dose += fields.camera_coverage + fields.patrol_presence + fields.place_protection
+        areas.crime_during += events.offender_crime
+        areas.days_during += 1
 
     # ------------------------------------------------------------------ set-up
     def _burn_in(self) -> None:
-        """Run the unrecorded burn-in with no intervention in force, scaling the offending
-        rate and street disorder so the no-intervention city matches the scenario's
-        baseline, then set the felt-safety intercept to the baseline share.
+        """Start the no-intervention city at its equilibrium and run the unrecorded burn-in.
+
+        The offender pool starts with its equilibrium share in jail (arrests at the
+        baseline offending level times the time a sentence keeps one there). The burn-in
+        has no intervention in force; in its first three quarters the offending rate
+        ``kappa`` is fitted to the scenario's baseline from the offenders' expected
+        offences (their propensities, not the noisy count of crimes), and street disorder
+        to the public-order baseline; the last quarter lets the places' memory settle at
+        the fitted rate. Then the felt-safety intercept is set to the baseline share.
 
         This normalises levels only: every mix of a scenario shares the same burn-in, so
         it cannot absorb an intervention's effect.
         """
         p = self.params
+        target = self.target_offender_crimes
+        offenders = self.offenders
+        offenders.start_in_equilibrium(target, self.base_arrest_probability, self.day)
         mean_a = float(self.layout.static_attractiveness.mean())
-        self.offenders.kappa = self.target_offender_crimes / max(
-            1.0, self.offenders.expected_active * mean_a
-        )
+        offenders.kappa = target / max(1.0, offenders.active * mean_a)
         burn_in = -self.day
-        phases = [burn_in // 3, burn_in // 3, burn_in - 2 * (burn_in // 3)]
-        for length in phases:
-            crimes = fights = arrests = offended = 0
+        quarter = burn_in // 4
+        for phase, length in enumerate([quarter, quarter, quarter, burn_in - 3 * quarter]):
+            fights = 0
+            propensities: list[np.ndarray] = []
             for _ in range(length):
                 self._set_guardianship(self.day)
                 events = self._crime_and_disorder(self.day)
                 self._remember(events)
-                o = events["offences"]
-                n = o.burglary_cells.size + o.theft_cells.size + o.robbery_cells.size  # type: ignore[attr-defined]
-                crimes += n
-                offended += n + o.foiled  # type: ignore[attr-defined]
-                arrests += o.arrests  # type: ignore[attr-defined]
-                fights += events["disputes"].fight_homes.size  # type: ignore[attr-defined]
+                propensities.append(offenders.propensity)
+                fights += events.disputes.fight_homes.size
                 self.day += 1
-            if length == 0:
+            if length == 0 or phase == 3:
                 continue
-            observed = crimes / length
-            if observed > 0:
-                self.offenders.kappa *= self.target_offender_crimes / observed
+            offenders.kappa = fit_offending_rate(np.concatenate(propensities), length, target)
             self.street_disorder_rate = max(0.0, self.public_order_target - fights / length)
-            if offended:
-                self.clearance = self.baseline_clearance = arrests / offended
         self.security.settle(
             self.city_scenario.city.baseline.sense_of_security.value,
             self.fields.felt_patrol(p),
@@ -337,7 +389,7 @@ class SafetyModel(mesa.Model):
 
     def _areas(self) -> tuple[np.ndarray, np.ndarray]:
         """Treated cells (those any place-based intervention targets, else the whole
-        city) and their catchment (cells within ``CATCHMENT_CELLS`` that are not treated)."""
+        city) and their catchment (cells within ``catchment_cells`` that are not treated)."""
         treated = np.zeros(self.layout.cells, dtype=bool)
         place_based = False
         for intervention in self.interventions:
@@ -348,5 +400,26 @@ class SafetyModel(mesa.Model):
         if not place_based:
             treated[:] = True
         grid = treated.reshape(self.layout.height, self.layout.width)
-        ring = ndimage.binary_dilation(grid, iterations=CATCHMENT_CELLS).ravel() & ~treated
+        ring = (
+            ndimage.binary_dilation(grid, iterations=self.params.catchment_cells).ravel() & ~treated
+        )
         return treated, ring
+
+
+def fit_offending_rate(propensity: np.ndarray, days: int, offences_per_day: float) -> float:
+    """The ``kappa`` at which offenders with these daily propensities (pooled over
+    ``days``) offend ``offences_per_day`` times a day on average:
+    sum(1 - exp(-kappa a)) / days = target, by Newton's method from the linear guess (the
+    left side is concave in kappa, so the iterates rise monotonically to the root)."""
+    total = float(propensity.sum())
+    if total <= 0.0 or offences_per_day <= 0.0:
+        return 0.0
+    kappa = offences_per_day * days / total
+    for _ in range(30):
+        decay = np.exp(-kappa * propensity)
+        gap = float(np.sum(1.0 - decay)) / days - offences_per_day
+        slope = float(np.sum(propensity * decay)) / days
+        if slope <= 0.0 or abs(gap) <= 1e-9 * offences_per_day:
+            break
+        kappa -= gap / slope
+    return kappa

@@ -9,8 +9,14 @@ commits follows the place (routine activity theory: robbery where people pass, b
 where people live). A burglar sizes up ``candidate_homes`` homes and picks one in
 proportion to how suitable it looks, weighing target hardening and recent victimisation
 (repeat victimisation, Farrell & Pease 1993); hardening may foil the attempt (Tseloni et
-al. 2017). Each offence risks arrest; the arrested are incapacitated for a sentence, and
-new offenders arrive at a constant rate while active ones desist.
+al. 2017). Each offence risks arrest; the arrested are incapacitated for a sentence.
+
+The pool turns over as in Short et al. 2008's constant replenishment Γ: new offenders
+arrive at a constant rate ``pool × desistance`` and every offender, at large or in jail,
+ends the career at the desistance rate. With no arrests the pool is all at large; arrests
+hold part of it in jail for as long as the sentence runs, so at equilibrium the active
+share is ``1 / (1 + λ S / (1 + d S))`` (λ arrests per active offender-day, S the mean
+sentence, d the desistance rate): incapacitation lasts as long as the sentence says.
 
 Every draw is made for every slot of the offender array, whether used or not, so random
 numbers stay aligned between a mix and its baseline (common random numbers).
@@ -22,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safesim.city import RESIDENTIAL, ROBBERY_SHARE, VILLAGE, CityLayout
+from safesim.city import RESIDENTIAL, VILLAGE, CityLayout, robbery_share
+from safesim.fields import camera_cut
 from safesim.households import Households
 from safesim.parameters import MechanismParameters
 from safesim.streams import Streams
@@ -43,31 +50,58 @@ class OffenceReport:
     foiled: int
     arrests: int
     camera_arrests: float
+    attempts: int
+    excess_arrest_risk: float  # summed over attempts: arrest probability above the base
 
 
 class Offenders:
     def __init__(
         self,
         layout: CityLayout,
-        expected_active: int,
+        pool: int,
         params: MechanismParameters,
         streams: Streams,
     ):
         self.layout = layout
         self.params = params
         self.streams = streams
-        self.expected_active = expected_active
-        capacity = max(16, 2 * expected_active + 64)
+        self.pool = pool
+        self.desistance = params.offender_desistance_per_year / 365.0
+        self.robbery_share = robbery_share(params)
+        self.inflow = pool * self.desistance
+        capacity = max(16, 2 * pool + 64)
         self.capacity = capacity
         self.x = np.zeros(capacity, dtype=np.int32)
         self.y = np.zeros(capacity, dtype=np.int32)
         self.status = np.zeros(capacity, dtype=np.int8)
         self.release_day = np.zeros(capacity, dtype=np.int32)
         self.kappa = 0.0
+        # Each active offender's attractiveness x guardianship at today's cell: the
+        # offending propensity the burn-in fits ``kappa`` to.
+        self.propensity = np.zeros(0)
         self._arrival_cdf = np.cumsum(layout.static_attractiveness)
         self._arrival_cdf /= self._arrival_cdf[-1]
-        self._place(np.arange(expected_active), streams["offender_arrival"])
-        self.status[:expected_active] = ACTIVE
+        self._place(np.arange(pool), streams["offender_arrival"])
+        self.status[:pool] = ACTIVE
+
+    def equilibrium_jailed(self, attempts_per_day: float, arrest_probability: float) -> float:
+        """Expected offenders in jail at equilibrium: arrests a day times the time a
+        sentence keeps one there (sentence S, cut short by desistance d): λA·S/(1 + dS)."""
+        sentence = self.params.sentence_mean_days
+        return attempts_per_day * arrest_probability * sentence / (1.0 + self.desistance * sentence)
+
+    def start_in_equilibrium(
+        self, attempts_per_day: float, arrest_probability: float, day: int
+    ) -> None:
+        """Jail the equilibrium share of the pool, each with an exponential remaining
+        sentence (the memoryless sentence of ``offend``), so the pool starts stationary."""
+        jailed = round(self.equilibrium_jailed(attempts_per_day, arrest_probability))
+        jailed = min(jailed, max(0, self.pool - 1))
+        rng = self.streams["offender_initial_jail"]
+        remaining = rng.exponential(self.params.sentence_mean_days, self.pool)
+        slots = np.arange(jailed)
+        self.status[slots] = JAILED
+        self.release_day[slots] = day + 1 + remaining[slots].astype(np.int32)
 
     @property
     def active(self) -> int:
@@ -87,12 +121,11 @@ class Offenders:
 
     def turnover(self, day: int) -> None:
         """Release those whose sentence ended, let some desist, bring in new offenders."""
-        p = self.params
         self.status[(self.status == JAILED) & (self.release_day <= day)] = ACTIVE
         desist = self.streams["offender_desistance"].random(self.capacity)
-        rate = p.offender_desistance_per_year / 365.0
-        self.status[(self.status == ACTIVE) & (desist < rate)] = ABSENT
-        arrivals = self.streams["offender_arrival"].poisson(self.expected_active * rate)
+        # Careers end in jail too: a sentence is time out of a career, not added to it.
+        self.status[(self.status != ABSENT) & (desist < self.desistance)] = ABSENT
+        arrivals = self.streams["offender_arrival"].poisson(self.inflow)
         free = np.flatnonzero(self.status == ABSENT)[:arrivals]
         # Positions are drawn for every arrival so the stream advances the same in any mix.
         cells = np.searchsorted(
@@ -137,6 +170,7 @@ class Offenders:
         place_protection: np.ndarray,
         camera_coverage: np.ndarray,
         households: Households,
+        base_arrest_probability: float,
     ) -> OffenceReport:
         p = self.params
         layout = self.layout
@@ -153,12 +187,18 @@ class Offenders:
         # offence on only the few who offend today (in slot order).
         active = np.flatnonzero(self.status == ACTIVE)
         here = self.y[active] * layout.width + self.x[active]
-        chance = 1.0 - np.exp(-self.kappa * attractiveness[here] * multiplier[here])
+        # What each would commit follows the place; cameras deter property crime more
+        # than robbery, so the choice of crime comes before the decision to offend.
+        land_here = layout.land_use[here]
+        would_rob = u_type[active] < self.robbery_share[land_here]
+        cameras = 1.0 - camera_cut(p, land_here, camera_coverage[here], would_rob)
+        self.propensity = attractiveness[here] * multiplier[here] * cameras
+        chance = 1.0 - np.exp(-self.kappa * self.propensity)
         offends = u_offend[active] < chance
         offender = active[offends]
         cell = here[offends]
-        land = layout.land_use[cell]
-        robbery = u_type[offender] < ROBBERY_SHARE[land]
+        land = land_here[offends]
+        robbery = would_rob[offends]
         at_home = ((land == RESIDENTIAL) | (land == VILLAGE)) & (layout.homes[cell] > 0)
         burglary = ~robbery & at_home
         place_theft = ~robbery & ~at_home
@@ -185,7 +225,8 @@ class Offenders:
         stolen = u_success[offender[pt]] >= place_protection[cell[pt]]
         foiled = int(np.count_nonzero(~burgled) + np.count_nonzero(~stolen))
 
-        arrested = u_arrest[offender] < arrest_probability[cell]
+        risk = arrest_probability[cell]
+        arrested = u_arrest[offender] < risk
         jailed = offender[arrested]
         jail_cells = cell[arrested]
         self.status[jailed] = JAILED
@@ -202,4 +243,6 @@ class Offenders:
             foiled=foiled,
             arrests=int(jailed.size),
             camera_arrests=camera_arrests,
+            attempts=int(offender.size),
+            excess_arrest_risk=float(np.sum(risk - base_arrest_probability)),
         )

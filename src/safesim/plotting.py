@@ -531,9 +531,36 @@ def plot_run(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
         save(run_summary_figure(summary), folder, "report_figures", fmt),
     ]
     if (folder / "effects.csv").is_file():
-        effects = read_csv(folder / "effects.csv", EFFECT_COLUMNS)
-        written.append(save(effects_figure(effects), folder, "effects", fmt))
+        effects = read_csv(folder / "effects.csv", RUN_EFFECT_COLUMNS)
+        written.append(save(effects_figure(run_effects(effects)), folder, "effects", fmt))
     return written
+
+
+# effects.csv of a run (outcomes.effects): each outcome of the mix minus its twin.
+RUN_EFFECT_COLUMNS = ("outcome", "unit", "difference", "difference_p05", "difference_p95")
+
+
+def run_effects(table: pd.DataFrame) -> pd.DataFrame:
+    """A run's effects.csv as the effects figure draws it: crimes as crimes averted (the
+    twin minus the mix), felt safety as its change in points, cost per crime averted."""
+    rows = []
+    for row in table.to_dict("records"):
+        name = str(row["outcome"])
+        note = row.get("note")
+        note = note if isinstance(note, str) else ""
+        d, lo, hi = (float(row[k]) for k in ("difference", "difference_p05", "difference_p95"))
+        if row["unit"] == "cases":
+            label = f"{METRIC_LABELS.get(name, CRIME_TYPES.get(name, name))}: crimes averted"
+            rows.append((name, label, "cases", -d, -hi, -lo, note))
+        elif name == "sense_of_security":
+            rows.append(
+                (name, "households feeling safe: change", "percentage_points", d, lo, hi, note)
+            )
+        elif name == "cost_per_crime_averted":
+            if not np.isfinite(d):
+                note = note or "averts no crime on average"
+            rows.append((name, "cost per criminal case averted", "yuan", d, lo, hi, note))
+    return pd.DataFrame(rows, columns=[*EFFECT_COLUMNS, "note"])
 
 
 # ---------------------------------------------------------------------- sweeps

@@ -13,13 +13,14 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from safesim.model import SafetyModel
-from safesim.outcomes import summarise
+from safesim.model import AreaCounts, SafetyModel
+from safesim.outcomes import effects, spillover, summarise
 from safesim.parameters import MechanismParameters
 from safesim.scenario import Scenario
 from safesim.streams import run_seed
@@ -77,10 +78,61 @@ def run_paired(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Each replicate of the mix and of its counterfactual twin (no intervention), on the
-    same replicate seeds (common random numbers). Returns (mix dailies, twin dailies)."""
-    mix = run_replicates(scenario, seed, replicates, days, parameters, progress)
-    twin = run_replicates(scenario.counterfactual(), seed, replicates, days, parameters, progress)
-    return mix, twin
+    same replicate seeds (common random numbers). Returns (mix dailies, twin dailies).
+
+    The twin is forked from the mix at the end of the shared burn-in
+    (``SafetyModel.counterfactual_twin``), so a pair costs one burn-in and two runs of
+    the recorded days; it is the same, day by day, as running the counterfactual
+    scenario on its own.
+    """
+    paired = run_paired_with_areas(scenario, seed, replicates, days, parameters, progress)
+    return paired.mix, paired.twin
+
+
+@dataclass
+class PairedRun:
+    """Replicates of a mix and its twin: daily tables and per-cell area counts."""
+
+    mix: list[pd.DataFrame] = field(default_factory=list)
+    twin: list[pd.DataFrame] = field(default_factory=list)
+    mix_areas: list[AreaCounts] = field(default_factory=list)
+    twin_areas: list[AreaCounts] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+    catchment_cells: int = 2
+
+    def spillover(self) -> pd.DataFrame:
+        return spillover(
+            self.mix_areas, self.twin_areas, self.width, self.height, self.catchment_cells
+        )
+
+
+def run_paired_with_areas(
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PairedRun:
+    """``run_paired``, keeping each run's per-cell dose and crime for spill-over."""
+    out = PairedRun()
+    for r in range(replicates):
+        seed_r = replicate_seed(seed, r)
+        model = SafetyModel(scenario, seed=seed_r, parameters=parameters, days=days)
+        twin = model.counterfactual_twin()
+        if twin is None:
+            counterfactual = scenario.counterfactual()
+            twin = SafetyModel(counterfactual, seed=seed_r, parameters=parameters, days=days)
+        model.run(progress)
+        twin.run(progress)
+        out.mix.append(model.record.frame())
+        out.twin.append(twin.record.frame())
+        out.mix_areas.append(model.areas)
+        out.twin_areas.append(twin.areas)
+        out.width, out.height = model.layout.width, model.layout.height
+        out.catchment_cells = model.params.catchment_cells
+    return out
 
 
 def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:
@@ -125,17 +177,30 @@ def write_run(
     seed: int,
     dailies: list[pd.DataFrame],
     wall_seconds: float,
+    twin_dailies: list[pd.DataFrame] | None = None,
+    spill: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write daily.csv, summary.csv and manifest.json (each atomically) under ``out_dir``."""
+    """Write daily.csv, summary.csv, effects.csv and spillover.csv (when the
+    counterfactual twin ran) and manifest.json (each atomically) under ``out_dir``."""
     daily = combine_daily(dailies)
     summary = summarise(scenario, dailies)
     paths = {
         "daily": out_dir / "daily.csv",
         "summary": out_dir / "summary.csv",
-        "manifest": out_dir / "manifest.json",
     }
     write_csv(daily, paths["daily"])
     write_csv(summary, paths["summary"])
+    if twin_dailies is not None:
+        paths["effects"] = out_dir / "effects.csv"
+        write_csv(effects(scenario, dailies, twin_dailies), paths["effects"])
+    else:
+        (out_dir / "effects.csv").unlink(missing_ok=True)
+    if spill is not None:
+        paths["spillover"] = out_dir / "spillover.csv"
+        write_csv(spill, paths["spillover"])
+    else:
+        (out_dir / "spillover.csv").unlink(missing_ok=True)
+    paths["manifest"] = out_dir / "manifest.json"
     manifest = {
         "kind": "run",
         "scenario": scenario.name,
@@ -143,6 +208,7 @@ def write_run(
         "scenario_sha256": scenario.digest(),
         "seed": seed,
         "replicates": len(dailies),
+        "counterfactual_twin": twin_dailies is not None,
         "replicate_seeds": [replicate_seed(seed, r) for r in range(len(dailies))],
         "days": len(dailies[0]),
         "start": dailies[0]["date"].iloc[0],

@@ -18,24 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from safesim.interventions import scaled_counts
 from safesim.scenario import Scenario
 
-# Dotted paths of the absolute counts that grow with the city.
-SCALED_COUNTS = (
-    "city.offenders",
-    "interventions.grid_workers.workers",
-    "interventions.grid_workers.grids",
-    "interventions.patrols.officers",
-    "interventions.patrols.auxiliaries",
-    "interventions.cameras.count",
-    "interventions.target_hardening.lock_cylinders",
-    "interventions.target_hardening.alarm_phones",
-    "interventions.target_hardening.anti_climb_spikes",
-    "interventions.target_hardening.home_cameras",
-    "interventions.target_hardening.secured_parking",
-    "interventions.volunteers.count",
-    "interventions.volunteers.ten_household_units",
-)
+# Dotted paths of the absolute counts that grow with the city; each intervention's spec
+# names its own (``scaled``).
+SCALED_COUNTS = ("city.offenders", *scaled_counts())
 
 
 def _lookup(data: dict[str, Any], path: str) -> Any:

@@ -18,27 +18,55 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from safesim.interventions import INTERVENTION_SPECS, Interventions
 from safesim.parameters import MechanismParameters
+from safesim.quantities import (
+    LAND_USES,
+    Calendar,
+    Count,
+    Delivery,
+    Fraction,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    Quantity,
+    Rate,
+    Share,
+    Strict,
+    When,
+)
 from safesim.sources import SOURCES, SourceReport, cited_files, unknown_files
 
-T = TypeVar("T")
-
-NonNegativeInt = Annotated[int, Field(ge=0)]
-NonNegativeFloat = Annotated[float, Field(ge=0.0)]
-PositiveInt = Annotated[int, Field(ge=1)]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
+__all__ = [
+    "LAND_USES",
+    "Calendar",
+    "Count",
+    "Delivery",
+    "Fraction",
+    "Interventions",
+    "NonNegativeFloat",
+    "NonNegativeInt",
+    "PositiveInt",
+    "Quantity",
+    "Rate",
+    "Scenario",
+    "ScenarioError",
+    "Share",
+    "Strict",
+    "When",
+    "load_scenario",
+    "validate_scenario",
+]
 
 
 class ScenarioError(ValueError):
@@ -50,54 +78,6 @@ class ScenarioError(ValueError):
         self.message = message
         where = f"{self.path}: {field}" if field else self.path
         super().__init__(f"{where}: {message}")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class Quantity(Strict, Generic[T]):
-    """A number (or date) with its provenance: exactly one of ``source`` or ``assumption``."""
-
-    value: T
-    source: str | None = None
-    assumption: str | None = None
-
-    @model_validator(mode="after")
-    def _has_provenance(self) -> Quantity[T]:
-        if bool(self.source) == bool(self.assumption):
-            raise ValueError("give exactly one of 'source:' (report and words) or 'assumption:'")
-        return self
-
-
-Count = Quantity[NonNegativeInt]
-Rate = Quantity[NonNegativeFloat]
-Fraction = Quantity[Share]
-When = Quantity[date]
-
-
-class Calendar(Strict):
-    """Simulated days run from ``start`` to ``end`` inclusive, after an unrecorded burn-in."""
-
-    start: date
-    end: date
-    campaign_start: When
-    burn_in_days: NonNegativeInt = 180
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Calendar:
-        if self.end < self.start:
-            raise ValueError("end: must not be before start")
-        if not self.start <= self.campaign_start.value <= self.end:
-            raise ValueError("campaign_start: must lie between start and end")
-        return self
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def day_of(self, when: date) -> int:
-        return (when - self.start).days
 
 
 class LandUse(Strict):
@@ -124,9 +104,6 @@ class LandUse(Strict):
         return {k: float(getattr(self, k)) for k in LAND_USES}
 
 
-LAND_USES = ("residential", "commercial", "street", "school", "car_park", "village")
-
-
 class Baseline(Strict):
     """No-intervention rates per 1,000 households per year, and the baseline felt safety."""
 
@@ -150,59 +127,6 @@ class City(Strict):
         if v.value < 1:
             raise ValueError("must be ≥ 1")
         return v
-
-
-class Delivery(Strict):
-    """When an intervention is delivered: from ``start`` (default: the campaign start),
-    reaching full strength linearly over ``ramp_days``, until ``end`` (default: never)."""
-
-    start: date | None = None
-    ramp_days: NonNegativeInt = 60
-    end: date | None = None
-    unit_cost_yuan: Rate | None = None
-
-
-class GridWorkersSpec(Delivery):
-    workers: Count
-    grids: Count
-    households_per_grid: Quantity[PositiveInt]
-    visits_per_worker_per_day: Rate
-
-
-class PatrolsSpec(Delivery):
-    officers: Count
-    auxiliaries: Count | None = None
-    team_size: Quantity[PositiveInt]
-    dwell_minutes: Rate
-    allocation: Literal["hot_spots", "random"] = "hot_spots"
-
-
-class CamerasSpec(Delivery):
-    count: Count
-    placement: Literal["hot_spots", "land_use", "random"] = "land_use"
-
-
-class TargetHardeningSpec(Delivery):
-    lock_cylinders: Count | None = None
-    alarm_phones: Count | None = None
-    anti_climb_spikes: Count | None = None
-    home_cameras: Count | None = None
-    secured_parking: Count | None = None
-    allocation: Literal["random", "high_risk"] = "random"
-
-
-class VolunteersSpec(Delivery):
-    count: Count
-    ten_household_units: Count | None = None
-    unit_size: Quantity[PositiveInt] | None = None
-
-
-class Interventions(Strict):
-    grid_workers: GridWorkersSpec | None = None
-    patrols: PatrolsSpec | None = None
-    cameras: CamerasSpec | None = None
-    target_hardening: TargetHardeningSpec | None = None
-    volunteers: VolunteersSpec | None = None
 
 
 Metric = Literal[
@@ -259,10 +183,10 @@ class Scenario(Strict):
     seed: NonNegativeInt = 0
     calendar: Calendar
     city: City
-    interventions: Interventions = Interventions()
-    targets: list[Target] = []
-    parameters: dict[str, float] = {}
-    not_modelled: list[Note] = []
+    interventions: Interventions = Field(default_factory=Interventions)  # type: ignore[valid-type]
+    targets: list[Target] = Field(default_factory=list)
+    parameters: dict[str, float] = Field(default_factory=dict)
+    not_modelled: list[Note] = Field(default_factory=list)
 
     @field_validator("parameters")
     @classmethod
@@ -311,7 +235,9 @@ class Scenario(Strict):
         return [report for name, report in SOURCES.items() if name in files]
 
     def mechanism_parameters(self) -> MechanismParameters:
-        return MechanismParameters(**self.parameters)
+        from safesim.parameters import resolve
+
+        return resolve(self)
 
     def digest(self) -> str:
         """A stable hash of the scenario's content, for manifests and run seeds."""
@@ -383,14 +309,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node[leaf] = value
 
 
+# Counts an intervention may leave out (``None``) that a sweep or override may still set.
 _OPTIONAL_LEAVES = {
-    "auxiliaries",
-    "lock_cylinders",
-    "alarm_phones",
-    "anti_climb_spikes",
-    "home_cameras",
-    "secured_parking",
-    "ten_household_units",
+    name
+    for spec in INTERVENTION_SPECS.values()
+    for name, field in spec.model_fields.items()
+    if not field.is_required() and field.default is None and name not in Delivery.model_fields
 }
 
 

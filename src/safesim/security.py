@@ -3,9 +3,12 @@
 Each household feels safe with probability ``sigmoid(L_c + u_h - fear_h)``: ``L_c`` is its
 neighbourhood's climate (local crime and, more strongly, local disorder lower it; visible
 foot patrols and volunteers raise it — Hinkle & Weisburd 2008, Innes & Fielding 2002,
-Gill et al. 2014), which households take in gradually; ``u_h`` is the household's own
-disposition (one of a few quantile classes of a normal spread); ``fear_h`` is the fear
-left by its own victimisation, fading over months.
+Gill et al. 2014), which households take in gradually. Local crime and disorder enter
+relative to the city's own levels at the end of the burn-in, so ``fear_local_crime`` and
+``fear_disorder`` are the logit a neighbourhood at the city's typical levels loses against
+one with none: removing all crime and disorder raises the climate by their sum. ``u_h``
+is the household's own disposition (one of a few quantile classes of a normal spread);
+``fear_h`` is the fear left by its own victimisation, fading over months.
 
 The city-wide share is computed exactly from cell climates and class counts, corrected
 only for the few recently victimised homes, so a day costs O(cells), not O(households).
@@ -40,6 +43,13 @@ class SenseOfSecurity:
         self.crime_rate = np.zeros(layout.cells)  # crimes / 100 homes / month, 3x3 block
         self.disorder_rate = np.zeros(layout.cells)
         self.intercept = 0.0
+        # The city's typical local rates (household-weighted), averaged over the second
+        # half of the burn-in (a one-day snapshot of a monthly rate is too noisy) and
+        # fixed when the no-intervention city settles; the fear terms are relative to them.
+        self.crime_reference = 1.0
+        self.disorder_reference = 1.0
+        self._typical: list[tuple[float, float]] | None = []
+        self._home_weights = layout.homes[self._occupied] / layout.homes[self._occupied].sum()
         self.climate = np.zeros(layout.cells)
         # Homes victimised within the fear's memory, sorted and each once, and the homes
         # noted since the last survey (merged in then, not re-sorted every day).
@@ -54,8 +64,8 @@ class SenseOfSecurity:
         p = self.params
         return (
             self.intercept
-            - p.fear_local_crime * self.crime_rate
-            - p.fear_disorder * self.disorder_rate
+            - p.fear_local_crime * self.crime_rate / self.crime_reference
+            - p.fear_disorder * self.disorder_rate / self.disorder_reference
             + p.safety_patrol_visibility * patrol_visibility
             + p.safety_guardianship * guardianship
         )
@@ -69,6 +79,14 @@ class SenseOfSecurity:
             if cells.size:
                 counts = np.bincount(cells, minlength=n).astype(float)
                 rate += (counts + neighbour_sum(counts, w, h)) * self._per_100
+        if self._typical is not None:
+            occupied, weights = self._occupied, self._home_weights
+            self._typical.append(
+                (
+                    float(self.crime_rate[occupied] @ weights),
+                    float(self.disorder_rate[occupied] @ weights),
+                )
+            )
 
     def adapt(self, patrol_visibility: np.ndarray, guardianship: np.ndarray) -> None:
         target = self._target_climate(patrol_visibility, guardianship)
@@ -76,6 +94,11 @@ class SenseOfSecurity:
 
     def settle(self, share: float, patrol_visibility: np.ndarray, guardianship: np.ndarray):
         """Set the intercept so that the current city feels as safe as ``share`` (burn-in)."""
+        history = self._typical or [(1.0, 1.0)]
+        self._typical = None
+        typical = np.mean(history[len(history) // 2 :], axis=0)
+        self.crime_reference = float(typical[0]) if typical[0] > 0 else 1.0
+        self.disorder_reference = float(typical[1]) if typical[1] > 0 else 1.0
         self.intercept = 0.0
         base = self._target_climate(patrol_visibility, guardianship)
         lo, hi = -20.0, 20.0

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from safesim.interventions import INTERVENTION_SPECS
 from safesim.parameters import MechanismParameters
 from safesim.runner import (
     CSV_FLOAT_FORMAT,
@@ -52,17 +53,7 @@ FINAL_FILES = ("runs.csv", "sensitivity.csv", "sensitivity.png", "manifest.json"
 
 #: The fields that say how much of each intervention is bought.
 SIZE_FIELDS: dict[str, tuple[str, ...]] = {
-    "grid_workers": ("workers",),
-    "patrols": ("officers", "auxiliaries"),
-    "cameras": ("count",),
-    "target_hardening": (
-        "lock_cylinders",
-        "alarm_phones",
-        "anti_climb_spikes",
-        "home_cameras",
-        "secured_parking",
-    ),
-    "volunteers": ("count", "ten_household_units"),
+    name: getattr(spec, "scaled", ()) for name, spec in INTERVENTION_SPECS.items()
 }
 
 

@@ -55,7 +55,7 @@ from pydantic import (
 
 from safesim.interventions import ORDER
 from safesim.outcomes import campaign_targets, summarise
-from safesim.parameters import MechanismParameters
+from safesim.parameters import resolve
 from safesim.runner import (
     CSV_FLOAT_FORMAT,
     atomic_write_text,
@@ -465,7 +465,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         scenario = Scenario.model_validate(task.scenario)
         parameters = None
         if task.parameters is not None:
-            parameters = MechanismParameters(**{**scenario.parameters, **task.parameters})
+            parameters = resolve(scenario, overrides=task.parameters)
         daily = run_once(scenario, task.seed, task.days, parameters)
         figures = summarise(scenario, [daily])
         outcomes = {

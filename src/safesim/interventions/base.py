@@ -12,14 +12,22 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from safesim.scenario import Calendar, Delivery
+from safesim.quantities import Calendar, Delivery
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
 
 
 class Intervention:
+    """One kind of intervention. A subclass declares everything the rest of safesim needs
+    to know about it: ``name`` (its key under ``interventions:`` in a scenario),
+    ``spec_class`` (the pydantic model of that entry, whose ``scaled`` class variable names
+    the counts that grow with the city), and its mechanism in ``bind``/``apply``. Adding
+    one means writing its module, listing it in ``safesim.interventions.ORDER``, adding
+    its strengths to ``parameters.py`` and describing it in docs/odd.md."""
+
     name: ClassVar[str] = "intervention"
+    spec_class: ClassVar[type[Delivery]] = Delivery
 
     def __init__(self, spec: Delivery, calendar: Calendar):
         self.spec = spec

@@ -2,36 +2,52 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
-from safesim.city import CAR_PARK, COMMERCIAL, RESIDENTIAL, SCHOOL, STREET, VILLAGE
 from safesim.interventions.base import Intervention
-from safesim.scenario import Calendar, CamerasSpec
+from safesim.quantities import LAND_USES, Calendar, Count, Delivery, NonNegativeFloat, Strict
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
 
-# Where a city puts public cameras first when it places them by land use (assumption:
-# car parks, commercial streets and transit squares before homes, as the reports list).
-PLACEMENT_PRIORITY = {
-    RESIDENTIAL: 1.0,
-    COMMERCIAL: 3.0,
-    STREET: 3.0,
-    SCHOOL: 2.0,
-    CAR_PARK: 4.0,
-    VILLAGE: 0.5,
-}
+
+class CameraPlacementWeights(Strict):
+    """Relative chance a camera placed by land use goes to a cell of each use."""
+
+    residential: NonNegativeFloat = 1.0
+    commercial: NonNegativeFloat = 3.0
+    street: NonNegativeFloat = 3.0
+    school: NonNegativeFloat = 2.0
+    car_park: NonNegativeFloat = 4.0
+    village: NonNegativeFloat = 0.5
+    assumption: str = (
+        "car parks, commercial streets and transit squares before homes, as the reports "
+        "list their camera points"
+    )
+
+
+class CamerasSpec(Delivery):
+    """Scenario entry ``interventions.cameras``."""
+
+    scaled: ClassVar[tuple[str, ...]] = ("count",)
+
+    count: Count
+    placement: Literal["hot_spots", "land_use", "random"] = "land_use"
+    land_use_weights: CameraPlacementWeights = CameraPlacementWeights()
 
 
 class Cameras(Intervention):
     """Public CCTV: installed over the ramp at cells chosen by land use, hot spot or chance.
 
     Mechanism: a cell's coverage is ``1 − exp(−cameras / cameras_per_cell_half_cover)``.
-    Coverage lowers offending by ``camera_deterrence`` times a setting ratio fixed from the
-    meta-analysis (car parks 3.2, city centres 0.45, public transport 1.4, residential 1.2)
-    and raises the chance an offence there ends in arrest by ``camera_detection``.
+    Coverage lowers property crime (burglary, theft) by ``camera_deterrence`` times the
+    ratio for the cell's setting (``camera_car_park_ratio``, ``camera_city_centre_ratio``,
+    ``camera_transit_ratio``, ``camera_residential_ratio``), capped at
+    ``camera_max_deterrence``, and robbery by only ``camera_violence_ratio`` of that; it
+    raises the chance an offence there ends in arrest by ``camera_detection``. Cameras
+    placed by ``land_use`` go to cells in proportion to the spec's ``land_use_weights``.
 
     Evidence: Welsh & Farrington 2009 (41 studies: −16 % overall, car parks −51 %, city
     centres −7 % n.s., public transport −23 % n.s.); Piza et al. 2019 (≈ −13 %, largest in
@@ -40,6 +56,7 @@ class Cameras(Intervention):
     """
 
     name = "cameras"
+    spec_class = CamerasSpec
 
     def __init__(self, spec: CamerasSpec, calendar: Calendar):
         super().__init__(spec, calendar)
@@ -49,7 +66,8 @@ class Cameras(Intervention):
     def _place(self, model: SafetyModel) -> np.ndarray:
         layout = model.layout
         if self.spec.placement == "land_use":
-            weights = np.vectorize(PLACEMENT_PRIORITY.get)(layout.land_use).astype(float)
+            by_use = self.spec.land_use_weights
+            weights = np.array([getattr(by_use, use) for use in LAND_USES])[layout.land_use]
         elif self.spec.placement == "hot_spots":
             weights = model.recent_crime + 1e-3 * layout.static_attractiveness
         else:

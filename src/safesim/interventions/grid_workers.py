@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from safesim.households import LOCK
 from safesim.interventions.base import Intervention
-from safesim.scenario import Calendar, GridWorkersSpec
+from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity, Rate
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
+
+
+class GridWorkersSpec(Delivery):
+    """Scenario entry ``interventions.grid_workers``."""
+
+    scaled: ClassVar[tuple[str, ...]] = ("workers", "grids")
+
+    workers: Count
+    grids: Count
+    households_per_grid: Quantity[PositiveInt]
+    visits_per_worker_per_day: Rate
 
 
 class GridWorkers(Intervention):
@@ -31,6 +42,7 @@ class GridWorkers(Intervention):
     """
 
     name = "grid_workers"
+    spec_class = GridWorkersSpec
 
     def __init__(self, spec: GridWorkersSpec, calendar: Calendar):
         super().__init__(spec, calendar)

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
 from safesim.city import CAR_PARK, COMMERCIAL, STREET
 from safesim.households import DEVICE_BITS
 from safesim.interventions.base import Intervention
-from safesim.scenario import Calendar, TargetHardeningSpec
+from safesim.quantities import Calendar, Count, Delivery
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
+
+
+class TargetHardeningSpec(Delivery):
+    """Scenario entry ``interventions.target_hardening``."""
+
+    scaled: ClassVar[tuple[str, ...]] = (*DEVICE_BITS, "secured_parking")
+
+    lock_cylinders: Count | None = None
+    alarm_phones: Count | None = None
+    anti_climb_spikes: Count | None = None
+    home_cameras: Count | None = None
+    secured_parking: Count | None = None
+    allocation: Literal["random", "high_risk"] = "random"
 
 
 class TargetHardening(Intervention):
@@ -35,6 +48,7 @@ class TargetHardening(Intervention):
     """
 
     name = "target_hardening"
+    spec_class = TargetHardeningSpec
 
     def __init__(self, spec: TargetHardeningSpec, calendar: Calendar):
         super().__init__(spec, calendar)

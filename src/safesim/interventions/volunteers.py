@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from safesim.interventions.base import Intervention
-from safesim.scenario import Calendar, VolunteersSpec
+from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity
 
 if TYPE_CHECKING:
     from safesim.model import SafetyModel
+
+
+class VolunteersSpec(Delivery):
+    """Scenario entry ``interventions.volunteers``."""
+
+    scaled: ClassVar[tuple[str, ...]] = ("count", "ten_household_units")
+
+    count: Count
+    ten_household_units: Count | None = None
+    unit_size: Quantity[PositiveInt] | None = None
 
 
 class Volunteers(Intervention):
@@ -29,6 +39,7 @@ class Volunteers(Intervention):
     """
 
     name = "volunteers"
+    spec_class = VolunteersSpec
 
     def __init__(self, spec: VolunteersSpec, calendar: Calendar):
         super().__init__(spec, calendar)
