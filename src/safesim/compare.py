@@ -87,11 +87,6 @@ def campaign_days(scenario: Scenario, days: int | None) -> int:
     return max(0, min(run_days, lo + 365) - lo)
 
 
-def window_days(scenario: Scenario, daily: pd.DataFrame) -> int:
-    lo, hi = campaign_window(scenario, daily)
-    return hi - lo
-
-
 def replicate_outcomes(scenario: Scenario, daily: pd.DataFrame) -> dict[str, float]:
     """Every outcome of one replicate: crime counts in the campaign window, the share
     feeling safe over its last 30 days (%), the report-style figures, the yearly cost."""
