@@ -29,6 +29,24 @@ def main() -> None:
     """
 
 
+class ReplicateCount(click.ParamType):
+    """A replicate count ≥ 1, or ``auto``."""
+
+    name = "N|auto"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
+        if isinstance(value, int) and value >= 1:
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"{value!r} is not a whole number ≥ 1 or 'auto'", param, ctx)
+
+
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option(
@@ -42,10 +60,12 @@ def main() -> None:
 )
 @click.option(
     "--replicates",
-    type=click.IntRange(min=1),
-    default=5,
+    type=ReplicateCount(),
+    default="5",
     show_default=True,
-    help="Independent replicates (seeds derived from --seed); intervals need at least 5.",
+    help="Independent replicates (seeds derived from --seed); intervals need at least 5. "
+    "'auto': add replicates until the criminal-case effect's 90 % interval is within "
+    "±2 points (at most 40; needs the counterfactual twin).",
 )
 @click.option(
     "--counterfactual/--no-counterfactual",
@@ -73,7 +93,7 @@ def run(
     scenario_file: str,
     seed: int | None,
     days: int | None,
-    replicates: int,
+    replicates: int | str,
     counterfactual: bool,
     out_root: str,
     parameters_file: str | None,
@@ -90,7 +110,12 @@ def run(
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import resolve
-    from safesim.runner import run_paired_with_areas, run_replicates, write_run
+    from safesim.runner import (
+        run_paired_until_narrow,
+        run_paired_with_areas,
+        run_replicates,
+        write_run,
+    )
 
     try:
         scenario = load_scenario(scenario_file)
@@ -103,30 +128,42 @@ def run(
     with_twin = counterfactual and any(
         spec is not None for spec in dict(scenario.interventions).values()
     )
-    total_days = (days or scenario.calendar.days) * replicates * (2 if with_twin else 1)
+    if replicates == "auto" and not with_twin:
+        fail(
+            f"{scenario_file}: --replicates auto needs a mix and its counterfactual twin "
+            "(interventions, without --no-counterfactual)"
+        )
+        return
+    runs = None if replicates == "auto" else int(replicates) * (2 if with_twin else 1)
+    total_days = None if runs is None else (days or scenario.calendar.days) * runs
     started = time.perf_counter()
     twins = spill = None
     with tqdm(total=total_days, unit="day", desc=scenario.name, disable=None, leave=False) as bar:
-        if with_twin:
+        if replicates == "auto":
+            paired = run_paired_until_narrow(
+                scenario, seed, days, parameters=parameters, progress=bar.update
+            )
+            dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
+        elif with_twin:
             paired = run_paired_with_areas(
                 scenario, seed, replicates, days, parameters=parameters, progress=bar.update
             )
             dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
         else:
             dailies = run_replicates(
-                scenario, seed, replicates, days, parameters=parameters, progress=bar.update
+                scenario, seed, int(replicates), days, parameters=parameters, progress=bar.update
             )
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / scenario.name
     paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill)
     twin_note = " (and their counterfactual twins)" if twins is not None else ""
+    done = len(dailies)
     click.echo(
-        f"{scenario.name}: {replicates} replicate(s){twin_note} × {len(dailies[0])} days "
-        f"in {wall:.1f} s"
+        f"{scenario.name}: {done} replicate(s){twin_note} × {len(dailies[0])} days in {wall:.1f} s"
     )
-    if replicates < MIN_REPLICATES_FOR_INTERVAL:
+    if done < MIN_REPLICATES_FOR_INTERVAL:
         click.echo(
-            f"warning: {replicates} replicate(s): the 90 % intervals need at least "
+            f"warning: {done} replicate(s): the 90 % intervals need at least "
             f"{MIN_REPLICATES_FOR_INTERVAL} to mean something (--replicates)",
             err=True,
         )
@@ -928,6 +965,57 @@ def calibrate(config_file: str, trials: int, out_root: str) -> None:
     click.echo(f"{config.name}: best loss {study.best_value:.4f} after {len(study.trials)} trials")
     for path in paths.values():
         click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Small cities and 2 replicates (about a minute), for tests; not for the docs.",
+)
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Replicates per measurement (default: 8, or 2 with --quick).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    default="docs/validation.md",
+    show_default=True,
+    help="Where to write the table of stylised facts.",
+)
+def validate(quick: bool, replicates: int | None, out_file: str) -> None:
+    """Measure the stylised facts and write them beside the literature's values.
+
+    Each intervention alone in its treated area against its counterfactual twin, repeat
+    and near-repeat victimisation, crime concentration, decay once patrols stop,
+    spill-over, stationarity of the no-intervention city, and Guichi 2021 out of sample,
+    each with its 90 % interval across replicates and a verdict.
+    """
+    from dataclasses import replace
+
+    from safesim.runner import atomic_write_text
+    from safesim.validation import FULL, QUICK, render, run_validation
+
+    settings = QUICK if quick else FULL
+    if replicates is not None:
+        settings = replace(settings, replicates=replicates)
+    started = time.monotonic()
+
+    def progress(label: str) -> None:
+        click.echo(f"[{time.monotonic() - started:6.0f} s] {label}", err=True)
+
+    try:
+        facts = run_validation(settings, progress)
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    atomic_write_text(Path(out_file), render(facts, settings))
+    inside = sum(f.verdict == "inside" for f in facts)
+    click.echo(f"{inside} of {len(facts)} facts inside their range; wrote {out_file}")
 
 
 if __name__ == "__main__":

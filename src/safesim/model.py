@@ -139,6 +139,9 @@ class SafetyModel(mesa.Model):
         self._disorder_cdf = np.cumsum(homes_weight) / homes_weight.sum()
 
         self.record = DailyRecord(self.days, self.calendar.start)
+        # Opt-in per-event log: set to a list and each recorded day's offence report is
+        # appended to it (validation needs offence homes, cells and days).
+        self.event_log: list[OffenceReport] | None = None
         self.day = -scenario.calendar.burn_in_days
         self._burn_in()
         self.treated, self.catchment = self._areas()
@@ -161,6 +164,8 @@ class SafetyModel(mesa.Model):
         if day >= 0:
             self._record(day, events)
             self._count_areas(day, events)
+            if self.event_log is not None:
+                self.event_log.append(events.offences)
         self.day += 1
         if self.day >= self.days:
             self.running = False
@@ -353,7 +358,8 @@ class SafetyModel(mesa.Model):
         ``kappa`` is fitted to the scenario's baseline from the offenders' expected
         offences (their propensities, not the noisy count of crimes), and street disorder
         to the public-order baseline; the last quarter lets the places' memory settle at
-        the fitted rate. Then the felt-safety intercept is set to the baseline share.
+        the fitted rate, starting again from the equilibrium jail. Then the felt-safety intercept
+        is set to the baseline share.
 
         This normalises levels only: every mix of a scenario shares the same burn-in, so
         it cannot absorb an intervention's effect.
@@ -380,6 +386,10 @@ class SafetyModel(mesa.Model):
                 continue
             offenders.kappa = fit_offending_rate(np.concatenate(propensities), length, target)
             self.street_disorder_rate = max(0.0, self.public_order_target - fights / length)
+            if phase == 2:
+                # Offending now runs at the baseline rate: restart the jail from its
+                # equilibrium, free of what the fitting quarters' off-target crime put there.
+                offenders.start_in_equilibrium(target, self.base_arrest_probability, self.day)
         self.security.settle(
             self.city_scenario.city.baseline.sense_of_security.value,
             self.fields.felt_patrol(p),
