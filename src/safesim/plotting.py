@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -606,6 +607,11 @@ def outcome_label(name: str) -> str:
         return "weighted displacement quotient"
     if name == "campaign_crimes":
         return "crimes in the campaign window (count)"
+    if name == "campaign_end_sense_of_security":
+        return "households feeling safe, end of campaign year (%)"
+    if name.startswith("campaign_year_") and name.removeprefix("campaign_year_") in METRIC_LABELS:
+        what = METRIC_LABELS[name.removeprefix("campaign_year_")]
+        return f"{what}, campaign year against the year before (% change)"
     text = name.replace("_", " ")
     if "sense_of_security" in name:
         return f"{text} (% feeling safe)"
@@ -708,7 +714,7 @@ def dose_response_figure(
             low = min(SECURITY_AXIS_FLOOR, float(np.nanmin(runs[outcome])) - 5.0)
             ax.set_ylim(low, 100.0)
         ax.set_xlabel(axis_label(axis))
-        ax.set_ylabel(outcome_label(outcome), fontsize=9)
+        ax.set_ylabel(textwrap.fill(outcome_label(outcome), 38), fontsize=8)
         ax.grid(alpha=0.3)
     for ax in panels.ravel()[len(outcomes) :]:
         ax.set_visible(False)
@@ -807,7 +813,7 @@ def heatmap_figure(runs: pd.DataFrame, axes_pair: list[str], outcomes: list[str]
         ax.set_xlabel(axis_label(x_axis))
         ax.set_ylabel(axis_label(y_axis))
         ax.set_title(outcome_label(outcome), fontsize=9)
-        fig.colorbar(image, ax=ax, label=outcome_label(outcome), shrink=0.85)
+        fig.colorbar(image, ax=ax, label=textwrap.fill(outcome_label(outcome), 38), shrink=0.85)
     for ax in panels.ravel()[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle(
