@@ -27,11 +27,13 @@ import jinja2
 import pandas as pd
 
 from safesim.plotting import (
+    RUN_EFFECT_COLUMNS,
     PlotError,
     axis_label,
     detect_kind,
     plot_results,
     read_csv,
+    run_effects,
     summary_label,
 )
 from safesim.scenario import Scenario, ScenarioError, load_scenario
@@ -95,9 +97,9 @@ COMMON_LIMITS = (
     "The model is a simplified city: its households, offenders and crimes are simulated, "
     "not observed. Its figures say what the mechanisms in docs/odd.md imply for the "
     "scenario's doses, not what will happen.",
-    "Intervals are the 5th to 95th percentiles across replicates: they show how the "
-    "result varies with the city's random history, not the uncertainty in the mechanism "
-    "strengths or in the reports' figures.",
+    "Intervals are 90 % t-intervals of the mean across replicates: they show how well the "
+    "replicates pin the mean down given the city's random history, not the uncertainty in "
+    "the mechanism strengths or in the reports' figures.",
     "Grid workers and dispute mediation rest on thin evidence (no controlled evaluation of "
     "grid management's effect on crime was found); their effects are the least certain.",
     "Costs come from the scenario's unit_cost_yuan, which are stated assumptions where "
@@ -212,9 +214,14 @@ def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
         says.append(text)
     effects = folder / "effects.csv"
     if effects.is_file():
-        table = pd.read_csv(effects)
+        table = run_effects(read_csv(effects, RUN_EFFECT_COLUMNS))
         for row in table.itertuples():
-            says.append(f"{row.label}: {with_interval(row.mean, row.p05, row.p95)}")
+            if row.unit == "yuan":
+                says.insert(
+                    0, f"{row.label}: {yuan(row.mean)} ({yuan(row.p05)} to {yuan(row.p95)})"
+                )
+            else:
+                says.insert(0, f"{row.label}: {with_interval(row.mean, row.p05, row.p95)}")
     return Brief(
         kind="run",
         title=f"Run of {name}",
@@ -420,9 +427,9 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             "the scenario's own specification; mixes outside that menu were not tried.",
             f"The recommended mix is {manifest.get('recommendation_rule', 'one rule')}; another "
             "rule (the cheapest mix above a target, say) picks another mix from the same front.",
-            f"Each mix ran {manifest.get('replicates', '?')} replicates: with so few, a 90 % "
-            "interval is close to the range of the replicates, and mixes whose intervals "
-            "overlap are not clearly different.",
+            f"Each mix ran {manifest.get('replicates', '?')} replicates: with so few, the "
+            "90 % intervals are wide, and mixes whose intervals overlap are not clearly "
+            "different.",
             *COMMON_LIMITS,
         ],
     )

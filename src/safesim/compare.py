@@ -3,8 +3,8 @@
 Replicate ``r`` of every scenario runs on the same seed, ``replicate_seed(seed, r)``, so
 every random process draws the same numbers in each (common random numbers) and the
 difference between two scenarios, replicate by replicate, is what they change, not
-sampling noise. Each difference is summarised by its mean and its 90 % interval across
-replicates (the 5th and 95th percentiles of the paired differences).
+sampling noise. Each difference is summarised by its mean and the 90 % t-interval of that
+mean across replicates, as ``outcomes.effects`` summarises a run against its twin.
 
 Outcomes are measured over each scenario's campaign window (its campaign start and the
 364 days after, or what the run has of them): crimes by type as the reports count them,
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from safesim.outcomes import summarise
+from safesim.outcomes import paired_interval, summarise
 from safesim.parameters import MechanismParameters
 from safesim.runner import (
     atomic_write_text,
@@ -45,7 +45,6 @@ from safesim.runner import (
 from safesim.scenario import Scenario
 from safesim.sweeps import annual_cost
 
-BAND = (0.05, 0.95)
 SURVEY_DAYS = 30
 
 # Crime counts over the campaign window, as the reports count them.
@@ -88,11 +87,6 @@ def campaign_days(scenario: Scenario, days: int | None) -> int:
     return max(0, min(run_days, lo + 365) - lo)
 
 
-def window_days(scenario: Scenario, daily: pd.DataFrame) -> int:
-    lo, hi = campaign_window(scenario, daily)
-    return hi - lo
-
-
 def replicate_outcomes(scenario: Scenario, daily: pd.DataFrame) -> dict[str, float]:
     """Every outcome of one replicate: crime counts in the campaign window, the share
     feeling safe over its last 30 days (%), the report-style figures, the yearly cost."""
@@ -131,100 +125,11 @@ def describe(name: str) -> Outcome:
 
 
 def interval(values: np.ndarray) -> tuple[float, float, float, int]:
-    """Mean, 5th and 95th percentile of the finite values, and how many there are."""
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return math.nan, math.nan, math.nan, 0
-    return (
-        float(finite.mean()),
-        float(np.quantile(finite, BAND[0])),
-        float(np.quantile(finite, BAND[1])),
-        int(finite.size),
-    )
-
-
-# ---------------------------------------------------------------------- against nothing
-def counterfactual_effects(
-    scenario: Scenario, mix: Sequence[pd.DataFrame], twin: Sequence[pd.DataFrame]
-) -> pd.DataFrame:
-    """Effects of the mix against its no-intervention twin, replicate by replicate:
-    crimes averted by type (twin − mix over the campaign window), the change in the share
-    feeling safe (percentage points) and the cost per crime averted, each with its mean
-    and 90 % interval. ``mix`` and ``twin`` are the dailies of ``runner.run_paired``."""
-    mixed = [replicate_outcomes(scenario, d) for d in mix]
-    nothing = [replicate_outcomes(scenario.counterfactual(), d) for d in twin]
-    rows = []
-    for name, label in CRIME_COUNTS.items():
-        key = f"campaign_{name}"
-        averted = np.array([n[key] - m[key] for m, n in zip(mixed, nothing, strict=True)])
-        rows.append(_effect_row(f"averted_{name}", f"{label}: crimes averted", "cases", averted))
-    change = np.array([m[SECURITY] - n[SECURITY] for m, n in zip(mixed, nothing, strict=True)])
-    rows.append(
-        _effect_row(
-            "sense_of_security_change",
-            "households feeling safe: change",
-            "percentage_points",
-            change,
-        )
-    )
-    cost = annual_cost(scenario)
-    days = window_days(scenario, mix[0])
-    averted = np.array(
-        [
-            n["campaign_criminal_total"] - m["campaign_criminal_total"]
-            for m, n in zip(mixed, nothing, strict=True)
-        ]
-    )
-    rows.append(cost_per_crime_averted_row(cost, days, averted))
-    return pd.DataFrame(rows)
-
-
-def _effect_row(name: str, label: str, unit: str, values: np.ndarray) -> dict[str, object]:
-    mean, low, high, n = interval(values)
-    return {
-        "effect": name,
-        "label": label,
-        "unit": unit,
-        "mean": mean,
-        "p05": low,
-        "p95": high,
-        "replicates": n,
-        "note": "",
-    }
-
-
-def cost_per_crime_averted_row(
-    annual_cost_yuan: float | None, days: int, averted: np.ndarray
-) -> dict[str, object]:
-    """Cost over the campaign window divided by criminal cases averted.
-
-    Cost is fixed, so the interval is the cost over the interval of crimes averted: the
-    upper end is undefined (NaN, with a note) when the interval reaches zero or below,
-    and the whole figure is when the mix averts nothing on average."""
-    mean, low, high, n = interval(averted)
-    row: dict[str, object] = {
-        "effect": "cost_per_crime_averted",
-        "label": "cost per criminal case averted",
-        "unit": "yuan",
-        "mean": math.nan,
-        "p05": math.nan,
-        "p95": math.nan,
-        "replicates": n,
-        "note": "",
-    }
-    if annual_cost_yuan is None:
-        row["note"] = "no unit costs in the scenario"
-        return row
-    cost = annual_cost_yuan * days / 365.0
-    if not mean > 0:
-        row["note"] = "averts no crime on average"
-        return row
-    row["mean"] = cost / mean
-    row["p05"] = cost / high if high > 0 else math.nan
-    row["p95"] = cost / low if low > 0 else math.nan
-    if not low > 0:
-        row["note"] = "interval of crimes averted reaches zero: no upper bound"
-    return row
+    """Mean of the finite values, its 90 % t-interval (as ``outcomes.effects`` gives for a
+    run against its twin) and how many values there are. One value has no interval."""
+    values = np.asarray(values, dtype=float)
+    mean, low, high = paired_interval(values)
+    return mean, low, high, int(np.isfinite(values).sum())
 
 
 # ---------------------------------------------------------------------- scenario vs scenario

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -543,9 +544,36 @@ def plot_run(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
         save(run_summary_figure(summary), folder, "report_figures", fmt),
     ]
     if (folder / "effects.csv").is_file():
-        effects = read_csv(folder / "effects.csv", EFFECT_COLUMNS)
-        written.append(save(effects_figure(effects), folder, "effects", fmt))
+        effects = read_csv(folder / "effects.csv", RUN_EFFECT_COLUMNS)
+        written.append(save(effects_figure(run_effects(effects)), folder, "effects", fmt))
     return written
+
+
+# effects.csv of a run (outcomes.effects): each outcome of the mix minus its twin.
+RUN_EFFECT_COLUMNS = ("outcome", "unit", "difference", "difference_p05", "difference_p95")
+
+
+def run_effects(table: pd.DataFrame) -> pd.DataFrame:
+    """A run's effects.csv as the effects figure draws it: crimes as crimes averted (the
+    twin minus the mix), felt safety as its change in points, cost per crime averted."""
+    rows = []
+    for row in table.to_dict("records"):
+        name = str(row["outcome"])
+        note = row.get("note")
+        note = note if isinstance(note, str) else ""
+        d, lo, hi = (float(row[k]) for k in ("difference", "difference_p05", "difference_p95"))
+        if row["unit"] == "cases":
+            label = f"{METRIC_LABELS.get(name, CRIME_TYPES.get(name, name))}: crimes averted"
+            rows.append((name, label, "cases", -d, -hi, -lo, note))
+        elif name == "sense_of_security":
+            rows.append(
+                (name, "households feeling safe: change", "percentage_points", d, lo, hi, note)
+            )
+        elif name == "cost_per_crime_averted":
+            if not np.isfinite(d):
+                note = note or "averts no crime on average"
+            rows.append((name, "cost per criminal case averted", "yuan", d, lo, hi, note))
+    return pd.DataFrame(rows, columns=[*EFFECT_COLUMNS, "note"])
 
 
 # ---------------------------------------------------------------------- sweeps
@@ -591,6 +619,11 @@ def outcome_label(name: str) -> str:
         return "weighted displacement quotient"
     if name == "campaign_crimes":
         return "crimes in the campaign window (count)"
+    if name == "campaign_end_sense_of_security":
+        return "households feeling safe, end of campaign year (%)"
+    if name.startswith("campaign_year_") and name.removeprefix("campaign_year_") in METRIC_LABELS:
+        what = METRIC_LABELS[name.removeprefix("campaign_year_")]
+        return f"{what}, campaign year against the year before (% change)"
     text = name.replace("_", " ")
     if "sense_of_security" in name:
         return f"{text} (% feeling safe)"
@@ -693,7 +726,7 @@ def dose_response_figure(
             low = min(SECURITY_AXIS_FLOOR, float(np.nanmin(runs[outcome])) - 5.0)
             ax.set_ylim(low, 100.0)
         ax.set_xlabel(axis_label(axis))
-        ax.set_ylabel(outcome_label(outcome), fontsize=9)
+        ax.set_ylabel(textwrap.fill(outcome_label(outcome), 38), fontsize=8)
         ax.grid(alpha=0.3)
     for ax in panels.ravel()[len(outcomes) :]:
         ax.set_visible(False)
@@ -792,7 +825,7 @@ def heatmap_figure(runs: pd.DataFrame, axes_pair: list[str], outcomes: list[str]
         ax.set_xlabel(axis_label(x_axis))
         ax.set_ylabel(axis_label(y_axis))
         ax.set_title(outcome_label(outcome), fontsize=9)
-        fig.colorbar(image, ax=ax, label=outcome_label(outcome), shrink=0.85)
+        fig.colorbar(image, ax=ax, label=textwrap.fill(outcome_label(outcome), 38), shrink=0.85)
     for ax in panels.ravel()[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle(
