@@ -37,6 +37,7 @@ def main() -> None:
     )
     cameras = measure(only(small, "cameras"), "cameras", 8)
     show("cameras: property crime, camera cells", cameras["property_crime"])
+    show("cameras: property crime, car-park camera cells", cameras["property_crime_car_park"])
     show("cameras: robbery, camera cells", cameras["robbery"])
     show(
         "volunteers: offender crime, city",

@@ -52,6 +52,8 @@ class Measurement:
     # Start the campaign on the first recorded day, so every intervention is at work in
     # the timed year (in Guiyang's own calendar the first year is all before it).
     campaign: bool = False
+    # Also run the counterfactual twin forked after the burn-in (as `safesim run` does).
+    twin: bool = False
     note: str = ""
 
 
@@ -77,6 +79,15 @@ def plan(quick: bool) -> list[Measurement]:
         Measurement("guiyang_full", "safesim", None, YEAR, note="2012: before the campaign"),
         Measurement("guiyang_full_campaign", "safesim", None, YEAR, campaign=True, note=CAMPAIGN),
         Measurement(
+            "guiyang_full_campaign_twin",
+            "safesim",
+            None,
+            YEAR,
+            campaign=True,
+            twin=True,
+            note=CAMPAIGN + "; with its counterfactual twin",
+        ),
+        Measurement(
             "safesim_10k", "safesim", 10_000, YEAR, repeats=3, campaign=True, note=CAMPAIGN
         ),
         Measurement(
@@ -101,7 +112,9 @@ def peak_rss_mb() -> float:
 
 
 # ----------------------------------------------------------------------------- worker
-def measure_safesim(households: int | None, days: int, campaign: bool) -> dict[str, Any]:
+def measure_safesim(
+    households: int | None, days: int, campaign: bool, twin: bool = False
+) -> dict[str, Any]:
     from safesim.model import SafetyModel
     from safesim.scaling import scale_scenario
     from safesim.scenario import load_scenario
@@ -115,7 +128,10 @@ def measure_safesim(households: int | None, days: int, campaign: bool) -> dict[s
     started = time.perf_counter()
     model = SafetyModel(scenario, seed=scenario.seed, days=days)
     built = time.perf_counter()
+    counterfactual = model.counterfactual_twin() if twin else None
     model.run()
+    if counterfactual is not None:
+        counterfactual.run()
     finished = time.perf_counter()
     return {
         "households": model.households.n,
@@ -147,7 +163,9 @@ def measure_reference(households: int, days: int) -> dict[str, Any]:
 
 def worker(spec: dict[str, Any]) -> None:
     if spec["kind"] == "safesim":
-        result = measure_safesim(spec["households"], spec["days"], spec["campaign"])
+        result = measure_safesim(
+            spec["households"], spec["days"], spec["campaign"], spec.get("twin", False)
+        )
     else:
         result = measure_reference(spec["households"], spec["days"])
     result["peak_rss_mb"] = peak_rss_mb()
@@ -158,7 +176,13 @@ def worker(spec: dict[str, Any]) -> None:
 def run_measurement(m: Measurement) -> dict[str, Any]:
     """Run ``m`` in fresh processes; keep the fastest repeat and the largest peak."""
     spec = json.dumps(
-        {"kind": m.kind, "households": m.households, "days": m.days, "campaign": m.campaign}
+        {
+            "kind": m.kind,
+            "households": m.households,
+            "days": m.days,
+            "campaign": m.campaign,
+            "twin": m.twin,
+        }
     )
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     runs = []

@@ -60,6 +60,7 @@ def test_cameras_lower_property_crime_not_robbery(small):
     (−13 % to −16 % overall, up to −51 % in car parks), violence little or not at all."""
     effect = measure(keep_only(small, "cameras"), "cameras", replicates=8)
     assert_in_evidence(effect["property_crime"], -0.30, -0.10, "property crime, camera cells")
+    assert_in_evidence(effect["property_crime_car_park"], -0.51, -0.37, "car parks")
     robbery = effect["robbery"]
     assert robbery.interval[1] > -0.05, "cameras should do little to robbery"
     assert robbery.change > effect["property_crime"].change

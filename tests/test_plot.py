@@ -125,17 +125,44 @@ def _synthetic_sweep(folder: Path, with_cost: bool = True) -> pd.DataFrame:
     noise = rng.normal(0, 1, len(runs))
     runs["campaign_year_criminal_total"] = -0.1 * officers - 0.02 * cameras + noise
     runs["campaign_end_sense_of_security"] = 88 + 0.02 * officers + noise / 10
-    if with_cost:
-        runs["cost_per_crime_averted"] = np.where(officers > 0, 5000 + 10 * officers, np.nan)
     failed = runs.index[(runs["point"] == 3) & (runs["replicate"] == 0)]
     runs.loc[failed, "status"] = "failed"
     runs.loc[failed, "campaign_year_criminal_total"] = 999.0  # must not be plotted
     folder.mkdir(parents=True, exist_ok=True)
     runs.to_csv(folder / "runs.csv", index=False)
+    if with_cost:
+        _synthetic_cost_summary(folder)
     axes = {OFFICERS: [0, 50, 100], CAMERAS: [0, 200]}
     manifest = {"kind": "sweep", "axes": axes}
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return runs
+
+
+def _synthetic_cost_summary(folder: Path) -> pd.DataFrame:
+    """summary.csv as a sweep writes it: per mix, crimes averted and cost per crime averted;
+    the mix with no officers and no cameras averts nothing."""
+    rows = [{"point": 0, OFFICERS: "", CAMERAS: "", "annual_cost_yuan": 0.0}]
+    point = 1
+    for officers in (0, 50, 100):
+        for cameras in (0, 200):
+            averted = 2.0 * officers + 0.5 * cameras - 5.0
+            cost = 90_000.0 * officers + 3_000.0 * cameras
+            rows.append(
+                {
+                    "point": point,
+                    OFFICERS: officers,
+                    CAMERAS: cameras,
+                    "annual_cost_yuan": cost,
+                    "crimes_averted_mean": averted,
+                    "crimes_averted_p05": averted - 20.0,
+                    "crimes_averted_p95": averted + 20.0,
+                    "cost_per_crime_averted_yuan": cost / averted if averted > 0 else np.nan,
+                }
+            )
+            point += 1
+    summary = pd.DataFrame(rows)
+    summary.to_csv(folder / "summary.csv", index=False)
+    return summary
 
 
 def test_sweep_figures_from_runs_csv(tmp_path: Path) -> None:
@@ -234,3 +261,188 @@ def test_security_figure_marks_the_reported_level_over_its_window(run_dir: Path)
     ax = run_security_figure(daily, pd.Timestamp("2013-01-01"), summary).axes[0]
     reported = [line for line in ax.lines if line.get_label().startswith("report: 94.20 %")]
     assert len(reported) == 1 and reported[0].get_ydata()[0] == 94.2
+
+
+# ---------------------------------------------------------------------- briefing figures
+def test_heatmap_is_diverging_centred_on_zero_with_one_scale_per_quantity(tmp_path: Path) -> None:
+    runs = _synthetic_sweep(tmp_path)
+    ok = runs[(runs["status"] == "ok") & (runs["point"] > 0)].copy()
+    ok[[OFFICERS, CAMERAS]] = ok[[OFFICERS, CAMERAS]].astype(float)
+    ok["campaign_year_public_order"] = ok["campaign_year_criminal_total"] / 4
+    outcomes = [
+        "campaign_year_criminal_total",
+        "campaign_year_public_order",
+        "campaign_end_sense_of_security",
+    ]
+    figure = heatmap_figure(ok, [OFFICERS, CAMERAS], outcomes)
+    images = [ax.images[0] for ax in figure.axes if ax.images]
+    crime, order, safety = images
+    assert crime.get_cmap().name == order.get_cmap().name == "RdBu_r"
+    # Both changes share one symmetric scale, centred on zero.
+    assert crime.get_clim() == order.get_clim()
+    assert crime.get_clim()[0] == pytest.approx(-crime.get_clim()[1])
+    # Felt safety is a level: its own sequential scale.
+    assert safety.get_cmap().name != "RdBu_r" and safety.get_clim()[0] > 0
+
+
+def test_cost_figure_plots_summary_costs_and_labels_mixes_averting_nothing(
+    tmp_path: Path,
+) -> None:
+    from safesim.plotting import cost_figure
+
+    summary = _synthetic_cost_summary(tmp_path).iloc[1:].copy()
+    summary[[OFFICERS, CAMERAS]] = summary[[OFFICERS, CAMERAS]].astype(float)
+    figure = cost_figure(summary, [OFFICERS, CAMERAS], "cost_per_crime_averted_yuan")
+    ax = figure.axes[0]
+    plotted = sorted(y for c in ax.containers for y in c.lines[0].get_ydata())
+    expected = sorted(summary["cost_per_crime_averted_yuan"].dropna())
+    assert plotted == pytest.approx(expected)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("averts nothing") == 1  # officers 0, cameras 0
+    assert ax.yaxis.get_major_formatter()(1_250_000, 0) == "¥1,250,000"
+
+
+def test_security_axis_starts_from_a_sensible_level(run_dir: Path) -> None:
+    from safesim.plotting import run_security_figure
+
+    daily = pd.read_csv(run_dir / "daily.csv")
+    ax = run_security_figure(daily, pd.Timestamp("2013-01-01")).axes[0]
+    low, high = ax.get_ylim()
+    assert low <= 50.0 and high == 100.0
+
+
+def test_summary_labels_are_plain_words() -> None:
+    from safesim.plotting import summary_label
+
+    row = pd.Series(
+        {
+            "outcome": "criminal_cases_jan_oct_2014",
+            "metric": "criminal_total",
+            "comparison": "year_on_year",
+            "window_start": "2014-01-01",
+            "window_end": "2014-10-31",
+        }
+    )
+    assert summary_label(row) == (
+        "criminal cases, Jan–Oct 2014, against the same period a year before"
+    )
+
+
+def _differences_csv(folder: Path) -> pd.DataFrame:
+    rows = []
+    for name, shift in (("b", 1.0), ("c", -2.0)):
+        for outcome, label, unit, value in (
+            ("campaign_criminal_total", "all criminal cases", "cases", -30.0),
+            ("campaign_public_order", "public-order cases", "cases", -12.0),
+            ("campaign_sense_of_security", "households feeling safe", "percent", 0.8),
+            ("weighted_displacement_quotient", "WDQ", "ratio", 0.1),
+        ):
+            mean = value * shift
+            rows.append(
+                {"scenario": name, "against": "a", "outcome": outcome, "label": label,
+                 "unit": unit, "difference_mean": mean, "difference_p05": mean - 3,
+                 "difference_p95": mean + 3}
+            )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / "differences.csv", index=False)
+    (folder / "manifest.json").write_text(json.dumps({"kind": "compare"}), encoding="utf-8")
+    return frame
+
+
+def test_compare_figure_plots_the_differences_csv(tmp_path: Path) -> None:
+    from safesim.plotting import compare_figure
+
+    frame = _differences_csv(tmp_path)
+    result = _plot(tmp_path)
+    assert result.exit_code == 0, result.output
+    _assert_png(tmp_path / "differences.png")
+    figure = compare_figure(pd.read_csv(tmp_path / "differences.csv"))
+    cases = figure.axes[0]
+    assert "cases" in cases.get_xlabel()
+    plotted = sorted(x for c in cases.containers for x in c.lines[0].get_xdata())
+    expected = sorted(frame.loc[frame["unit"] == "cases", "difference_mean"])
+    assert plotted == pytest.approx(expected)
+    # A zero line on every panel.
+    for ax in figure.axes:
+        assert any(list(line.get_xdata()) == [0, 0] for line in ax.lines)
+
+
+def test_front_figure_plots_the_trials_csv(tmp_path: Path) -> None:
+    from safesim.plotting import front_figure
+
+    trials = pd.DataFrame(
+        {
+            "trial": [0, 1, 2, 3],
+            "annual_cost_yuan": [1e6, 2e6, 3e6, 2.5e6],
+            "crimes_averted": [10.0, 30.0, 35.0, 5.0],
+            "security_change_pp": [0.5, 1.0, -0.2, 0.1],
+            "on_front": [True, True, True, False],
+        }
+    )
+    for column in ("crimes_averted", "security_change_pp"):
+        trials[f"{column}_p05"] = trials[column] - 1
+        trials[f"{column}_p95"] = trials[column] + 1
+    trials.to_csv(tmp_path / "trials.csv", index=False)
+    trials[trials["on_front"]].to_csv(tmp_path / "front.csv", index=False)
+    manifest = {"kind": "optimize", "budget_yuan": 3.2e6, "recommended_trial": 1}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = _plot(tmp_path)
+    assert result.exit_code == 0, result.output
+    _assert_png(tmp_path / "front.png")
+    figure = front_figure(trials, 3.2e6, 1)
+    left = figure.axes[0]
+    points = np.vstack([c.get_offsets() for c in left.collections if len(c.get_offsets())])
+    for row in trials.itertuples():
+        assert any(np.allclose(p, [row.annual_cost_yuan, row.crimes_averted]) for p in points)
+    star = next(c for c in left.collections if c.get_label() == "recommended mix")
+    assert np.allclose(star.get_offsets()[0], [2e6, 30.0])
+    assert any(list(line.get_xdata()) == [3.2e6, 3.2e6] for line in left.lines)  # the budget
+
+
+def test_a_sensitivity_folder_is_plotted(tmp_path: Path) -> None:
+    table = pd.DataFrame(
+        {
+            "factor": ["patrol_deterrence", "interventions.cameras.count", "candidate_homes"],
+            "kind": ["parameter", "intervention", "parameter"],
+            "mu_star": [4.0, 2.5, 0.5],
+            "mu_star_conf": [1.0, 0.5, 0.6],
+            "sigma": [1.0, 1.0, 1.0],
+        }
+    )
+    table.to_csv(tmp_path / "sensitivity.csv", index=False)
+    manifest = {"kind": "sensitivity", "outcome": "campaign_year_criminal_total"}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = _plot(tmp_path)
+    assert result.exit_code == 0, result.output
+    _assert_png(tmp_path / "sensitivity_factors.png")
+    from safesim.plotting import sensitivity_figure
+
+    ax = sensitivity_figure(table, manifest["outcome"]).axes[0]
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths == pytest.approx(sorted(table["mu_star"]))
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "cameras (number)" in labels and "patrol deterrence" in labels
+
+
+def test_effects_figure_shows_intervals_and_labels_a_cost_it_cannot_give() -> None:
+    from safesim.plotting import effects_figure
+
+    effects = pd.DataFrame(
+        {
+            "effect": ["averted_criminal_total", "sense_of_security_change",
+                       "cost_per_crime_averted"],
+            "label": ["all criminal cases: crimes averted", "households feeling safe: change",
+                      "cost per criminal case averted"],
+            "unit": ["cases", "percentage_points", "yuan"],
+            "mean": [-2.0, 0.3, np.nan],
+            "p05": [-8.0, 0.1, np.nan],
+            "p95": [4.0, 0.5, np.nan],
+            "note": ["", "", "averts no crime on average"],
+        }
+    )  # fmt: skip
+    figure = effects_figure(effects)
+    cases, security, cost = figure.axes[:3]
+    assert list(cases.containers[0].lines[0].get_xdata()) == [-2.0]
+    assert "percentage points" in security.get_xlabel()
+    assert [t.get_text() for t in cost.texts] == ["averts no crime on average"]

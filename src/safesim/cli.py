@@ -29,6 +29,24 @@ def main() -> None:
     """
 
 
+class ReplicateCount(click.ParamType):
+    """A replicate count ≥ 1, or ``auto``."""
+
+    name = "N|auto"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
+        if isinstance(value, int) and value >= 1:
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"{value!r} is not a whole number ≥ 1 or 'auto'", param, ctx)
+
+
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option(
@@ -42,10 +60,12 @@ def main() -> None:
 )
 @click.option(
     "--replicates",
-    type=click.IntRange(min=1),
-    default=5,
+    type=ReplicateCount(),
+    default="5",
     show_default=True,
-    help="Independent replicates (seeds derived from --seed); intervals need at least 5.",
+    help="Independent replicates (seeds derived from --seed); intervals need at least 5. "
+    "'auto': add replicates until the criminal-case effect's 90 % interval is within "
+    "±2 points (at most 40; needs the counterfactual twin).",
 )
 @click.option(
     "--counterfactual/--no-counterfactual",
@@ -73,7 +93,7 @@ def run(
     scenario_file: str,
     seed: int | None,
     days: int | None,
-    replicates: int,
+    replicates: int | str,
     counterfactual: bool,
     out_root: str,
     parameters_file: str | None,
@@ -90,7 +110,12 @@ def run(
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import resolve
-    from safesim.runner import run_paired_with_areas, run_replicates, write_run
+    from safesim.runner import (
+        run_paired_until_narrow,
+        run_paired_with_areas,
+        run_replicates,
+        write_run,
+    )
 
     try:
         scenario = load_scenario(scenario_file)
@@ -103,30 +128,42 @@ def run(
     with_twin = counterfactual and any(
         spec is not None for spec in dict(scenario.interventions).values()
     )
-    total_days = (days or scenario.calendar.days) * replicates * (2 if with_twin else 1)
+    if replicates == "auto" and not with_twin:
+        fail(
+            f"{scenario_file}: --replicates auto needs a mix and its counterfactual twin "
+            "(interventions, without --no-counterfactual)"
+        )
+        return
+    runs = None if replicates == "auto" else int(replicates) * (2 if with_twin else 1)
+    total_days = None if runs is None else (days or scenario.calendar.days) * runs
     started = time.perf_counter()
     twins = spill = None
     with tqdm(total=total_days, unit="day", desc=scenario.name, disable=None, leave=False) as bar:
-        if with_twin:
+        if replicates == "auto":
+            paired = run_paired_until_narrow(
+                scenario, seed, days, parameters=parameters, progress=bar.update
+            )
+            dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
+        elif with_twin:
             paired = run_paired_with_areas(
                 scenario, seed, replicates, days, parameters=parameters, progress=bar.update
             )
             dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
         else:
             dailies = run_replicates(
-                scenario, seed, replicates, days, parameters=parameters, progress=bar.update
+                scenario, seed, int(replicates), days, parameters=parameters, progress=bar.update
             )
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / scenario.name
     paths = write_run(out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill)
     twin_note = " (and their counterfactual twins)" if twins is not None else ""
+    done = len(dailies)
     click.echo(
-        f"{scenario.name}: {replicates} replicate(s){twin_note} × {len(dailies[0])} days "
-        f"in {wall:.1f} s"
+        f"{scenario.name}: {done} replicate(s){twin_note} × {len(dailies[0])} days in {wall:.1f} s"
     )
-    if replicates < MIN_REPLICATES_FOR_INTERVAL:
+    if done < MIN_REPLICATES_FOR_INTERVAL:
         click.echo(
-            f"warning: {replicates} replicate(s): the 90 % intervals need at least "
+            f"warning: {done} replicate(s): the 90 % intervals need at least "
             f"{MIN_REPLICATES_FOR_INTERVAL} to mean something (--replicates)",
             err=True,
         )
@@ -482,6 +519,257 @@ def sensitivity(
         click.echo(f"  wrote {result.out_dir / file}")
 
 
+@main.command()
+@click.argument("scenario_files", metavar="A B [C ...]", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Replicates per scenario, on the same seeds for all.",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the first's)."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Simulate only this many days from each calendar start.",
+)
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False),
+    default="results",
+    show_default=True,
+    help="Results folder; files go to OUT/NAME/.",
+)
+@click.option("--name", default=None, help="Folder name under OUT (default: compare-A-B-...).")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the figure and brief.",
+)
+def compare(
+    scenario_files: tuple[str, ...],
+    replicates: int,
+    seed: int | None,
+    days: int | None,
+    out_root: str,
+    name: str | None,
+    lang: str,
+) -> None:
+    """Compare scenarios B, C, ... with A on common random numbers.
+
+    Replicate r of every scenario runs on the same seed, so each difference is what the
+    scenarios change, not noise. Writes outcomes.csv (every outcome per scenario and
+    replicate), differences.csv (each scenario minus A: mean and 90 % interval of the
+    paired differences), differences.png, brief.html and manifest.json under OUT/NAME/.
+    """
+    import re
+
+    from safesim.brief import BriefError, write_brief
+    from safesim.compare import compare_scenarios, write_comparison
+    from safesim.plotting import PlotError, plot_results
+
+    if len(scenario_files) < 2:
+        fail("compare needs at least two scenario files (A B [C ...])")
+    if name is not None and not re.match(NAME_PATTERN, name):
+        fail(f"--name '{name}': use letters, digits, '.', '_' and '-' only")
+    try:
+        scenarios = [load_scenario(f) for f in scenario_files]
+        _check_language(lang)
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    seed = scenarios[0].seed if seed is None else seed
+    name = name or "compare-" + "-".join(s.name for s in scenarios)
+    total = sum(days or s.calendar.days for s in scenarios) * replicates
+    started = time.perf_counter()
+    with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
+        result = compare_scenarios(scenarios, seed, replicates, days, progress=bar.update)
+    wall = time.perf_counter() - started
+    out_dir = Path(out_root) / name
+    paths = write_comparison(out_dir, result, scenario_files, days, wall)
+    try:
+        written = [*paths.values(), *plot_results(out_dir, lang=lang)]
+        written.append(write_brief(out_dir, lang=lang))
+    except (PlotError, BriefError) as exc:
+        fail(str(exc))
+        return
+    click.echo(f"{name}: {len(scenarios)} scenarios × {replicates} replicates in {wall:.1f} s")
+    headline = result.differences[result.differences["outcome"] == "campaign_criminal_total"]
+    for row in headline.itertuples():
+        click.echo(
+            f"  {row.scenario} − {row.against}: criminal cases {row.difference_mean:+.1f} "
+            f"(90 % interval {row.difference_p05:+.1f} to {row.difference_p95:+.1f})"
+        )
+    for path in written:
+        click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option(
+    "--budget",
+    type=float,
+    required=True,
+    help="Yearly budget in yuan (e.g. 6.45e6); no mix costs more.",
+)
+@click.option(
+    "--trials", type=click.IntRange(min=1), default=None, help="Mixes to try (default 48)."
+)
+@click.option(
+    "--population",
+    type=click.IntRange(min=2),
+    default=None,
+    help="NSGA-II population: mixes per generation (default 12).",
+)
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Replicates per mix, on the seeds of the no-intervention twin (default 3).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Simulate only this many days from the calendar start.",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the scenario's)."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes."
+)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="A small search for trying the command out: 8 mixes, 4 per generation, 2 replicates.",
+)
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False),
+    default="results",
+    show_default=True,
+    help="Results folder; files go to OUT/NAME/.",
+)
+@click.option("--name", default=None, help="Folder name under OUT (default: <scenario>-optimize).")
+@click.option("--restart", is_flag=True, help="Discard an earlier search under the same name.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the figure and brief.",
+)
+def optimize(
+    scenario_file: str,
+    budget: float,
+    trials: int | None,
+    population: int | None,
+    replicates: int | None,
+    days: int | None,
+    seed: int | None,
+    workers: int,
+    quick: bool,
+    out_root: str,
+    name: str | None,
+    restart: bool,
+    lang: str,
+) -> None:
+    """Search the mixes of SCENARIO's priced interventions within a yearly budget.
+
+    Each candidate spends up to the budget on the interventions that have a
+    unit_cost_yuan, their counts scaled to the money (rounded down: never over budget),
+    and runs on the same replicate seeds as the scenario's no-intervention twin. NSGA-II
+    (Optuna) trades off criminal cases averted, the change in the share feeling safe and
+    the cost. Writes trials.csv, front.csv (the mixes nothing beats on all three),
+    front.png, recommended.yaml (a scenario `safesim run` reproduces), brief.html,
+    manifest.json and study.db (the same command continues an interrupted search).
+    """
+    import re
+
+    from safesim.brief import BriefError, write_brief
+    from safesim.optimize import OptimizeError, OptimizeSettings, optimise
+    from safesim.plotting import PlotError, plot_results
+
+    if name is not None and not re.match(NAME_PATTERN, name):
+        fail(f"--name '{name}': use letters, digits, '.', '_' and '-' only")
+    defaults = (8, 4, 2) if quick else (48, 12, 3)
+    settings = OptimizeSettings(
+        budget=budget,
+        trials=trials or defaults[0],
+        population=population or defaults[1],
+        replicates=replicates or defaults[2],
+        days=days,
+        seed=seed,
+        workers=workers,
+    )
+    try:
+        scenario = load_scenario(scenario_file)
+        _check_language(lang)
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    out_dir = Path(out_root) / (name or f"{scenario.name}-optimize")
+    try:
+        with tqdm(total=settings.trials, unit="mix", desc=out_dir.name, disable=None) as bar:
+            result = optimise(
+                scenario, scenario_file, settings, out_dir, restart=restart, progress=bar.update
+            )
+    except OptimizeError as exc:
+        fail(str(exc))
+        return
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ninterrupted: finished mixes are kept in {out_dir / 'study.db'}; "
+            "run the same command again to continue",
+            err=True,
+        )
+        sys.exit(130)
+    try:
+        figures = plot_results(out_dir, lang=lang)
+        brief = write_brief(out_dir, lang=lang)
+    except (PlotError, BriefError) as exc:
+        fail(str(exc))
+        return
+    best = result.recommended
+    click.echo(
+        f"{out_dir.name}: {len(result.trials)} mixes ({result.ran_now} run now in "
+        f"{result.wall_seconds:.0f} s), {len(result.front)} on the front"
+    )
+    click.echo(
+        f"  recommended (trial {int(best['trial'])}): ¥{best['annual_cost_yuan']:,.0f} a year, "
+        f"{best['crimes_averted']:.1f} criminal cases averted (90 % interval "
+        f"{best['crimes_averted_p05']:.1f} to {best['crimes_averted_p95']:.1f}), felt safety "
+        f"{best['security_change_pp']:+.2f} points"
+    )
+    for file in ("trials.csv", "front.csv", "recommended.yaml", "manifest.json"):
+        click.echo(f"  wrote {out_dir / file}")
+    for path in [*figures, brief]:
+        click.echo(f"  wrote {path}")
+
+
+def _check_language(lang: str) -> None:
+    """Chinese labels need a CJK font: say how to install one rather than draw boxes."""
+    if lang == "zh":
+        from safesim.plotting import cjk_font
+
+        if cjk_font() is None:
+            raise ScenarioError(
+                "--lang zh",
+                "",
+                "no Chinese (CJK) font is installed; install one "
+                "(e.g. apt-get install fonts-noto-cjk) or use --lang en",
+            )
+
+
 # The browser view reads its scenario file from this variable (see safesim.viz).
 VIZ_SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
 
@@ -601,6 +889,33 @@ def plot(results_dir: str, fmt: str) -> None:
         return
     for path in written:
         click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.argument("results_dir", metavar="RESULTS_DIR")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the labels (zh needs a CJK font).",
+)
+def brief(results_dir: str, lang: str) -> None:
+    """Write a one-page HTML brief of a results folder (brief.html, figures embedded).
+
+    Works for a run, a comparison, a sweep, a sensitivity screening and an optimisation:
+    what was asked, what the model says with 90 % intervals, what it rests on (source
+    reports by title, issuer and date; the scenario's assumptions; calibration status) and
+    what it cannot say.
+    """
+    from safesim.brief import BriefError, write_brief
+
+    try:
+        path = write_brief(results_dir, lang=lang)
+    except BriefError as exc:
+        fail(str(exc))
+        return
+    click.echo(f"  wrote {path}")
 
 
 @main.command()

@@ -30,14 +30,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import beta
 
 from safesim.households import DEVICE_BITS
 from safesim.model import SafetyModel
 from safesim.offenders import OffenceReport
+from safesim.quantities import LAND_USES
 from safesim.runner import replicate_seed
 from safesim.scenario import Scenario
 
-CRIME_TYPES = ("burglary", "theft", "robbery")
+# Below this many treated-area crimes in the twin, replicates resampled say too little.
+RARE = 100
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,20 @@ class TreatedEffect:
 
     @property
     def interval(self) -> tuple[float, float]:
-        """90 % interval of ``change`` from resampling replicates."""
+        """90 % interval of ``change`` from resampling replicates; for rare events (fewer
+        than ``RARE`` in the twin) widened to the exact binomial interval of the mix's share
+        of the pooled count, which treats mix and twin as independent and so errs wide."""
         mix, twin = np.array(self.mix, dtype=float), np.array(self.twin, dtype=float)
         rng = np.random.default_rng(0)
         picks = rng.integers(0, mix.size, size=(2000, mix.size))
         changes = mix[picks].sum(axis=1) / np.maximum(twin[picks].sum(axis=1), 1.0) - 1.0
         low, high = np.quantile(changes, [0.05, 0.95])
+        k, n = mix.sum(), mix.sum() + twin.sum()
+        if 0 < twin.sum() < RARE:
+            share_low = beta.ppf(0.05, k, n - k + 1) if k > 0 else 0.0
+            share_high = beta.ppf(0.95, k + 1, n - k) if k < n else 1.0
+            to_change = lambda q: q / (1.0 - q) - 1.0 if q < 1.0 else np.inf  # noqa: E731
+            low, high = min(low, to_change(share_low)), max(high, to_change(share_high))
         return float(low), float(high)
 
 
@@ -80,7 +91,7 @@ def _capture_offences(model: SafetyModel) -> list[OffenceReport]:
     return reports
 
 
-def _cell_counts(report: OffenceReport, cells: np.ndarray) -> dict[str, int]:
+def _cell_counts(report: OffenceReport, cells: np.ndarray, land_use: np.ndarray) -> dict[str, int]:
     found = {
         "burglary": report.burglary_cells,
         "theft": report.theft_cells,
@@ -89,6 +100,12 @@ def _cell_counts(report: OffenceReport, cells: np.ndarray) -> dict[str, int]:
     counts = {kind: int(np.count_nonzero(cells[c.astype(np.int64)])) for kind, c in found.items()}
     counts["property_crime"] = counts["burglary"] + counts["theft"]
     counts["offender_crime"] = counts["property_crime"] + counts["robbery"]
+    # Property crime by setting, as the CCTV reviews split it.
+    property_cells = np.concatenate([report.burglary_cells, report.theft_cells]).astype(np.int64)
+    treated = property_cells[cells[property_cells]]
+    by_use = np.bincount(land_use[treated], minlength=len(LAND_USES))
+    for code, use in enumerate(LAND_USES):
+        counts[f"property_crime_{use}"] = int(by_use[code])
     return counts
 
 
@@ -137,7 +154,11 @@ def measure_replicate(
             )
         else:
             cells = _treated_cells(mix, intervention)
-            today = (_cell_counts(mix_reports[-1], cells), _cell_counts(twin_reports[-1], cells))
+            land = mix.layout.land_use
+            today = (
+                _cell_counts(mix_reports[-1], cells, land),
+                _cell_counts(twin_reports[-1], cells, land),
+            )
         for side, counts in enumerate(today):
             for key, n in counts.items():
                 totals[key][side] += n

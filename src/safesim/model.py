@@ -358,7 +358,8 @@ class SafetyModel(mesa.Model):
         ``kappa`` is fitted to the scenario's baseline from the offenders' expected
         offences (their propensities, not the noisy count of crimes), and street disorder
         to the public-order baseline; the last quarter lets the places' memory settle at
-        the fitted rate. Then the felt-safety intercept is set to the baseline share.
+        the fitted rate, starting again from the equilibrium jail. Then the felt-safety intercept
+        is set to the baseline share.
 
         This normalises levels only: every mix of a scenario shares the same burn-in, so
         it cannot absorb an intervention's effect.
@@ -385,6 +386,10 @@ class SafetyModel(mesa.Model):
                 continue
             offenders.kappa = fit_offending_rate(np.concatenate(propensities), length, target)
             self.street_disorder_rate = max(0.0, self.public_order_target - fights / length)
+            if phase == 2:
+                # Offending now runs at the baseline rate: restart the jail from its
+                # equilibrium, free of what the fitting quarters' off-target crime put there.
+                offenders.start_in_equilibrium(target, self.base_arrest_probability, self.day)
         self.security.settle(
             self.city_scenario.city.baseline.sense_of_security.value,
             self.fields.felt_patrol(p),

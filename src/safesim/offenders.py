@@ -93,15 +93,18 @@ class Offenders:
     def start_in_equilibrium(
         self, attempts_per_day: float, arrest_probability: float, day: int
     ) -> None:
-        """Jail the equilibrium share of the pool, each with an exponential remaining
-        sentence (the memoryless sentence of ``offend``), so the pool starts stationary."""
+        """Put the equilibrium share of the pool in jail, each with an exponential
+        remaining sentence (the memoryless sentence of ``offend``), and the rest at large,
+        so the pool is stationary from here. Whoever was in jail is released first."""
+        self.status[self.status == JAILED] = ACTIVE
+        in_pool = np.flatnonzero(self.status == ACTIVE)
         jailed = round(self.equilibrium_jailed(attempts_per_day, arrest_probability))
-        jailed = min(jailed, max(0, self.pool - 1))
+        jailed = min(jailed, max(0, in_pool.size - 1))
         rng = self.streams["offender_initial_jail"]
-        remaining = rng.exponential(self.params.sentence_mean_days, self.pool)
-        slots = np.arange(jailed)
-        self.status[slots] = JAILED
-        self.release_day[slots] = day + 1 + remaining[slots].astype(np.int32)
+        chosen = rng.permutation(in_pool)[:jailed]
+        remaining = rng.exponential(self.params.sentence_mean_days, chosen.size)
+        self.status[chosen] = JAILED
+        self.release_day[chosen] = day + 1 + remaining.astype(np.int32)
 
     @property
     def active(self) -> int:

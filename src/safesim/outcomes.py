@@ -215,12 +215,22 @@ def _row(name: str, target: Target | None, values: np.ndarray) -> dict[str, obje
         "unit": target.unit if target else "ratio",
         "report_value": target.report_value if target else float("nan"),
         "sim_mean": round(float(finite.mean()), 4) if finite.size else float("nan"),
-        "sim_p05": round(float(np.quantile(finite, 0.05)), 4) if finite.size else float("nan"),
-        "sim_p95": round(float(np.quantile(finite, 0.95)), 4) if finite.size else float("nan"),
+        # One value is not an interval: its bounds stay empty.
+        "sim_p05": round(float(np.quantile(finite, 0.05)), 4) if finite.size > 1 else float("nan"),
+        "sim_p95": round(float(np.quantile(finite, 0.95)), 4) if finite.size > 1 else float("nan"),
         "replicates": int(finite.size),
         "calibrated": bool(target.calibrate) if target else False,
         "source": target.source if target else "model output: Bowers & Johnson 2003 WDQ",
+        "note": _replicates_note(finite.size, values.size),
     }
+
+
+def _replicates_note(finite: int, runs: int) -> str:
+    if finite == 0:
+        return f"not defined in any of {runs} replicate(s)"
+    if finite < MIN_REPLICATES_FOR_INTERVAL:
+        return f"only {finite} replicate(s): the interval is not reliable"
+    return ""
 
 
 # Outcomes whose effect every run reports against its counterfactual twin: crimes as the

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 import matplotlib.dates as mdates
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -50,6 +52,14 @@ CRIME_TYPES = {
     "public_order": "public-order cases",
 }
 CAMPAIGN_COLOUR = "tab:green"
+# Okabe & Ito's colour-blind-safe palette, for categories (scenarios, mixes).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+# Diverging maps are centred on zero: blue a fall in crime (or a rise in felt safety), red
+# the opposite; RdBu is readable with the common colour-vision deficiencies.
+DIVERGING = "RdBu_r"
+# Felt safety is drawn from this level up, not from the lowest value plotted, so a few
+# points' change looks like a few points.
+SECURITY_AXIS_FLOOR = 50.0
 
 
 class PlotError(ValueError):
@@ -138,13 +148,126 @@ def detect_kind(folder: Path) -> tuple[str, dict[str, Any]]:
     raise PlotError(f"{folder}: no safesim results here (no manifest.json; expected {expected})")
 
 
-def plot_results(folder: str | Path, fmt: str = "png") -> list[Path]:
-    """Draw the figures for the results in ``folder``; returns the files written."""
+def plot_results(folder: str | Path, fmt: str = "png", lang: str = "en") -> list[Path]:
+    """Draw the figures for the results in ``folder``; returns the files written.
+
+    ``lang="zh"`` labels the figures in Chinese where a translation is known; it needs a
+    CJK font (``cjk_font()``), else a ``PlotError`` says how to install one."""
     if fmt not in FORMATS:
         raise PlotError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
     path = Path(folder)
     kind, manifest = detect_kind(path)
-    return PLOTTERS[kind].draw(path, manifest, fmt)
+    with language(lang):
+        return PLOTTERS[kind].draw(path, manifest, fmt)
+
+
+# ---------------------------------------------------------------------- language
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "AR PL UMing CN",
+    "SimHei",
+    "Microsoft YaHei",
+)
+_LANG = {"current": "en"}
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font that draws Chinese, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    return next((n for n in sorted(installed) if "CJK" in n), None)
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Within it, ``tr`` translates labels and matplotlib draws with a CJK font."""
+    if lang not in ("en", "zh"):
+        raise PlotError(f"unknown language {lang!r} (use en or zh)")
+    settings: dict[str, Any] = {}
+    if lang == "zh":
+        font = cjk_font()
+        if font is None:
+            raise PlotError(
+                "--lang zh: no Chinese (CJK) font is installed; install one "
+                "(e.g. apt-get install fonts-noto-cjk) or use --lang en"
+            )
+        settings = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"]}
+    previous = _LANG["current"]
+    _LANG["current"] = lang
+    try:
+        with matplotlib.rc_context(settings):
+            yield
+    finally:
+        _LANG["current"] = previous
+
+
+ZH = {
+    "all criminal cases": "刑事案件总数",
+    "burglary and theft": "入室盗窃与盗窃",
+    "robbery and snatching": "抢劫与抢夺",
+    "violence from disputes": "民转刑案件",
+    "other criminal cases": "其他刑事案件",
+    "public-order cases": "治安案件",
+    "calls to police": "报警量",
+    "robbery, snatching and theft": "两抢一盗",
+    "households feeling safe": "群众安全感",
+    "households feeling safe (%)": "群众安全感 (%)",
+    "crimes averted (cases, campaign year)": "避免的案件数 (件, 工作年度)",
+    "change in households feeling safe (percentage points)": "群众安全感变化 (百分点)",
+    "cost per criminal case averted (yuan)": "每避免一起刑事案件的成本 (元)",
+    "yearly cost of the mix (yuan)": "组合年度成本 (元)",
+    "campaign start": "工作开始",
+    "date": "日期",
+    "averts nothing": "未能减少案件",
+    "recommended mix": "推荐组合",
+    "budget": "预算",
+    "other mixes tried": "其他试验组合",
+    "mixes on the front": "帕累托前沿组合",
+    "mean and 90 % interval": "均值与90%区间",
+    "Effects against doing nothing (mean and 90 % interval over replicates)": (
+        "与不干预相比的效果 (重复运行的均值与90%区间)"
+    ),
+    "Difference from the first scenario (mean and 90 % interval of paired replicates)": (
+        "与第一个情景的差异 (配对重复运行的均值与90%区间)"
+    ),
+    "Mixes within the budget: crimes averted, cost and felt safety": (
+        "预算内的干预组合：避免的案件、成本与安全感"
+    ),
+    "cases": "件",
+    "share (%)": "比例 (%)",
+    "change (%)": "变化 (%)",
+    "percentage points": "百分点",
+    "yuan": "元",
+    "ratio": "比值",
+    "grid workers": "网格员",
+    "patrols": "巡逻",
+    "cameras": "摄像头",
+    "target hardening": "技防设施",
+    "volunteers": "志愿者",
+}
+
+
+def tr(text: str) -> str:
+    """``text`` in the current language (unchanged when no translation is known)."""
+    if _LANG["current"] == "zh":
+        return ZH.get(text, text)
+    return text
+
+
+def yuan(value: float, _pos: object = None) -> str:
+    """Plain yuan notation: ¥1,234,567 (not 1.2e6)."""
+    if not np.isfinite(value):
+        return ""
+    return f"−¥{-value:,.0f}" if value < 0 else f"¥{value:,.0f}"
 
 
 def save(fig: Figure, folder: Path, stem: str, fmt: str) -> Path:
@@ -164,7 +287,7 @@ def mark_campaign(ax: Any, start: pd.Timestamp | None, end: pd.Timestamp) -> Non
     ax.axvspan(start, end, color=CAMPAIGN_COLOUR, alpha=0.08, linewidth=0)
     ax.axvline(start, color=CAMPAIGN_COLOUR, linestyle="--", linewidth=1.2)
     ax.annotate(
-        "campaign start",
+        tr("campaign start"),
         xy=(start, 1.0),
         xycoords=("data", "axes fraction"),
         xytext=(3, -3),
@@ -233,7 +356,7 @@ def run_crime_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None) -
         ax.fill_between(dates, low, high, color="tab:blue", alpha=0.25, linewidth=0)
         ax.plot(dates, mean, color="tab:blue", linewidth=1.4)
         mark_campaign(ax, campaign_start, dates.max())
-        ax.set_title(label, fontsize=10)
+        ax.set_title(tr(label), fontsize=10)
         ax.set_ylabel(f"cases per {ROLLING_DAYS} days")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
@@ -273,8 +396,9 @@ def run_security_figure(
         )
     mark_campaign(ax, campaign_start, dates.max())
     concise_dates(ax)
-    ax.set_ylabel("households feeling safe (%)")
-    ax.set_xlabel("date")
+    ax.set_ylim(min(SECURITY_AXIS_FLOOR, float(np.nanmin(low)) - 5.0), 100.0)
+    ax.set_ylabel(tr("households feeling safe (%)"))
+    ax.set_xlabel(tr("date"))
     ax.set_title(f"Sense of security ({_replicates_label(daily)})")
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(alpha=0.3)
@@ -328,9 +452,12 @@ def run_summary_figure(summary: pd.DataFrame) -> Figure:
         report = rows["report_value"].astype(float)
         if report.notna().any():
             ax.scatter(report, y, marker="D", color="tab:red", zorder=3, label="report's figure")
-        if unit == "percent_change":
+        if unit in ("percent_change", "ratio"):
             ax.axvline(0, color="gray", linewidth=0.8)
-        ax.set_yticks(y, [str(name).replace("_", " ") for name in rows["outcome"]], fontsize=8)
+        if unit == "percent":
+            lowest = float(np.nanmin(np.r_[rows["sim_p05"].astype(float), report, 100.0]))
+            ax.set_xlim(min(SECURITY_AXIS_FLOOR, lowest - 5.0), 100.0)
+        ax.set_yticks(y, [summary_label(row) for _, row in rows.iterrows()], fontsize=8)
         ax.set_xlabel(UNIT_LABELS.get(unit, unit))
         ax.grid(axis="x", alpha=0.3)
         ax.margins(x=0.08, y=0.15)
@@ -343,17 +470,70 @@ def run_summary_figure(summary: pd.DataFrame) -> Figure:
     return fig
 
 
+METRIC_LABELS = {
+    "criminal_total": "criminal cases",
+    "two_robberies_one_theft": "robbery, snatching and theft",
+    "burglary_theft": "burglary and theft",
+    "robbery": "robbery and snatching",
+    "dispute_violence": "violence from disputes",
+    "public_order": "public-order cases",
+    "calls": "calls to police",
+    "sense_of_security": "households feeling safe",
+    "crimes_catchment": "crime around the treated cells",
+}
+COMPARISON_WORDS = {
+    "year_on_year": "against the same period a year before",
+    "vs_mean_previous_years": "against the mean of the previous years",
+    "vs_previous_period": "against the period before",
+    "level": "level",
+}
+
+
+def period_words(start: object, end: object) -> str:
+    """'Jan–Oct 2014', '2013', 'Dec 2013' from ISO dates (empty when missing)."""
+    a = pd.to_datetime(start, errors="coerce")
+    b = pd.to_datetime(end, errors="coerce")
+    if pd.isna(a) or pd.isna(b):
+        return ""
+    if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
+        return f"{a.year}"
+    if a.year == b.year:
+        if a.month == b.month:
+            return f"{a:%b %Y}"
+        return f"{a:%b}–{b:%b %Y}"
+    return f"{a:%b %Y}–{b:%b %Y}"
+
+
+def summary_label(row: pd.Series) -> str:
+    """A plain-word label for a summary.csv row: what, when, against what."""
+    if str(row.get("outcome")) == "weighted_displacement_quotient":
+        return "spill-over to the catchment (WDQ; > 0 diffusion, < 0 displacement)"
+    metric = row.get("metric")
+    if not isinstance(metric, str) or metric not in METRIC_LABELS:
+        return str(row["outcome"]).replace("_", " ")
+    when = period_words(row.get("window_start"), row.get("window_end"))
+    how = COMPARISON_WORDS.get(str(row.get("comparison")), "")
+    what = METRIC_LABELS[metric]
+    if str(row.get("outcome")).startswith("campaign_"):
+        what = f"campaign year: {what}"
+    return ", ".join(p for p in (what, when, how if how != "level" else "") if p)
+
+
 @plotter("run", files=("daily.csv", "summary.csv"))
 def plot_run(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
     """crime_by_type, sense_of_security and report_figures."""
     daily = read_csv(folder / "daily.csv", DAILY_REQUIRED)
     summary = read_csv(folder / "summary.csv", SUMMARY_REQUIRED)
     campaign_start = _campaign_start(manifest)
-    return [
+    written = [
         save(run_crime_figure(daily, campaign_start), folder, "crime_by_type", fmt),
         save(run_security_figure(daily, campaign_start, summary), folder, "sense_of_security", fmt),
         save(run_summary_figure(summary), folder, "report_figures", fmt),
     ]
+    if (folder / "effects.csv").is_file():
+        effects = read_csv(folder / "effects.csv", EFFECT_COLUMNS)
+        written.append(save(effects_figure(effects), folder, "effects", fmt))
+    return written
 
 
 # ---------------------------------------------------------------------- sweeps
@@ -495,6 +675,11 @@ def dose_response_figure(
         if reference is not None and reference[outcome].notna().any():
             level = float(reference[outcome].mean())
             ax.axhline(level, color="black", linestyle=":", linewidth=1, label="no intervention")
+        if outcome_unit(outcome) in ("percent_change", "ratio"):
+            ax.axhline(0, color="gray", linewidth=0.8)
+        if outcome_unit(outcome) == "percent":
+            low = min(SECURITY_AXIS_FLOOR, float(np.nanmin(runs[outcome])) - 5.0)
+            ax.set_ylim(low, 100.0)
         ax.set_xlabel(axis_label(axis))
         ax.set_ylabel(outcome_label(outcome), fontsize=9)
         ax.grid(alpha=0.3)
@@ -519,75 +704,176 @@ def shared_legend(fig: Figure, axes: Iterable[Any]) -> None:
         fig.legend(handles, labels, loc="outside lower center", ncol=min(5, len(labels)))
 
 
+def outcome_unit(name: str) -> str:
+    """The quantity an outcome measures: panels of one quantity share one colour scale."""
+    if "sense_of_security" in name:
+        return "percent"
+    if name == "weighted_displacement_quotient":
+        return "ratio"
+    if name.startswith(COST_PREFIX):
+        return "yuan"
+    if name == "campaign_crimes":
+        return "cases"
+    return "percent_change"
+
+
 def heatmap_figure(runs: pd.DataFrame, axes_pair: list[str], outcomes: list[str]) -> Figure:
-    """Mean outcome over the grid of two axes, one panel per outcome."""
+    """Mean outcome over the grid of two axes, one panel per outcome, each cell with its
+    90 % interval. Changes use one diverging scale centred on zero per quantity (blue:
+    crime falls); levels of felt safety one sequential scale."""
     x_axis, y_axis = axes_pair
     rows, cols = _grid(len(outcomes))
-    fig = Figure(figsize=(5.0 * cols, 4.2 * rows + 0.6), layout="constrained")
+    fig = Figure(figsize=(5.2 * cols, 4.4 * rows + 0.6), layout="constrained")
     panels = fig.subplots(rows, cols, squeeze=False)
+    tables = {}
+    for outcome in outcomes:
+        stats = interval(runs, [y_axis, x_axis], outcome)
+        tables[outcome] = {
+            key: stats.pivot(index=y_axis, columns=x_axis, values=key)
+            for key in ("mean", "low", "high")
+        }
+    limits: dict[str, tuple[float, float]] = {}
+    for outcome, table in tables.items():
+        unit = outcome_unit(outcome)
+        values = table["mean"].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            continue
+        lo, hi = limits.get(unit, (np.inf, -np.inf))
+        limits[unit] = (min(lo, float(finite.min())), max(hi, float(finite.max())))
     for ax, outcome in zip(panels.ravel(), outcomes, strict=False):
-        table = interval(runs, [y_axis, x_axis], outcome).pivot(
-            index=y_axis, columns=x_axis, values="mean"
-        )
-        values = table.to_numpy(dtype=float)
-        # Green is better: more households feeling safe, fewer crimes.
-        cmap = "RdYlGn" if "sense_of_security" in outcome else "RdYlGn_r"
-        image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap)
-        ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns])
-        ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
+        table = tables[outcome]
+        values = table["mean"].to_numpy(dtype=float)
+        unit = outcome_unit(outcome)
+        lo, hi = limits.get(unit, (-1.0, 1.0))
+        if unit == "percent":
+            # Felt safety is a level, not a change: sequential, and higher is better.
+            image = ax.imshow(
+                values, origin="lower", aspect="auto", cmap="cividis", vmin=lo, vmax=hi
+            )
+        else:
+            bound = max(abs(lo), abs(hi), 1e-9)
+            image = ax.imshow(
+                values,
+                origin="lower",
+                aspect="auto",
+                cmap=DIVERGING,
+                vmin=-bound,
+                vmax=bound,
+            )
+        ax.set_xticks(range(values.shape[1]), [f"{v:g}" for v in table["mean"].columns])
+        ax.set_yticks(range(values.shape[0]), [f"{v:g}" for v in table["mean"].index])
+        low = table["low"].to_numpy(dtype=float)
+        high = table["high"].to_numpy(dtype=float)
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=8)
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.1f}\n[{low[i, j]:.1f}, {high[i, j]:.1f}]",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black",
+                    bbox={"facecolor": "white", "alpha": 0.6, "linewidth": 0, "pad": 1},
+                )
         ax.set_xlabel(axis_label(x_axis))
         ax.set_ylabel(axis_label(y_axis))
+        ax.set_title(outcome_label(outcome), fontsize=9)
         fig.colorbar(image, ax=ax, label=outcome_label(outcome), shrink=0.85)
     for ax in panels.ravel()[len(outcomes) :]:
         ax.set_visible(False)
-    fig.suptitle("Replicate mean over both axes")
+    fig.suptitle(
+        "Replicate mean [90 % interval] over both axes; one colour scale per quantity, "
+        "changes centred on zero (blue: fewer crimes)"
+    )
     return fig
 
 
-def cost_figure(table: pd.DataFrame, axes: list[str], column: str, per_run: bool) -> Figure:
-    """Cost per crime averted against each axis: mean and 90 % interval of the runs, or
-    the per-mix figure when only that is given."""
-    fig = Figure(figsize=(4.8 * len(axes), 4.0), layout="constrained")
+def cost_figure(summary: pd.DataFrame, axes: list[str], column: str) -> Figure:
+    """Cost per crime averted against each axis, per mix from summary.csv, in plain yuan
+    with the interval that the interval of crimes averted gives. Mixes that avert
+    nothing on average are drawn at the top of the panel and labelled, not dropped."""
+    fig = Figure(figsize=(5.2 * len(axes), 4.4), layout="constrained")
     panels = fig.subplots(1, len(axes), squeeze=False)
+    table = cost_intervals(summary, column)
+    finite = table["cost"][np.isfinite(table["cost"])]
+    top = float(np.nanmax(table["high"].where(np.isfinite(table["high"]), table["cost"])))
+    top = top if np.isfinite(top) and top > 0 else (float(finite.max()) if finite.size else 1.0)
+    ceiling = 1.15 * top
     for ax, axis in zip(panels[0], axes, strict=True):
         others = [a for a in axes if a != axis]
         groups = table.groupby(others, sort=True) if others else [((), table)]
-        for key, part in groups:
+        for n, (key, part) in enumerate(groups):
             values = key if isinstance(key, tuple) else (key,)
             label = ", ".join(f"{axis_label(o)} {v:g}" for o, v in zip(others, values, strict=True))
-            _draw_interval(ax, interval(part, [axis], column), axis, label or None)
-        if others:
-            ax.legend(fontsize=7)
+            part = part.sort_values(axis)
+            colour = OKABE_ITO[n % len(OKABE_ITO)]
+            ok = part[np.isfinite(part["cost"])]
+            x = ok[axis].astype(float)
+            low = (ok["cost"] - ok["low"].fillna(ok["cost"])).clip(lower=0)
+            high = (ok["high"].fillna(ceiling) - ok["cost"]).clip(lower=0)
+            ax.errorbar(
+                x, ok["cost"], yerr=[low, high], fmt="o-", color=colour, capsize=3,
+                label=label or tr("mean and 90 % interval"),
+            )  # fmt: skip
+            nothing = part[~np.isfinite(part["cost"])]
+            if not nothing.empty:
+                ax.scatter(
+                    nothing[axis].astype(float),
+                    np.full(len(nothing), ceiling),
+                    marker="x",
+                    color=colour,
+                    label=tr("averts nothing"),
+                )
+                for xv in nothing[axis].astype(float):
+                    ax.annotate(
+                        tr("averts nothing"), (xv, ceiling), xytext=(0, 5),
+                        textcoords="offset points", ha="center", fontsize=7,
+                    )  # fmt: skip
+        ax.set_ylim(0, ceiling * 1.1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
         ax.set_xlabel(axis_label(axis))
-        ax.set_ylabel(outcome_label(column))
+        ax.set_ylabel(tr("cost per criminal case averted (yuan)"))
         ax.grid(alpha=0.3)
-    what = "mean and 90 % interval of replicates" if per_run else "per mix, from summary.csv"
-    fig.suptitle(f"Cost per crime averted ({what})")
+    shared_legend(fig, panels[0])
+    fig.suptitle(
+        "Cost per crime averted against the reference mix, per mix "
+        "(90 % interval from the interval of crimes averted)"
+    )
     return fig
 
 
-def _cost_table(
-    folder: Path, runs: pd.DataFrame, axes: list[str]
-) -> tuple[pd.DataFrame, str, bool] | None:
-    """Where cost per crime averted is given: (table, column, per run?), or None."""
-    for column in runs.columns:
-        if column.startswith(COST_PREFIX):
-            costs = pd.to_numeric(runs[column], errors="coerce")
-            if np.isfinite(costs).any():
-                return runs.assign(**{column: costs})[np.isfinite(costs)], column, True
+def cost_intervals(summary: pd.DataFrame, column: str) -> pd.DataFrame:
+    """cost, low, high per mix. Cost is fixed per mix, so cost per crime averted moves
+    inversely with crimes averted: its interval is cost × mean / p95 .. cost × mean / p05
+    (no upper end when the interval of crimes averted reaches zero)."""
+    out = summary.copy()
+    cost = pd.to_numeric(out[column], errors="coerce")
+    out["cost"] = cost
+    if {"crimes_averted_mean", "crimes_averted_p05", "crimes_averted_p95"} <= set(out.columns):
+        mean = pd.to_numeric(out["crimes_averted_mean"], errors="coerce")
+        p05 = pd.to_numeric(out["crimes_averted_p05"], errors="coerce")
+        p95 = pd.to_numeric(out["crimes_averted_p95"], errors="coerce")
+        spend = cost * mean
+        out["low"] = (spend / p95).where(p95 > 0)
+        out["high"] = (spend / p05).where(p05 > 0)
+    else:
+        out["low"], out["high"] = cost, cost
+    return out
+
+
+def _cost_summary(folder: Path, axes: list[str]) -> tuple[pd.DataFrame, str] | None:
+    """summary.csv's mixes with axis values and a cost column, or None."""
     path = folder / "summary.csv"
     if not path.is_file():
         return None
     summary = read_csv(path, axes)
     for column in summary.columns:
         if column.startswith(COST_PREFIX) and not column.endswith(("_p05", "_p95")):
-            costs = pd.to_numeric(summary[column], errors="coerce")
-            keep = np.isfinite(costs) & summary[axes].notna().all(axis=1)
-            if keep.any():
-                return summary.assign(**{column: costs})[keep], column, False
+            keep = summary[axes].notna().all(axis=1)
+            if keep.any() and "annual_cost_yuan" in summary.columns:
+                return summary[keep], column
     return None
 
 
@@ -621,11 +907,12 @@ def plot_sweep(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
     if len(axes) == 2:
         heat = heatmap_figure(varied, axes, outcomes[:4])
         written.append(save(heat, folder, "heatmap", fmt))
-    cost = _cost_table(folder, varied, axes)
+    cost = _cost_summary(folder, axes)
     if cost is not None:
-        table, column, per_run = cost
-        figure = cost_figure(table, axes, column, per_run)
-        written.append(save(figure, folder, COST_PREFIX, fmt))
+        table, column = cost
+        for axis in axes:
+            table[axis] = pd.to_numeric(table[axis], errors="coerce")
+        written.append(save(cost_figure(table, axes, column), folder, COST_PREFIX, fmt))
     return written
 
 
@@ -675,3 +962,297 @@ def plot_calibration(folder: Path, manifest: dict[str, Any], fmt: str) -> list[P
         if not part.empty:
             written.append(save(calibration_fit_figure(part), folder, stem, fmt))
     return written
+
+
+# ---------------------------------------------------------------------- effects
+EFFECT_COLUMNS = ("effect", "label", "unit", "mean", "p05", "p95")
+
+
+def effects_figure(effects: pd.DataFrame) -> Figure:
+    """Effects against doing nothing: crimes averted by type, the change in felt safety
+    and the cost per crime averted, each mean with its 90 % interval, one panel per unit.
+    A cost that cannot be given (the mix averts nothing) is written, not dropped."""
+    units = [u for u in ("cases", "percentage_points", "yuan") if u in set(effects["unit"])]
+    heights = [max(1, int((effects["unit"] == u).sum())) for u in units]
+    fig = Figure(figsize=(9, 1.4 + 0.45 * sum(heights) + 0.7 * len(units)), layout="constrained")
+    axes = fig.subplots(len(units), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, unit in zip(axes[:, 0], units, strict=True):
+        rows = effects[effects["unit"] == unit].reset_index(drop=True)
+        y = np.arange(len(rows))[::-1]
+        mean = rows["mean"].astype(float)
+        low = rows["p05"].astype(float)
+        high = rows["p95"].astype(float)
+        ok = np.isfinite(mean)
+        top = float(np.nanmax(np.r_[high[ok & np.isfinite(high)], mean[ok], 0.0]))
+        ax.errorbar(
+            mean[ok],
+            y[ok],
+            xerr=[
+                (mean - low.fillna(mean))[ok].clip(lower=0),
+                (high.fillna(top) - mean)[ok].clip(lower=0),
+            ],
+            fmt="o",
+            color=OKABE_ITO[0],
+            capsize=3,
+            label=tr("mean and 90 % interval"),
+        )
+        for yi, row in zip(y, rows.itertuples(), strict=True):
+            note = str(row.note) if isinstance(row.note, str) else ""
+            if not np.isfinite(row.mean):
+                ax.annotate(
+                    note or tr("averts nothing"), (0, yi), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8, color="dimgray",
+                )  # fmt: skip
+            elif not np.isfinite(row.p95) and note:
+                ax.annotate(
+                    note, (row.mean, yi), xytext=(6, -10), textcoords="offset points",
+                    fontsize=7, color="dimgray",
+                )  # fmt: skip
+        ax.axvline(0, color="gray", linewidth=0.8)
+        ax.set_yticks(y, [tr(str(v)) for v in rows["label"]], fontsize=8)
+        if unit == "yuan":
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
+            ax.set_xlim(left=0)
+        ax.set_xlabel(tr(EFFECT_UNIT_LABELS[unit]))
+        ax.grid(axis="x", alpha=0.3)
+        ax.margins(y=0.2)
+    shared_legend(fig, axes[:, 0])
+    fig.suptitle(tr("Effects against doing nothing (mean and 90 % interval over replicates)"))
+    return fig
+
+
+EFFECT_UNIT_LABELS = {
+    "cases": "crimes averted (cases, campaign year)",
+    "percentage_points": "change in households feeling safe (percentage points)",
+    "yuan": "cost per criminal case averted (yuan)",
+}
+
+
+# ---------------------------------------------------------------------- compare
+DIFFERENCE_COLUMNS = (
+    "scenario",
+    "against",
+    "outcome",
+    "label",
+    "unit",
+    "difference_mean",
+    "difference_p05",
+    "difference_p95",
+)
+DIFFERENCE_UNITS = {
+    "cases": "difference in cases (campaign year)",
+    "percent": "difference in households feeling safe (percentage points)",
+    "percent_change": "difference in year-on-year change (percentage points)",
+    "ratio": "difference in the weighted displacement quotient",
+    "yuan": "difference in yearly cost (yuan)",
+}
+
+
+def compare_figure(differences: pd.DataFrame) -> Figure:
+    """Each scenario minus the first, outcome by outcome: mean and 90 % interval of the
+    paired differences, one panel (and one scale) per unit, a zero line in each."""
+    units = [u for u in DIFFERENCE_UNITS if u in set(differences["unit"])]
+    labels_per_unit = {
+        u: list(dict.fromkeys(differences.loc[differences["unit"] == u, "label"])) for u in units
+    }
+    heights = [max(1, len(labels_per_unit[u])) for u in units]
+    fig = Figure(figsize=(10, 1.6 + 0.42 * sum(heights) + 0.8 * len(units)), layout="constrained")
+    axes = fig.subplots(len(units), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
+    names = list(dict.fromkeys(differences["scenario"]))
+    step = 0.7 / max(1, len(names))
+    for ax, unit in zip(axes[:, 0], units, strict=True):
+        labels = labels_per_unit[unit]
+        base = np.arange(len(labels))[::-1].astype(float)
+        for n, name in enumerate(names):
+            rows = differences[(differences["unit"] == unit) & (differences["scenario"] == name)]
+            rows = rows.set_index("label").reindex(labels)
+            mean = rows["difference_mean"].astype(float)
+            y = base + (len(names) - 1) / 2 * step - n * step
+            ax.errorbar(
+                mean,
+                y,
+                xerr=[
+                    (mean - rows["difference_p05"].astype(float)).clip(lower=0),
+                    (rows["difference_p95"].astype(float) - mean).clip(lower=0),
+                ],
+                fmt="o",
+                color=OKABE_ITO[n % len(OKABE_ITO)],
+                capsize=3,
+                label=f"{name} − {rows['against'].dropna().iloc[0]}"
+                if rows["against"].notna().any()
+                else name,
+            )
+        ax.axvline(0, color="black", linewidth=0.9)
+        ax.set_yticks(base, [tr(str(v)) for v in labels], fontsize=8)
+        if unit == "yuan":
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
+        ax.set_xlabel(DIFFERENCE_UNITS[unit])
+        ax.grid(axis="x", alpha=0.3)
+    shared_legend(fig, axes[:, 0])
+    fig.suptitle(
+        tr("Difference from the first scenario (mean and 90 % interval of paired replicates)")
+    )
+    return fig
+
+
+@plotter("compare", files=("differences.csv",))
+def plot_compare(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
+    """differences: each scenario minus the first, every outcome."""
+    differences = read_csv(folder / "differences.csv", DIFFERENCE_COLUMNS)
+    return [save(compare_figure(differences), folder, "differences", fmt)]
+
+
+# ---------------------------------------------------------------------- optimize
+TRIAL_COLUMNS = (
+    "trial",
+    "annual_cost_yuan",
+    "crimes_averted",
+    "crimes_averted_p05",
+    "crimes_averted_p95",
+    "security_change_pp",
+    "security_change_pp_p05",
+    "security_change_pp_p95",
+    "on_front",
+)
+
+
+def front_figure(trials: pd.DataFrame, budget: float | None, recommended: int | None) -> Figure:
+    """Every mix tried: yearly cost against crimes averted and against the change in felt
+    safety, means with 90 % intervals. Mixes on the Pareto front are coloured by their
+    change in felt safety (diverging, centred on zero); the others are grey; the
+    recommended mix is starred and the budget drawn."""
+    fig = Figure(figsize=(12, 5.0), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    front = trials[trials["on_front"].astype(bool)]
+    rest = trials[~trials["on_front"].astype(bool)]
+    change = trials["security_change_pp"].astype(float)
+    bound = max(float(np.nanmax(np.abs(change))) if len(change) else 0.0, 1e-6)
+    norm = matplotlib.colors.Normalize(vmin=-bound, vmax=bound)
+    cmap = matplotlib.colormaps["RdBu"]  # blue: more households feel safe
+    for ax, (column, label) in zip(
+        (left, right),
+        (
+            ("crimes_averted", "crimes averted (cases, campaign year)"),
+            ("security_change_pp", "change in households feeling safe (percentage points)"),
+        ),
+        strict=True,
+    ):
+        for part, colour, name in (
+            (rest, "lightgray", tr("other mixes tried")),
+            (front, None, tr("mixes on the front")),
+        ):
+            if part.empty:
+                continue
+            mean = part[column].astype(float)
+            ax.errorbar(
+                part["annual_cost_yuan"].astype(float),
+                mean,
+                yerr=[
+                    (mean - part[f"{column}_p05"].astype(float)).clip(lower=0),
+                    (part[f"{column}_p95"].astype(float) - mean).clip(lower=0),
+                ],
+                fmt="none",
+                ecolor=colour or "dimgray",
+                alpha=0.6,
+                capsize=2,
+            )
+            ax.scatter(
+                part["annual_cost_yuan"].astype(float),
+                mean,
+                c=colour if colour else cmap(norm(part["security_change_pp"].astype(float))),
+                edgecolors="black",
+                linewidths=0.4,
+                s=40,
+                zorder=3,
+                label=name,
+            )
+        if recommended is not None and (trials["trial"] == recommended).any():
+            row = trials[trials["trial"] == recommended].iloc[0]
+            ax.scatter(
+                [row["annual_cost_yuan"]], [row[column]], marker="*", s=260,
+                color=OKABE_ITO[1], edgecolors="black", zorder=4, label=tr("recommended mix"),
+            )  # fmt: skip
+        if budget:
+            ax.axvline(budget, color="black", linestyle="--", linewidth=1, label=tr("budget"))
+        ax.axhline(0, color="gray", linewidth=0.8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
+        ax.tick_params(axis="x", labelrotation=20)
+        ax.set_xlim(left=0)
+        ax.set_xlabel(tr("yearly cost of the mix (yuan)"))
+        ax.set_ylabel(tr(label))
+        ax.grid(alpha=0.3)
+    fig.colorbar(
+        matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap),
+        ax=right,
+        label=tr("change in households feeling safe (percentage points)"),
+    )
+    shared_legend(fig, (left, right))
+    fig.suptitle(tr("Mixes within the budget: crimes averted, cost and felt safety"))
+    return fig
+
+
+@plotter("optimize", files=("trials.csv", "front.csv"))
+def plot_optimize(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
+    """front: every mix tried, the Pareto front and the recommended mix."""
+    trials = read_csv(folder / "trials.csv", TRIAL_COLUMNS)
+    budget = manifest.get("budget_yuan")
+    recommended = manifest.get("recommended_trial")
+    figure = front_figure(
+        trials,
+        float(budget) if budget else None,
+        int(recommended) if recommended is not None else None,
+    )
+    return [save(figure, folder, "front", fmt)]
+
+
+# ---------------------------------------------------------------------- sensitivity
+SENSITIVITY_COLUMNS = ("factor", "mu_star", "mu_star_conf")
+
+
+def factor_label(name: str) -> str:
+    """Plain words for a screened factor: an intervention size or a mechanism parameter."""
+    if name.startswith("interventions."):
+        return f"{axis_label(name)} (number)"
+    return name.replace("_", " ")
+
+
+def sensitivity_figure(table: pd.DataFrame, outcome: str | None) -> Figure:
+    """Morris μ* (mean absolute effect) with its 95 % bootstrap half-width, largest at
+    the top; intervention sizes and mechanism parameters in two colours."""
+    shown = table.sort_values("mu_star", kind="mergesort").reset_index(drop=True)
+    fig = Figure(figsize=(9, max(3.0, 0.3 * len(shown) + 1.6)), layout="constrained")
+    ax = fig.subplots()
+    kinds = shown["kind"] if "kind" in shown.columns else pd.Series(["parameter"] * len(shown))
+    colours = {"parameter": OKABE_ITO[0], "intervention": OKABE_ITO[5]}
+    mu = shown["mu_star"].astype(float).to_numpy()
+    conf = shown["mu_star_conf"].astype(float).to_numpy()
+    y = np.arange(len(shown))
+    for kind, colour in colours.items():
+        mask = (kinds == kind).to_numpy()
+        if mask.any():
+            ax.barh(
+                y[mask],
+                mu[mask],
+                xerr=np.vstack([np.minimum(conf, mu)[mask], conf[mask]]),
+                color=colour,
+                capsize=2,
+                label="intervention size" if kind == "intervention" else "mechanism parameter",
+            )
+    ax.set_yticks(y, [factor_label(str(f)) for f in shown["factor"]], fontsize=8)
+    what = outcome_label(outcome) if outcome else "the outcome"
+    ax.set_xlabel(f"mean absolute effect on {what} (Morris μ*, 95 % interval)")
+    ax.set_xlim(left=0)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle("Which factors matter most (Morris screening)")
+    return fig
+
+
+@plotter("sensitivity", files=("sensitivity.csv",))
+def plot_sensitivity(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
+    """sensitivity_factors: Morris μ* per factor with its interval."""
+    table = read_csv(folder / "sensitivity.csv", SENSITIVITY_COLUMNS)
+    outcome = manifest.get("outcome")
+    figure = sensitivity_figure(table, str(outcome) if outcome else None)
+    return [save(figure, folder, "sensitivity_factors", fmt)]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from safesim.model import AreaCounts, SafetyModel
-from safesim.outcomes import effects, spillover, summarise
+from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL, effects, spillover, summarise
 from safesim.parameters import MechanismParameters
 from safesim.scenario import Scenario
 from safesim.streams import run_seed
@@ -118,21 +118,60 @@ def run_paired_with_areas(
     """``run_paired``, keeping each run's per-cell dose and crime for spill-over."""
     out = PairedRun()
     for r in range(replicates):
-        seed_r = replicate_seed(seed, r)
-        model = SafetyModel(scenario, seed=seed_r, parameters=parameters, days=days)
-        twin = model.counterfactual_twin()
-        if twin is None:
-            counterfactual = scenario.counterfactual()
-            twin = SafetyModel(counterfactual, seed=seed_r, parameters=parameters, days=days)
-        model.run(progress)
-        twin.run(progress)
-        out.mix.append(model.record.frame())
-        out.twin.append(twin.record.frame())
-        out.mix_areas.append(model.areas)
-        out.twin_areas.append(twin.areas)
-        out.width, out.height = model.layout.width, model.layout.height
-        out.catchment_cells = model.params.catchment_cells
+        _add_pair(out, scenario, replicate_seed(seed, r), days, parameters, progress)
     return out
+
+
+# ``--replicates auto``: add replicates until the 90 % interval of the headline effect
+# (criminal cases, % against the twin) is at most this many points either side.
+AUTO_HALF_WIDTH_POINTS = 2.0
+AUTO_MAX_REPLICATES = 40
+
+
+def run_paired_until_narrow(
+    scenario: Scenario,
+    seed: int,
+    days: int | None = None,
+    parameters: MechanismParameters | None = None,
+    progress: Callable[[int], None] | None = None,
+    half_width: float = AUTO_HALF_WIDTH_POINTS,
+    max_replicates: int = AUTO_MAX_REPLICATES,
+) -> PairedRun:
+    """Paired replicates, at least ``MIN_REPLICATES_FOR_INTERVAL``, until the headline
+    effect's 90 % interval is at most ``half_width`` % points either side (or
+    ``max_replicates``). Replicate r has the same seed as in a fixed-count run."""
+    out = PairedRun()
+    for r in range(max_replicates):
+        _add_pair(out, scenario, replicate_seed(seed, r), days, parameters, progress)
+        if len(out.mix) < MIN_REPLICATES_FOR_INTERVAL:
+            continue
+        table = effects(scenario, out.mix, out.twin).set_index("outcome")
+        low, high = table.loc["criminal_total", ["percent_p05", "percent_p95"]]
+        if (high - low) / 2.0 <= half_width:
+            break
+    return out
+
+
+def _add_pair(
+    out: PairedRun,
+    scenario: Scenario,
+    seed: int,
+    days: int | None,
+    parameters: MechanismParameters | None,
+    progress: Callable[[int], None] | None,
+) -> None:
+    model = SafetyModel(scenario, seed=seed, parameters=parameters, days=days)
+    twin = model.counterfactual_twin()
+    if twin is None:
+        twin = SafetyModel(scenario.counterfactual(), seed=seed, parameters=parameters, days=days)
+    model.run(progress)
+    twin.run(progress)
+    out.mix.append(model.record.frame())
+    out.twin.append(twin.record.frame())
+    out.mix_areas.append(model.areas)
+    out.twin_areas.append(twin.areas)
+    out.width, out.height = model.layout.width, model.layout.height
+    out.catchment_cells = model.params.catchment_cells
 
 
 def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:

@@ -45,6 +45,7 @@ from safesim.quantities import (
     Strict,
     When,
 )
+from safesim.sources import SOURCES, SourceReport, cited_files, unknown_files
 
 __all__ = [
     "LAND_USES",
@@ -214,6 +215,25 @@ class Scenario(Strict):
                 raise ValueError(f"interventions.{kind}.start: {spec.start} is after its end")
         return self
 
+    @model_validator(mode="after")
+    def _sources_resolve(self) -> Scenario:
+        for where, text in _source_strings(self.model_dump(mode="python")):
+            missing = unknown_files(text)
+            if missing:
+                raise ValueError(
+                    f"{where}: cites {missing[0]}, which is not in the sources table "
+                    "(safesim.sources)"
+                )
+        return self
+
+    def sources(self) -> list[SourceReport]:
+        """The reports the scenario's ``source:`` strings cite, in table order."""
+        files = {
+            f for _, text in _source_strings(self.model_dump(mode="python"))
+            for f in cited_files(text)
+        }  # fmt: skip
+        return [report for name, report in SOURCES.items() if name in files]
+
     def mechanism_parameters(self) -> MechanismParameters:
         from safesim.parameters import resolve
 
@@ -241,6 +261,22 @@ class Scenario(Strict):
         for path, value in changes.items():
             set_path(data, path, value)
         return validate_scenario(data, None)
+
+
+def _source_strings(data: Any, where: str = "") -> list[tuple[str, str]]:
+    """(dotted path, text) of every ``source`` string in scenario data."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key == "source" and isinstance(value, str):
+                out.append((path, value))
+            else:
+                out.extend(_source_strings(value, path))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out.extend(_source_strings(value, f"{where}.{i}"))
+    return out
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

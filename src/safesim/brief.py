@@ -1,0 +1,471 @@
+"""A one-page HTML brief of a results folder: a run, a comparison, a sweep, a sensitivity
+screening or an optimisation.
+
+The brief answers four questions in plain words: what was asked, what the model says
+(every figure with its 90 % interval), what that rests on (the source reports by title,
+issuer and date, the scenario's assumptions, the calibration status) and what the model
+cannot say. Figures are drawn from the folder's CSVs and embedded as base64 PNG, so the
+file stands alone. The page is a Jinja2 template shipped with the package.
+
+**Examples**::
+
+    from safesim.brief import write_brief
+    write_brief("results/guichi-optimize")             # results/guichi-optimize/brief.html
+    write_brief("results/guichi-optimize", lang="zh")  # Chinese labels (needs a CJK font)
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from safesim.plotting import (
+    PlotError,
+    axis_label,
+    detect_kind,
+    plot_results,
+    read_csv,
+    summary_label,
+)
+from safesim.scenario import Scenario, ScenarioError, load_scenario
+from safesim.sources import SourceReport
+
+TEMPLATE = "brief.html.j2"
+
+
+class BriefError(ValueError):
+    """A folder a brief cannot be written for; the message names it."""
+
+
+@dataclass
+class Brief:
+    kind: str
+    title: str
+    asked: str
+    says: list[str]
+    figures: list[tuple[str, str]]  # (caption, base64 PNG)
+    sources: list[SourceReport]
+    assumptions: list[str]
+    calibration: str
+    cannot: list[str]
+    details: list[str] = field(default_factory=list)
+
+
+TEXT = {
+    "en": {
+        "asked": "What was asked",
+        "says": "What the model says",
+        "rests": "What it rests on",
+        "sources": "Source reports",
+        "assumptions": "Assumptions the scenario makes where the reports are silent",
+        "calibration": "Calibration",
+        "cannot": "What it cannot say",
+        "made": "Made by safesim",
+        "no_sources": "No source report is cited: the scenario is illustrative.",
+        "title": "Title",
+        "issuer": "Issued or published by",
+        "date": "Date",
+        "file": "File",
+    },
+    "zh": {
+        "asked": "问题",
+        "says": "模型结论",
+        "rests": "依据",
+        "sources": "资料来源",
+        "assumptions": "报告未提供、由情景假定的数值",
+        "calibration": "校准情况",
+        "cannot": "模型不能回答的问题",
+        "made": "由 safesim 生成",
+        "no_sources": "情景未引用任何报告：仅作示意。",
+        "title": "标题",
+        "issuer": "发布单位",
+        "date": "日期",
+        "file": "文件",
+    },
+}
+
+COMMON_LIMITS = (
+    "The model is a simplified city: its households, offenders and crimes are simulated, "
+    "not observed. Its figures say what the mechanisms in docs/odd.md imply for the "
+    "scenario's doses, not what will happen.",
+    "Intervals are the 5th to 95th percentiles across replicates: they show how the "
+    "result varies with the city's random history, not the uncertainty in the mechanism "
+    "strengths or in the reports' figures.",
+    "Grid workers and dispute mediation rest on thin evidence (no controlled evaluation of "
+    "grid management's effect on crime was found); their effects are the least certain.",
+    "Costs come from the scenario's unit_cost_yuan, which are stated assumptions where "
+    "the reports give no budget split.",
+)
+
+
+# ---------------------------------------------------------------------- helpers
+def fmt(value: Any, digits: int = 1) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(number):
+        return "n/a"
+    return f"{number:,.{digits}f}"
+
+
+def yuan(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "n/a"
+    return f"¥{number:,.0f}" if math.isfinite(number) else "n/a"
+
+
+def with_interval(mean: Any, low: Any, high: Any, digits: int = 1, unit: str = "") -> str:
+    shown = fmt(mean, digits)
+    if fmt(low, digits) == fmt(high, digits) == shown != "n/a":
+        return f"{shown}{unit} (no spread across replicates: run more for an interval)"
+    return f"{shown}{unit} (90 % interval {fmt(low, digits)} to {fmt(high, digits)}{unit})"
+
+
+def _embed(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _scenario(file: str | None) -> Scenario | None:
+    if not file:
+        return None
+    try:
+        return load_scenario(file)
+    except ScenarioError:
+        return None
+
+
+def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
+    """The scenario's ``assumption:`` strings with the field they set (the first ``limit``)."""
+    if scenario is None:
+        return []
+    out: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("assumption"), str) and node["assumption"]:
+                value = node.get("value")
+                shown = f" = {value}" if value is not None else ""
+                out.append(f"{where}{shown}: {node['assumption']}")
+            for key, value in node.items():
+                if key != "assumption":
+                    walk(value, f"{where}.{key}" if where else str(key))
+
+    walk(scenario.model_dump(mode="json"), "")
+    # What a decision turns on first: prices, then doses, then the city.
+    out.sort(key=lambda a: 0 if "unit_cost" in a else 1 if a.startswith("interventions") else 2)
+    return out[:limit] + (
+        [f"… and {len(out) - limit} more in the scenario file"] if len(out) > limit else []
+    )
+
+
+def calibration_status(scenarios: list[Scenario]) -> str:
+    fitted = [s.name for s in scenarios if any(t.calibrate for t in s.targets)]
+    predicted = [s.name for s in scenarios if not any(t.calibrate for t in s.targets)]
+    parts = [
+        "Mechanism strengths are shared by all cities and bounded by published evidence "
+        "(src/safesim/parameters.py). `safesim calibrate` fits them to the crime figures of "
+        "Guiyang, Tongren and Suizhou; runs use the evidence defaults unless given "
+        "`--parameters calibration/fitted_parameters.yaml`."
+    ]
+    if fitted:
+        parts.append(f"{', '.join(fitted)}: its report's figures are calibration targets.")
+    if predicted:
+        parts.append(
+            f"{', '.join(predicted)}: no report figure is used for calibration, so its "
+            "figures are predictions, not fits."
+        )
+    return " ".join(parts)
+
+
+def _figures(folder: Path, stems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for stem, caption in stems:
+        path = folder / f"{stem}.png"
+        if path.is_file():
+            out.append((caption, _embed(path)))
+    return out
+
+
+# ---------------------------------------------------------------------- per kind
+def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
+    summary = read_csv(folder / "summary.csv", ("outcome", "sim_mean", "sim_p05", "sim_p95"))
+    scenario = _scenario(manifest.get("scenario_file"))
+    name = manifest.get("scenario", scenario.name if scenario else folder.name)
+    says = []
+    for _, row in summary.iterrows():
+        unit = " %" if row.get("unit") in ("percent", "percent_change") else ""
+        figure = with_interval(row["sim_mean"], row["sim_p05"], row["sim_p95"], 1, unit)
+        text = f"{summary_label(row)}: {figure}"
+        report = row.get("report_value")
+        if report is not None and pd.notna(report):
+            text += f"; the report gives {fmt(report, 2)}{unit}"
+        says.append(text)
+    effects = folder / "effects.csv"
+    if effects.is_file():
+        table = pd.read_csv(effects)
+        for row in table.itertuples():
+            says.append(f"{row.label}: {with_interval(row.mean, row.p05, row.p95)}")
+    return Brief(
+        kind="run",
+        title=f"Run of {name}",
+        asked=(
+            f"What does the intervention mix of scenario {name} do to crime and to the share "
+            f"of households that feel safe? {manifest.get('replicates', '?')} replicate(s), "
+            f"seed {manifest.get('seed', '?')}, {manifest.get('households', '?')} households."
+        ),
+        says=says,
+        figures=_figures(
+            folder,
+            [
+                ("effects", "Effects against doing nothing"),
+                ("sense_of_security", "Households feeling safe"),
+                ("report_figures", "Report figures beside the simulated ones"),
+                ("crime_by_type", "Crime by type"),
+            ],
+        ),
+        sources=scenario.sources() if scenario else [],
+        assumptions=assumptions_of(scenario),
+        calibration=calibration_status([scenario] if scenario else []),
+        cannot=[
+            "Year-on-year changes include the city's own random history; against doing "
+            "nothing (the counterfactual twin on the same seeds) is the intervention's effect.",
+            *COMMON_LIMITS,
+        ],
+    )
+
+
+def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
+    differences = read_csv(folder / "differences.csv", ("scenario", "against", "outcome"))
+    files = manifest.get("scenario_files", [])
+    scenarios = [s for s in (_scenario(f) for f in files) if s is not None]
+    says = []
+    for row in differences.itertuples():
+        if row.unit == "yuan":
+            says.append(
+                f"{row.scenario} against {row.against}: {row.label}: "
+                f"{yuan(row.difference_mean)} a year"
+            )
+            continue
+        says.append(
+            f"{row.scenario} against {row.against}: {row.label}: "
+            f"{with_interval(row.difference_mean, row.difference_p05, row.difference_p95)}"
+            f" {'cases' if row.unit == 'cases' else 'points' if row.unit != 'ratio' else ''}"
+        )
+    sources: list[SourceReport] = []
+    for s in scenarios:
+        sources += [r for r in s.sources() if r not in sources]
+    names = manifest.get("scenarios", [])
+    return Brief(
+        kind="compare",
+        title="Comparison of " + " and ".join(names),
+        asked=(
+            f"How do {', '.join(names[1:])} differ from {names[0] if names else '?'}? "
+            f"Each ran {manifest.get('replicates', '?')} replicates on the same seeds "
+            "(common random numbers), so differences are paired replicate by replicate."
+        ),
+        says=says,
+        figures=_figures(folder, [("differences", "Differences from the first scenario")]),
+        sources=sources,
+        assumptions=[a for s in scenarios for a in assumptions_of(s, 6)],
+        calibration=calibration_status(scenarios),
+        cannot=[
+            "Scenarios of different cities differ in their whole baseline, not only in "
+            "their mix: their difference is not an intervention effect.",
+            *COMMON_LIMITS,
+        ],
+    )
+
+
+def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
+    summary = read_csv(folder / "summary.csv", ("point",))
+    scenario = _scenario(manifest.get("scenario_file"))
+    axes = list(manifest.get("axes", {}))
+    says = []
+    if "crimes_averted_mean" in summary.columns:
+        ranked = summary.sort_values("crimes_averted_mean", ascending=False).head(5)
+        for row in ranked.to_dict("records"):
+            mix = ", ".join(f"{axis_label(a)} {fmt(row.get(a), 0)}" for a in axes)
+            averted = with_interval(
+                row["crimes_averted_mean"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+            )
+            line = f"{mix or row.get('mix')}: {averted} crimes averted against the reference mix"
+            cost = row.get("cost_per_crime_averted_yuan")
+            if cost is not None and pd.notna(cost):
+                line += f", {yuan(cost)} per crime averted"
+            elif "annual_cost_yuan" in row:
+                line += ", averts nothing on average: no cost per crime averted"
+            says.append(line)
+    return Brief(
+        kind="sweep",
+        title=f"Sweep of {manifest.get('scenario', folder.name)}",
+        asked=(
+            f"How do outcomes change over {', '.join(axes)}? {manifest.get('points', '?')} "
+            f"mixes × {manifest.get('replicates', '?')} replicates on common random numbers."
+        ),
+        says=says or ["See the figures: the summary gives no crimes averted."],
+        figures=_figures(
+            folder,
+            [
+                ("heatmap", "Outcomes over both axes"),
+                ("cost_per_crime_averted", "Cost per crime averted"),
+                *[
+                    (f"dose_response_{a.split('.', 1)[-1].replace('.', '_')}", "Dose-response")
+                    for a in axes
+                ],
+            ],
+        ),
+        sources=scenario.sources() if scenario else [],
+        assumptions=assumptions_of(scenario),
+        calibration=calibration_status([scenario] if scenario else []),
+        cannot=list(COMMON_LIMITS),
+    )
+
+
+def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
+    table = read_csv(folder / "sensitivity.csv", ("factor", "mu_star", "mu_star_conf"))
+    scenario = _scenario(manifest.get("scenario_file"))
+    says = [
+        f"{row.factor}: mean absolute effect {fmt(row.mu_star, 2)} ± {fmt(row.mu_star_conf, 2)}"
+        for row in table.head(8).itertuples()
+    ]
+    return Brief(
+        kind="sensitivity",
+        title=f"Which factors matter for {manifest.get('scenario', folder.name)}",
+        asked=(
+            "Which mechanism strengths and doses move "
+            f"{manifest.get('outcome', 'the outcome')} most?"
+        ),
+        says=says,
+        figures=_figures(folder, [("sensitivity_factors", "Morris screening")]),
+        sources=scenario.sources() if scenario else [],
+        assumptions=assumptions_of(scenario, 6),
+        calibration=calibration_status([scenario] if scenario else []),
+        cannot=[
+            "Morris screening ranks factors; it does not measure interactions precisely.",
+            *COMMON_LIMITS,
+        ],
+    )
+
+
+def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
+    trials = read_csv(folder / "trials.csv", ("trial", "on_front"))
+    scenario = _scenario(manifest.get("scenario_file"))
+    budget = manifest.get("budget_yuan")
+    chosen = trials[trials["trial"] == manifest.get("recommended_trial")]
+    says = []
+    if not chosen.empty:
+        row = chosen.iloc[0]
+        units = ", ".join(
+            f"{int(row[c]):,} {c.removeprefix('units_').replace('_', ' ')}"
+            for c in trials.columns
+            if c.startswith("units_")
+        )
+        says.append(
+            f"Recommended mix (trial {int(row['trial'])}): {units}, costing "
+            f"{yuan(row['annual_cost_yuan'])} a year of the {yuan(budget)} budget."
+        )
+        says.append(
+            "It averts "
+            + with_interval(
+                row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+            )
+            + " criminal cases in the campaign year against doing nothing, and changes the "
+            "share of households feeling safe by "
+            + with_interval(
+                row["security_change_pp"],
+                row["security_change_pp_p05"],
+                row["security_change_pp_p95"],
+                2,
+            )
+            + " percentage points."
+        )
+        cost = row.get("cost_per_crime_averted_yuan")
+        if cost is not None and pd.notna(cost):
+            says.append(f"That is {yuan(cost)} per criminal case averted.")
+    front = trials[trials["on_front"].astype(bool)]
+    says.append(
+        f"{len(front)} of {len(trials)} mixes tried are on the Pareto front: no other mix "
+        "averts more crime, raises felt safety more and costs less at once."
+    )
+    return Brief(
+        kind="optimize",
+        title=(
+            f"Which mix to buy for {manifest.get('scenario', folder.name)} "
+            f"within {yuan(budget)} a year"
+        ),
+        asked=(
+            f"Which mix of the scenario's priced interventions "
+            f"({', '.join(lv['kind'].replace('_', ' ') for lv in manifest.get('levers', []))}) "
+            f"does most within {yuan(budget)} a year? {len(trials)} mixes searched with NSGA-II, "
+            f"each on {manifest.get('replicates', '?')} replicates paired with the same city "
+            "without intervention."
+        ),
+        says=says,
+        figures=_figures(folder, [("front", "Mixes tried and the Pareto front")]),
+        sources=scenario.sources() if scenario else [],
+        assumptions=assumptions_of(scenario),
+        calibration=calibration_status([scenario] if scenario else []),
+        cannot=[
+            "The search covers only the interventions the scenario prices, each scaled from "
+            "the scenario's own specification; mixes outside that menu were not tried.",
+            f"The recommended mix is {manifest.get('recommendation_rule', 'one rule')}; another "
+            "rule (the cheapest mix above a target, say) picks another mix from the same front.",
+            f"Each mix ran {manifest.get('replicates', '?')} replicates: with so few, a 90 % "
+            "interval is close to the range of the replicates, and mixes whose intervals "
+            "overlap are not clearly different.",
+            *COMMON_LIMITS,
+        ],
+    )
+
+
+BUILDERS = {
+    "run": brief_run,
+    "compare": brief_compare,
+    "sweep": brief_sweep,
+    "sensitivity": brief_sensitivity,
+    "optimize": brief_optimize,
+}
+
+
+def render(brief: Brief, lang: str = "en", made: str = "") -> str:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("safesim", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template(TEMPLATE).render(
+        brief=brief,
+        t=TEXT[lang],
+        lang="zh-CN" if lang == "zh" else "en",
+        made=made,
+    )
+
+
+def write_brief(folder: str | Path, lang: str = "en") -> Path:
+    """Draw the folder's figures (in ``lang``) and write ``brief.html`` next to them."""
+    path = Path(folder)
+    try:
+        kind, manifest = detect_kind(path)
+        if kind not in BUILDERS:
+            raise BriefError(f"{path}: no brief for results of kind {kind!r}")
+        plot_results(path, "png", lang=lang)
+        brief = BUILDERS[kind](path, manifest)
+    except PlotError as exc:
+        raise BriefError(str(exc)) from None
+    from safesim.runner import atomic_write_text
+
+    out = path / "brief.html"
+    created = manifest.get("created_unix")
+    made = datetime.fromtimestamp(int(created), UTC).strftime("%Y-%m-%d") if created else ""
+    atomic_write_text(out, render(brief, lang, made))
+    return out

@@ -1,0 +1,460 @@
+"""Which mix to buy for a budget: a multi-objective search over the scenario's priced
+interventions.
+
+A candidate mix spends part of a yearly budget on each intervention the scenario prices
+(``unit_cost_yuan``): the search chooses how much of the budget to spend and how to split
+it, and each intervention's counts are the scenario's own scaled to the money it gets,
+rounded down, so a mix never costs more than the budget. Each candidate runs
+``replicates`` times on the replicate seeds its counterfactual twin (the same city with no
+intervention) also used, so crimes averted and the change in felt safety are paired
+differences, not noise. Optuna's NSGA-II (Deb et al. 2002) searches three objectives at
+once: criminal cases averted in the campaign year (more), the change in the share feeling
+safe (more) and the yearly cost (less). The study lives in an SQLite file, so an
+interrupted search continues where it stopped; generations are asked and told whole, so
+the result does not depend on the number of worker processes.
+
+**Examples**::
+
+    from safesim.optimize import OptimizeSettings, optimise
+    from safesim.scenario import load_scenario
+    settings = OptimizeSettings(budget=6.45e6, trials=8, population=4, replicates=2)
+    result = optimise(load_scenario("scenarios/guichi.yaml"), "scenarios/guichi.yaml",
+                      settings, "results/guichi-optimize")
+    result.front          # the mixes nobody beats on all three objectives
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+import yaml
+
+from safesim.compare import campaign_days, interval, replicate_outcomes
+from safesim.runner import atomic_write_text, replicate_seed, run_replicates, versions, write_csv
+from safesim.scaling import SCALED_COUNTS
+from safesim.scenario import Scenario, validate_scenario
+from safesim.sweeps import annual_cost
+
+CRIMES = "campaign_criminal_total"
+SECURITY = "campaign_sense_of_security"
+STUDY_NAME = "optimize"
+OBJECTIVES = ("crimes_averted", "security_change_pp", "annual_cost_yuan")
+
+
+class OptimizeError(ValueError):
+    """Settings or a scenario the search cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class OptimizeSettings:
+    budget: float
+    trials: int = 48
+    population: int = 12
+    replicates: int = 3
+    days: int | None = None
+    seed: int | None = None
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One priced intervention: the counts that scale with the money spent on it."""
+
+    kind: str
+    paths: tuple[str, ...]
+    base_cost: float  # yearly cost of the scenario's own dose
+
+    @property
+    def parameter(self) -> str:
+        return f"share_{self.kind}"
+
+
+def levers(scenario: Scenario) -> list[Lever]:
+    """The scenario's interventions that have a unit cost and a non-zero dose."""
+    from safesim.interventions import ORDER
+
+    out = []
+    for cls in ORDER:
+        spec = getattr(scenario.interventions, cls.name)
+        if spec is None or spec.unit_cost_yuan is None:
+            continue
+        cost = cls(spec, scenario.calendar).annual_cost()  # type: ignore[arg-type]
+        prefix = f"interventions.{cls.name}."
+        paths = tuple(
+            p for p in SCALED_COUNTS if p.startswith(prefix) and _count(scenario, p) is not None
+        )
+        if cost and cost > 0 and paths:
+            out.append(Lever(cls.name, paths, float(cost)))
+    return out
+
+
+def _count(scenario: Scenario, path: str) -> int | None:
+    node: Any = scenario
+    for key in path.split("."):
+        node = getattr(node, key, None)
+        if node is None:
+            return None
+    return int(node.value)
+
+
+def allocation(params: dict[str, float], menu: Sequence[Lever], budget: float) -> dict[str, float]:
+    """Yuan a year for each lever: ``spend`` of the budget split in proportion to the
+    shares (nothing when every share is 0)."""
+    shares = np.array([params[lever.parameter] for lever in menu], dtype=float)
+    total = float(shares.sum())
+    if total <= 0:
+        return {lever.kind: 0.0 for lever in menu}
+    money = budget * params["spend"] * shares / total
+    return {lever.kind: float(m) for lever, m in zip(menu, money, strict=True)}
+
+
+def candidate(
+    scenario: Scenario, menu: Sequence[Lever], money: dict[str, float], note: str
+) -> Scenario:
+    """The scenario with each lever's counts scaled to its money, rounded down, and the
+    priced interventions that get nothing removed. Unpriced interventions are kept."""
+    data = scenario.model_dump(mode="python")
+    for lever in menu:
+        factor = money[lever.kind] / lever.base_cost
+        counts = {p: math.floor((_count(scenario, p) or 0) * factor) for p in lever.paths}
+        if all(v == 0 for v in counts.values()):
+            data["interventions"][lever.kind] = None
+            continue
+        for path, value in counts.items():
+            keys = path.split(".")
+            node = data
+            for key in keys[:-1]:
+                node = node[key]
+            node[keys[-1]] = {"value": value, "assumption": note}
+    return validate_scenario(data, None)
+
+
+# ---------------------------------------------------------------------- evaluating
+def _evaluate(
+    scenario: Scenario | dict[str, Any], seed: int, replicates: int, days: int | None
+) -> list[dict[str, float]]:
+    # Worker processes get the scenario as plain data: pydantic's generic models do not
+    # pickle.
+    if isinstance(scenario, dict):
+        scenario = validate_scenario(scenario, None)
+    dailies = run_replicates(scenario, seed, replicates, days)
+    return [replicate_outcomes(scenario, d) for d in dailies]
+
+
+def effects(mix: Sequence[dict[str, float]], twin: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Paired effects against the twin: mean and 90 % interval of crimes averted and of the
+    change in the share feeling safe (percentage points)."""
+    averted = np.array([t[CRIMES] - m[CRIMES] for m, t in zip(mix, twin, strict=True)])
+    change = np.array([m[SECURITY] - t[SECURITY] for m, t in zip(mix, twin, strict=True)])
+    a_mean, a_low, a_high, _ = interval(averted)
+    s_mean, s_low, s_high, _ = interval(change)
+    return {
+        "crimes_averted": a_mean,
+        "crimes_averted_p05": a_low,
+        "crimes_averted_p95": a_high,
+        "security_change_pp": s_mean,
+        "security_change_pp_p05": s_low,
+        "security_change_pp_p95": s_high,
+    }
+
+
+def pareto_mask(values: np.ndarray) -> np.ndarray:
+    """Rows of ``values`` (higher is better in every column) that no other row dominates:
+    no other row is at least as good in every column and better in one."""
+    keep = np.ones(len(values), dtype=bool)
+    for i, row in enumerate(values):
+        better_or_equal = (values >= row).all(axis=1)
+        strictly = (values > row).any(axis=1)
+        if (better_or_equal & strictly).any():
+            keep[i] = False
+    return keep
+
+
+# ---------------------------------------------------------------------- the search
+@dataclass
+class OptimizeResult:
+    out_dir: Path
+    trials: pd.DataFrame
+    front: pd.DataFrame
+    recommended: pd.Series
+    recommended_scenario: Scenario
+    ran_now: int
+    wall_seconds: float
+
+
+def _identity(
+    scenario: Scenario, settings: OptimizeSettings, seed: int, menu: Sequence[Lever]
+) -> dict[str, Any]:
+    return {
+        "scenario_sha256": scenario.digest(),
+        "budget": settings.budget,
+        "replicates": settings.replicates,
+        "days": settings.days,
+        "seed": seed,
+        "population": settings.population,
+        "levers": [lever.kind for lever in menu],
+    }
+
+
+def open_study(
+    out_dir: Path, identity: dict[str, Any], seed: int, population: int, restart: bool
+) -> optuna.Study:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "study.db"
+    if restart and db.exists():
+        db.unlink()
+    storage = f"sqlite:///{db}"
+    sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
+    study = optuna.create_study(
+        study_name=STUDY_NAME,
+        storage=storage,
+        sampler=sampler,
+        directions=["maximize", "maximize", "minimize"],
+        load_if_exists=True,
+    )
+    stored = study.user_attrs.get("identity")
+    if stored is None:
+        study.set_user_attr("identity", identity)
+    elif stored != identity:
+        raise OptimizeError(
+            f"{db}: holds a search with other settings ({_differences(stored, identity)}); "
+            "use another --out or --name, or --restart to discard it"
+        )
+    # Trials left running by an interrupted search are abandoned, not half counted.
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+    return study
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
+    keys = [k for k in new if old.get(k) != new[k]]
+    return ", ".join(f"{k} {old.get(k)!r} → {new[k]!r}" for k in keys)
+
+
+def optimise(
+    scenario: Scenario,
+    scenario_file: str,
+    settings: OptimizeSettings,
+    out_dir: str | Path,
+    restart: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> OptimizeResult:
+    """Search mixes within ``settings.budget`` and write the front, the trials, the
+    recommended mix and the manifest under ``out_dir``."""
+    if not settings.budget > 0:
+        raise OptimizeError(f"--budget must be > 0 (got {settings.budget:g})")
+    menu = levers(scenario)
+    if not menu:
+        raise OptimizeError(
+            f"{scenario_file}: interventions: no intervention has a unit_cost_yuan, "
+            "so no mix can be priced"
+        )
+    if settings.population < 2:
+        raise OptimizeError("--population must be ≥ 2")
+    seed = scenario.seed if settings.seed is None else settings.seed
+    out = Path(out_dir)
+    started = time.perf_counter()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(
+        out, _identity(scenario, settings, seed, menu), seed, settings.population, restart
+    )
+    twin = study.user_attrs.get("twin_outcomes")
+    if twin is None:
+        twin = _evaluate(scenario.counterfactual(), seed, settings.replicates, settings.days)
+        study.set_user_attr("twin_outcomes", twin)
+    note = f"chosen by safesim optimize within a budget of ¥{settings.budget:,.0f} a year"
+
+    def finished() -> int:
+        return len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+
+    ran_now = 0
+    pool = ProcessPoolExecutor(settings.workers) if settings.workers > 1 else None
+    try:
+        while finished() < settings.trials:
+            batch = min(settings.population, settings.trials - finished())
+            asked = []
+            for _ in range(batch):
+                trial = study.ask()
+                params = {"spend": trial.suggest_float("spend", 0.0, 1.0)}
+                for lever in menu:
+                    params[lever.parameter] = trial.suggest_float(lever.parameter, 0.0, 1.0)
+                money = allocation(params, menu, settings.budget)
+                mix = candidate(scenario, menu, money, note)
+                asked.append((trial, mix))
+            jobs = [
+                (mix.model_dump(mode="json"), seed, settings.replicates, settings.days)
+                for _, mix in asked
+            ]
+            results = list(pool.map(_evaluate, *zip(*jobs, strict=True))) if pool else [
+                _evaluate(*job) for job in jobs
+            ]  # fmt: skip
+            for (trial, mix), outcomes in zip(asked, results, strict=True):
+                cost = annual_cost(mix) or 0.0
+                if cost > settings.budget:  # rounding down makes this impossible; guard it
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    continue
+                found = effects(outcomes, twin)
+                for key, value in found.items():
+                    trial.set_user_attr(key, value)
+                for lever in menu:
+                    trial.set_user_attr(f"units_{lever.kind}", _units(mix, lever))
+                trial.set_user_attr("annual_cost_yuan", cost)
+                study.tell(trial, [found["crimes_averted"], found["security_change_pp"], cost])
+                ran_now += 1
+                if progress:
+                    progress(1)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    trials = trials_frame(study, menu, scenario)
+    front = trials[trials["on_front"]].reset_index(drop=True)
+    best = recommend(front)
+    money = {lever.kind: float(best[f"yuan_{lever.kind}"]) for lever in menu}
+    chosen = candidate(scenario, menu, money, note + f" (trial {int(best['trial'])})")
+    chosen = chosen.model_copy(update={"name": f"{scenario.name}-recommended"})
+    wall = time.perf_counter() - started
+    write_optimisation(
+        out, scenario, scenario_file, settings, seed, menu, trials, front, best, chosen, wall
+    )
+    return OptimizeResult(out, trials, front, best, chosen, ran_now, wall)
+
+
+def _units(mix: Scenario, lever: Lever) -> int:
+    spec = getattr(mix.interventions, lever.kind)
+    if spec is None:
+        return 0
+    from safesim.interventions import ORDER
+
+    cls = next(c for c in ORDER if c.name == lever.kind)
+    return round(cls(spec, mix.calendar).units())  # type: ignore[arg-type]
+
+
+def trials_frame(study: optuna.Study, menu: Sequence[Lever], scenario: Scenario) -> pd.DataFrame:
+    """One row per finished trial: the money and units per intervention, cost, effects,
+    cost per crime averted, and whether it is on the Pareto front."""
+    rows = []
+    budget = study.user_attrs["identity"]["budget"]
+    for trial in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
+        money = allocation(trial.params, menu, budget)
+        row: dict[str, Any] = {"trial": trial.number}
+        for lever in menu:
+            row[f"yuan_{lever.kind}"] = money[lever.kind]
+            row[f"units_{lever.kind}"] = trial.user_attrs[f"units_{lever.kind}"]
+        row["annual_cost_yuan"] = trial.user_attrs["annual_cost_yuan"]
+        for key in (
+            "crimes_averted",
+            "crimes_averted_p05",
+            "crimes_averted_p95",
+            "security_change_pp",
+            "security_change_pp_p05",
+            "security_change_pp_p95",
+        ):
+            row[key] = trial.user_attrs[key]
+        rows.append(row)
+    frame = pd.DataFrame(rows).sort_values("trial", kind="mergesort").reset_index(drop=True)
+    goals = np.column_stack(
+        [
+            frame["crimes_averted"].to_numpy(float),
+            frame["security_change_pp"].to_numpy(float),
+            -frame["annual_cost_yuan"].to_numpy(float),
+        ]
+    )
+    # NSGA-II can breed the same mix twice: the front lists each mix once.
+    units = [f"units_{lever.kind}" for lever in menu]
+    frame["on_front"] = pareto_mask(goals) & ~frame.duplicated(subset=units, keep="first")
+    days = campaign_days(scenario, study.user_attrs["identity"]["days"])
+    cost = frame["annual_cost_yuan"] * days / 365.0
+    averted = frame["crimes_averted"]
+    frame["cost_per_crime_averted_yuan"] = (cost / averted).where(averted > 0)
+    return frame
+
+
+def recommend(front: pd.DataFrame) -> pd.Series:
+    """The front's mix that averts the most criminal cases without lowering felt safety
+    (when any does not), the cheaper one on a tie."""
+    pool = front[front["security_change_pp"] >= 0]
+    pool = pool if not pool.empty else front
+    order = pool.sort_values(
+        ["crimes_averted", "annual_cost_yuan", "trial"],
+        ascending=[False, True, True],
+        kind="mergesort",
+    )
+    return order.iloc[0]
+
+
+def scenario_yaml(scenario: Scenario, header: str) -> str:
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return "".join(f"# {line}\n" for line in header.splitlines()) + body
+
+
+def write_optimisation(
+    out: Path,
+    scenario: Scenario,
+    scenario_file: str,
+    settings: OptimizeSettings,
+    seed: int,
+    menu: Sequence[Lever],
+    trials: pd.DataFrame,
+    front: pd.DataFrame,
+    best: pd.Series,
+    chosen: Scenario,
+    wall: float,
+) -> None:
+    """trials.csv, front.csv, recommended.yaml and manifest.json, each atomically."""
+    write_csv(trials, out / "trials.csv")
+    write_csv(front, out / "front.csv")
+    header = (
+        f"The mix safesim optimize recommends for {scenario.name} within ¥{settings.budget:,.0f}"
+        f" a year (trial {int(best['trial'])}):\n"
+        f"{best['crimes_averted']:.1f} criminal cases averted in the campaign year "
+        f"(90 % interval {best['crimes_averted_p05']:.1f} to {best['crimes_averted_p95']:.1f}) "
+        f"over {settings.replicates} replicates, seed {seed}.\n"
+        f"Reproduce: safesim run {out / 'recommended.yaml'} --seed {seed} "
+        f"--replicates {settings.replicates}"
+    )
+    atomic_write_text(out / "recommended.yaml", scenario_yaml(chosen, header))
+    manifest = {
+        "kind": "optimize",
+        "scenario": scenario.name,
+        "scenario_file": scenario_file,
+        "scenario_sha256": scenario.digest(),
+        "budget_yuan": settings.budget,
+        "settings": asdict(settings),
+        "seed": seed,
+        "replicates": settings.replicates,
+        "replicate_seeds": [replicate_seed(seed, r) for r in range(settings.replicates)],
+        "levers": [
+            {"kind": lever.kind, "counts": list(lever.paths), "scenario_cost_yuan": lever.base_cost}
+            for lever in menu
+        ],
+        "objectives": {
+            "crimes_averted": "criminal cases averted in the campaign year against no "
+            "intervention (replicate mean, paired on common random numbers): maximise",
+            "security_change_pp": "change in the share feeling safe over the campaign year's "
+            "last 30 days, percentage points: maximise",
+            "annual_cost_yuan": "yearly cost from unit_cost_yuan: minimise, never over budget",
+        },
+        "sampler": "optuna NSGAIISampler",
+        "trials": len(trials),
+        "front": len(front),
+        "recommended_trial": int(best["trial"]),
+        "recommendation_rule": "the front's mix averting the most criminal cases without "
+        "lowering felt safety (when any does not); the cheaper on a tie",
+        "versions": versions(),
+        "wall_seconds": round(wall, 3),
+        "created_unix": int(time.time()),
+    }
+    atomic_write_text(
+        out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    )

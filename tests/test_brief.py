@@ -1,0 +1,119 @@
+"""`safesim brief`: a one-page HTML brief of a results folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from safesim.cli import main
+from safesim.plotting import cjk_font
+
+from .conftest import ROOT
+
+
+def _optimisation(folder: Path) -> None:
+    trials = pd.DataFrame(
+        {
+            "trial": [0, 1, 2],
+            "units_grid_workers": [100, 40, 0],
+            "units_cameras": [200, 900, 2000],
+            "units_volunteers": [5000, 12000, 0],
+            "annual_cost_yuan": [1.7e6, 4.14e6, 6.0e6],
+            "crimes_averted": [40.0, 95.5, 60.0],
+            "crimes_averted_p05": [30.0, 80.25, 41.0],
+            "crimes_averted_p95": [50.0, 110.0, 75.0],
+            "security_change_pp": [0.4, 1.2, -0.1],
+            "security_change_pp_p05": [0.3, 1.0, -0.3],
+            "security_change_pp_p95": [0.5, 1.4, 0.1],
+            "on_front": [True, True, False],
+            "cost_per_crime_averted_yuan": [42_500.0, 43_350.0, 100_000.0],
+        }
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    trials.to_csv(folder / "trials.csv", index=False)
+    trials[trials["on_front"]].to_csv(folder / "front.csv", index=False)
+    manifest = {
+        "kind": "optimize",
+        "scenario": "guichi",
+        "scenario_file": str(ROOT / "scenarios" / "guichi.yaml"),
+        "budget_yuan": 6.45e6,
+        "replicates": 3,
+        "recommended_trial": 1,
+        "recommendation_rule": "the front's mix averting the most criminal cases",
+        "levers": [{"kind": "grid_workers"}, {"kind": "cameras"}, {"kind": "volunteers"}],
+        "created_unix": 1_700_000_000,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_an_optimisation_brief_says_what_was_asked_found_relied_on_and_cannot_say(
+    tmp_path: Path,
+) -> None:
+    _optimisation(tmp_path)
+    result = CliRunner().invoke(main, ["brief", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    for heading in (
+        "What was asked",
+        "What the model says",
+        "What it rests on",
+        "What it cannot say",
+    ):
+        assert heading in html
+    assert "¥6,450,000" in html  # the budget in plain yuan
+    assert "95.5 (90 % interval 80.2 to 110.0)" in html  # the recommended mix with its interval
+    assert "40 grid workers" in html and "900 cameras" in html
+    # The source report by title, issuer and date; the scenario's assumptions.
+    assert "“五个结合”深化“平安贵池”建设" in html and "安徽法制报" in html and "2021-11-12" in html
+    assert "part-time grid worker" in html
+    assert "no report figure is used for calibration" in html
+    # The figure is embedded, so the file stands alone.
+    assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/]{1000,}', html)
+    assert "2023-11-14" in html  # the date the results were made, not today's
+
+
+@pytest.mark.skipif(cjk_font() is not None, reason="a CJK font is installed")
+def test_chinese_without_a_cjk_font_says_how_to_install_one(tmp_path: Path) -> None:
+    _optimisation(tmp_path)
+    result = CliRunner().invoke(main, ["brief", str(tmp_path), "--lang", "zh"])
+    assert result.exit_code == 2
+    assert "fonts-noto-cjk" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "brief.html").exists()
+
+
+@pytest.mark.skipif(cjk_font() is None, reason="no CJK font is installed")
+def test_chinese_labels_with_a_cjk_font(tmp_path: Path) -> None:
+    _optimisation(tmp_path)
+    result = CliRunner().invoke(main, ["brief", str(tmp_path), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    assert "模型结论" in html and 'lang="zh-CN"' in html
+
+
+def test_a_folder_without_results_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["brief", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+def test_a_sweep_brief_ranks_mixes_by_crimes_averted_with_intervals_and_costs(
+    tmp_path: Path,
+) -> None:
+    from .test_plot import _synthetic_sweep
+
+    _synthetic_sweep(tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    manifest |= {"scenario": "small", "scenario_file": str(ROOT / "scenarios" / "small.yaml")}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = CliRunner().invoke(main, ["brief", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    # The best mix first: 100 officers and 200 cameras avert 2·100 + 0.5·200 − 5 = 295.
+    assert "patrol officers 100, cameras 200: 295.0 (90 % interval 275.0 to 315.0)" in html
+    assert "per crime averted" in html
+    assert "No source report is cited" in html  # small.yaml is illustrative

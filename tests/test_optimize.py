@@ -1,0 +1,162 @@
+"""`safesim optimize`: mixes within the budget, a front with nothing dominated, and a
+recommended mix that `safesim run` reproduces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from safesim.cli import main
+from safesim.compare import replicate_outcomes
+from safesim.optimize import allocation, candidate, levers, pareto_mask
+from safesim.runner import run_replicates
+from safesim.scenario import load_scenario
+from safesim.sweeps import annual_cost
+
+from .conftest import SCENARIOS
+
+DAYS = 400
+BUDGET = 2.0e6
+UNIT_COSTS = {  # guiyang.yaml's, per year
+    "grid_workers": 40_000,
+    "patrols": 90_000,
+    "cameras": 3_000,
+    "target_hardening": 300,
+    "volunteers": 500,
+}
+
+
+@pytest.fixture(scope="module")
+def priced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """small.yaml with Guiyang's unit costs: its whole mix costs ≈ ¥20 M a year."""
+    data = yaml.safe_load((SCENARIOS / "small.yaml").read_text(encoding="utf-8"))
+    for kind, cost in UNIT_COSTS.items():
+        data["interventions"][kind]["unit_cost_yuan"] = {"value": cost, "assumption": "test"}
+    path = tmp_path_factory.mktemp("priced") / "small-priced.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _optimize(scenario: Path, out: Path, *extra: str):
+    args = ["optimize", str(scenario), "--budget", str(BUDGET), "--quick", "--days", str(DAYS)]
+    return CliRunner().invoke(main, [*args, "--out", str(out), *extra])
+
+
+@pytest.fixture(scope="module")
+def search(priced: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("optimize")
+    result = _optimize(priced, out, "--name", "s")
+    assert result.exit_code == 0, result.output
+    return out / "s"
+
+
+def test_no_mix_tried_costs_more_than_the_budget(search: Path) -> None:
+    trials = pd.read_csv(search / "trials.csv")
+    assert len(trials) == 8
+    assert (trials["annual_cost_yuan"] <= BUDGET).all()
+    # Not trivially cheap: the search spends real money.
+    assert trials["annual_cost_yuan"].max() > 0.5 * BUDGET
+    recommended = load_scenario(search / "recommended.yaml")
+    assert annual_cost(recommended) <= BUDGET
+
+
+def test_nothing_on_the_front_is_dominated_by_any_mix_tried(search: Path) -> None:
+    trials = pd.read_csv(search / "trials.csv")
+    front = pd.read_csv(search / "front.csv")
+    assert set(front["trial"]) == set(trials.loc[trials["on_front"], "trial"])
+    units = [c for c in front.columns if c.startswith("units_")]
+    assert not front.duplicated(subset=units).any()  # each mix once
+    for row in front.itertuples():
+        dominated = (
+            (trials["crimes_averted"] >= row.crimes_averted)
+            & (trials["security_change_pp"] >= row.security_change_pp)
+            & (trials["annual_cost_yuan"] <= row.annual_cost_yuan)
+            & (
+                (trials["crimes_averted"] > row.crimes_averted)
+                | (trials["security_change_pp"] > row.security_change_pp)
+                | (trials["annual_cost_yuan"] < row.annual_cost_yuan)
+            )
+        )
+        assert not dominated.any(), (row.trial, trials[dominated])
+    # Every mix off the front is dominated by one on it.
+    off = trials[~trials["on_front"]]
+    for row in off.itertuples():
+        assert (
+            (front["crimes_averted"] >= row.crimes_averted)
+            & (front["security_change_pp"] >= row.security_change_pp)
+            & (front["annual_cost_yuan"] <= row.annual_cost_yuan)
+        ).any()
+
+
+def test_the_recommended_mix_is_reproduced_by_a_run_of_its_file(search: Path, priced: Path) -> None:
+    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    trials = pd.read_csv(search / "trials.csv").set_index("trial")
+    best = trials.loc[manifest["recommended_trial"]]
+    assert best["on_front"]
+    recommended = load_scenario(search / "recommended.yaml")
+    original = load_scenario(priced)
+    seed, reps = manifest["seed"], manifest["replicates"]
+    mix = [
+        replicate_outcomes(recommended, d) for d in run_replicates(recommended, seed, reps, DAYS)
+    ]
+    twin = [
+        replicate_outcomes(original, d)
+        for d in run_replicates(original.counterfactual(), seed, reps, DAYS)
+    ]
+    averted = [
+        t["campaign_criminal_total"] - m["campaign_criminal_total"]
+        for m, t in zip(mix, twin, strict=True)
+    ]
+    # Same file, same seeds: the same counts, exactly.
+    assert np.mean(averted) == pytest.approx(best["crimes_averted"], abs=1e-6)
+    assert annual_cost(recommended) == best["annual_cost_yuan"]
+    text = (search / "recommended.yaml").read_text(encoding="utf-8")
+    assert "chosen by safesim optimize" in text and "Reproduce: safesim run" in text
+
+
+def test_the_search_writes_its_figure_brief_and_resumes(search: Path, priced: Path) -> None:
+    for name in ("front.png", "brief.html", "study.db", "manifest.json"):
+        assert (search / name).is_file(), name
+    again = _optimize(priced, search.parent, "--name", "s")
+    assert again.exit_code == 0, again.output
+    assert "(0 run now" in again.output  # every mix was already in the study
+    other = CliRunner().invoke(
+        main,
+        ["optimize", str(priced), "--budget", "1e6", "--quick", "--days", str(DAYS),
+         "--out", str(search.parent), "--name", "s"],
+    )  # fmt: skip
+    assert other.exit_code == 2
+    assert "other settings" in other.output and "budget" in other.output
+
+
+def test_a_scenario_without_unit_costs_cannot_be_optimised(tmp_path: Path) -> None:
+    result = _optimize(SCENARIOS / "small.yaml", tmp_path)
+    assert result.exit_code == 2
+    assert "unit_cost_yuan" in result.output and "Traceback" not in result.output
+    bad = _optimize(SCENARIOS / "guichi.yaml", tmp_path, "--budget", "-5")
+    assert bad.exit_code == 2 and "--budget must be > 0" in bad.output
+
+
+def test_rounding_down_keeps_every_allocation_within_the_budget(priced: Path) -> None:
+    scenario = load_scenario(priced)
+    menu = levers(scenario)
+    assert sorted(lever.kind for lever in menu) == sorted(UNIT_COSTS)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        params = {"spend": float(rng.uniform())}
+        params |= {lever.parameter: float(rng.uniform()) for lever in menu}
+        money = allocation(params, menu, BUDGET)
+        assert sum(money.values()) <= BUDGET * (1 + 1e-12)
+        mix = candidate(scenario, menu, money, "test")
+        assert (annual_cost(mix) or 0.0) <= BUDGET
+
+
+def test_pareto_mask() -> None:
+    points = np.array([[1.0, 1.0], [2.0, 0.0], [0.5, 0.5], [2.0, 0.0], [0.0, 2.0]])
+    assert pareto_mask(points).tolist() == [True, True, False, True, True]
