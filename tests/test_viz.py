@@ -170,3 +170,22 @@ def test_viz_refuses_a_bad_scenario_in_one_line(tmp_path) -> None:
     result = CliRunner().invoke(main, ["viz", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "missing.yaml" in result.output
+
+
+def test_stepping_past_the_last_day_stops_cleanly() -> None:
+    short = VizModel(str(SCENARIOS / "small.yaml"))
+    short.city.days = short.day + 3
+    short.city.running = True
+    for _ in range(6):  # Play may ask for more steps than the calendar has
+        short.step()
+    assert not short.running
+    assert short.day == short.days
+    assert f"Day {short.days} of {short.days}" in levers_note(short)
+    assert len(short.daily()) == short.days
+
+
+def test_serving_beyond_this_machine_is_said_out_loud() -> None:
+    from safesim.cli import _is_loopback
+
+    assert _is_loopback("127.0.0.1") and _is_loopback("localhost") and _is_loopback("::1")
+    assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")

@@ -876,6 +876,30 @@ def _port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _die_with_parent() -> None:
+    """In the server child: exit when ``safesim viz`` dies, even by SIGKILL (Linux)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: Ctrl+C and SIGTERM still stop the server
+
+
 @main.command()
 @click.argument("scenario_file", metavar="[SCENARIO]", default="scenarios/small.yaml")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -917,8 +941,14 @@ def viz(scenario_file: str, host: str, port: int) -> None:
         "--host", host, "--port", str(port), "--production", "--no-open",
     ]  # fmt: skip
     url_host = f"[{host}]" if ":" in host else host
+    if not _is_loopback(host):
+        click.echo(
+            f"warning: --host {host} serves the page without authentication to every "
+            "machine that can reach this one; use 127.0.0.1 unless that is intended",
+            err=True,
+        )
     click.echo(f"safesim viz: {scenario.name} at http://{url_host}:{port}/ (Ctrl+C to stop)")
-    server = subprocess.Popen(command, env=env)
+    server = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
 
     def stop_on_terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # a plain kill stops the web server too, as Ctrl+C does

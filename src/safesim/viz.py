@@ -228,7 +228,9 @@ class VizModel(mesa.Model):
         self.running = self.city.running
 
     def step(self) -> None:
-        self.city.step()
+        # Play may ask for one more step after the last day: the run is over, not an error.
+        if self.city.running:
+            self.city.step()
         self.running = self.city.running
 
     @property
