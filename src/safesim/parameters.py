@@ -12,13 +12,23 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def _p(default: float, low: float, high: float, evidence: str) -> Any:
-    return Field(
-        default,
-        ge=min(low, default),
-        le=max(high, default),
-        json_schema_extra={"low": low, "high": high, "evidence": evidence},
-    )
+def _p(
+    default: float, low: float, high: float, evidence: str, prior: dict[str, Any] | None = None
+) -> Any:
+    extra: dict[str, Any] = {"low": low, "high": high, "evidence": evidence}
+    if prior is not None:
+        extra["prior"] = prior
+    return Field(default, ge=min(low, default), le=max(high, default), json_schema_extra=extra)
+
+
+def _normal(mean: float, sd: float, source: str) -> dict[str, Any]:
+    """A normal calibration prior truncated to the field's bounds."""
+    return {"shape": "normal", "mean": mean, "sd": sd, "source": source}
+
+
+def _log_uniform(source: str) -> dict[str, Any]:
+    """Uniform on the log scale between the bounds: only the order of magnitude is known."""
+    return {"shape": "log_uniform", "source": source}
 
 
 class MechanismParameters(BaseModel):
@@ -84,6 +94,8 @@ class MechanismParameters(BaseModel):
         0.16, 0.0, 0.4,
         "fall in offending at a fully covered cell, all settings; Welsh & Farrington 2009: -16%; "
         "car parks x3.2 (-51%), city centres x0.45 (-7%) are fixed ratios from the same review",
+        prior=_normal(0.15, 0.07, "Welsh & Farrington 2009: -16 % (41 studies); "
+                                  "Piza et al. 2019: about -13 %"),
     )  # fmt: skip
     camera_detection: float = _p(
         0.15, 0.0, 0.5, "extra arrest probability under full coverage; Piza et al. 2019"
@@ -96,6 +108,8 @@ class MechanismParameters(BaseModel):
         0.23, 0.05, 0.5,
         "fall in offending at a saturated hot spot; Ratcliffe et al. 2011: -23% violent crime; "
         "Braga & Weisburd 2020: -8 to -16% mean",
+        prior=_normal(0.2, 0.08, "Braga & Weisburd 2020: -8 to -16 % mean; "
+                                 "Ratcliffe et al. 2011: -23 % in saturated beats"),
     )  # fmt: skip
     koper_minutes: float = _p(
         6.0, 2.0, 15.0,
@@ -123,6 +137,8 @@ class MechanismParameters(BaseModel):
         0.2, 0.05, 0.35,
         "fall in offending where volunteers saturate a cell; Bennett, Holloway & Farrington "
         "2008: -16% to -26%",
+        prior=_normal(0.21, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, "
+                                  "-16 to -26 %"),
     )  # fmt: skip
     volunteers_per_100_households_half: float = _p(
         10.0, 1.0, 50.0, "volunteer density giving 1 - 1/e of full guardianship (assumption)"
@@ -153,7 +169,11 @@ class MechanismParameters(BaseModel):
     )
     # --- Grid workers and disputes (民转刑; Epstein 2002 as template) ---------------
     dispute_escalation_per_day: float = _p(
-        0.004, 0.0005, 0.02, "daily hazard that an unmediated dispute turns violent (民转刑)"
+        0.004,
+        0.0005,
+        0.02,
+        "daily hazard that an unmediated dispute turns violent (民转刑)",
+        prior=_log_uniform("no published escalation rate (evidence.md, disputes turning violent)"),
     )
     dispute_fight_per_day: float = _p(
         0.005, 0.0, 0.05, "daily hazard that an unmediated dispute gives a public-order case"
@@ -162,7 +182,11 @@ class MechanismParameters(BaseModel):
         0.03, 0.005, 0.2, "daily hazard that a dispute settles by itself"
     )
     grid_visit_detection: float = _p(
-        0.7, 0.2, 1.0, "chance a grid worker's visit uncovers a live dispute"
+        0.7,
+        0.2,
+        1.0,
+        "chance a grid worker's visit uncovers a live dispute",
+        prior={"shape": "uniform", "source": "no evaluation of grid management (evidence.md)"},
     )
     mediation_success: float = _p(
         0.9, 0.5, 1.0, "share of found disputes settled; Suizhou reports >98% (an upper bound)"
@@ -176,19 +200,31 @@ class MechanismParameters(BaseModel):
     )
     fear_memory_days: float = _p(180.0, 30.0, 720.0, "e-folding days of a victim's fear")
     fear_local_crime: float = _p(
-        0.8, 0.0, 3.0, "logit drop per local crime per 100 households per month"
+        0.8,
+        0.0,
+        3.0,
+        "logit drop per local crime per 100 households per month",
+        prior=_normal(
+            0.8, 0.6, "Hinkle & Weisburd 2008: crime weighs less on fear than disorder does"
+        ),
     )
     fear_disorder: float = _p(
         1.2, 0.0, 4.0,
         "logit drop per local public-order case per 100 households per month; disorder "
         "drives fear more than crime (Hinkle & Weisburd 2008; Innes & Fielding 2002)",
+        prior=_normal(1.2, 0.8, "Hinkle & Weisburd 2008; Innes & Fielding 2002: disorder "
+                                "drives fear more than crime"),
     )  # fmt: skip
     safety_patrol_visibility: float = _p(
         0.3, -0.2, 1.0,
         "logit gain where foot patrols are seen; Gill et al. 2014: foot patrol raises felt safety",
     )  # fmt: skip
     safety_guardianship: float = _p(
-        0.4, 0.0, 1.0, "logit gain where volunteers are present (visible guardianship)"
+        0.4,
+        0.0,
+        1.0,
+        "logit gain where volunteers are present (visible guardianship)",
+        prior=_normal(0.2, 0.3, "Gill et al. 2014: community policing, little effect on fear"),
     )
     safety_spread: float = _p(1.2, 0.3, 3.0, "sd of households' own disposition to feel safe")
     safety_adaptation_days: float = _p(
@@ -202,6 +238,17 @@ class MechanismParameters(BaseModel):
             extra = field.json_schema_extra or {}
             assert isinstance(extra, dict)
             out[name] = (float(extra["low"]), float(extra["high"]))  # type: ignore[arg-type]
+        return out
+
+    @classmethod
+    def priors(cls) -> dict[str, dict[str, Any]]:
+        """Each parameter's calibration prior within its bounds (uniform where none is given)."""
+        out = {}
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            assert isinstance(extra, dict)
+            prior = extra.get("prior") or {"shape": "uniform", "source": "bounds only"}
+            out[name] = dict(prior)  # type: ignore[arg-type]
         return out
 
     @classmethod
