@@ -560,7 +560,9 @@ def plot(results_dir: str, fmt: str) -> None:
 )
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--restart", is_flag=True, help="Discard the runs journaled by an earlier call.")
-def calibrate(config_file: str, quick: bool, out_dir: str | None, workers: int, restart: bool) -> None:
+def calibrate(
+    config_file: str, quick: bool, out_dir: str | None, workers: int, restart: bool
+) -> None:
     """Posterior of the mechanism strengths from the reports' figures (resumable).
 
     CONFIG names the cities fitted and predicted, the parameters fitted (priors from the

@@ -88,6 +88,7 @@ class MechanismParameters(BaseModel):
     deterrence_sensitivity: float = _p(
         3.0, 0.0, 10.0,
         "how perceived arrest risk lowers offending, exp(-k risk); Nagin 2013: certainty deters",
+        prior={"shape": "uniform", "source": "Nagin 2013: certainty deters, no pooled size"},
     )  # fmt: skip
     # --- Cameras (Welsh & Farrington 2009; Piza et al. 2019) ------------------------
     camera_deterrence: float = _p(

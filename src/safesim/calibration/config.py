@@ -67,10 +67,10 @@ class Budget(Strict):
 class CalibrationConfig(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     scenarios: list[str] = Field(min_length=1)
-    predict: list[str] = []
+    predict: list[str] = Field(default_factory=list)
     parameters: list[str] = Field(min_length=1)
-    effect_parameters: list[str] = []
-    ordered: list[tuple[str, str]] = []
+    effect_parameters: list[str] = Field(default_factory=list)
+    ordered: list[tuple[str, str]] = Field(default_factory=list)
     beyond_factor: float = Field(default=2.5, gt=1.0)
     seed: int = Field(default=0, ge=0)
     trend: TrendPrior

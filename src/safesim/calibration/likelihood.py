@@ -81,7 +81,9 @@ def observed_figures(
                 report_value=target.report_value,
                 lags=lags_of(target),
                 noise_scale=scenario.city.households.value / full_households,
-                discrepancy=disc.percent_change if target.unit == "percent_change" else disc.percent,
+                discrepancy=disc.percent_change
+                if target.unit == "percent_change"
+                else disc.percent,
                 source=target.source,
             )
         )

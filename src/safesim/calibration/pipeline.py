@@ -97,6 +97,7 @@ class Calibration:
         self.fit_cities = [self.full[p].name for p in config.scenarios]
         self.predict_cities = [self.full[p].name for p in config.predict]
         self.by_name = {self.full[p].name: p for p in self.paths}
+        self.city_of = {p: self.full[p].name for p in self.paths}
         self.observed: list[Observed] = []
         for path in config.scenarios:
             run = self.scaled(path, self.budget.households)
@@ -144,25 +145,45 @@ class Calibration:
         for i, row in enumerate(design_values):
             for path in self.config.scenarios:
                 tasks.append(
-                    self.task(f"design-{i}-{path}", path, b.households, row, run_seed(seed, "design", i))
+                    self.task(
+                        f"design-{i}-{self.city_of[path]}",
+                        path,
+                        b.households,
+                        row,
+                        run_seed(seed, "design", i),
+                    )
                 )
         for i in range(b.replicate_pairs):
             for path in self.config.scenarios:
                 tasks.append(
-                    self.task(f"pair-{i}-{path}", path, b.households, design_values[i], run_seed(seed, "pair", i))
+                    self.task(
+                        f"pair-{i}-{self.city_of[path]}",
+                        path,
+                        b.households,
+                        design_values[i],
+                        run_seed(seed, "pair", i),
+                    )
                 )
         results = run_tasks(tasks, journal, self.workers, "design", progress)
         design = self.design_table(results, design_values, len(design_x))
-        surfaces = self.fit_surfaces(design, design_x, results)
+        # The posterior's emulators see the evidence box only, where they are used; the
+        # wider ones, with the beyond-evidence runs, serve only the plausibility verdicts.
+        evidence = design["kind"].to_numpy() == "evidence"
+        surfaces = self.fit_surfaces(design[evidence], design_x[evidence], results)
+        wide = self.fit_surfaces(design, design_x, results) if b.beyond else surfaces
         likelihood = Likelihood(self.observed, surfaces, self.trend)
 
-        prior_values = self.space.sample_prior(b.samples, run_seed(seed, "prior"), self.config.ordered)
+        prior_values = self.space.sample_prior(
+            b.samples, run_seed(seed, "prior"), self.config.ordered
+        )
         prior_x = self.space.units(prior_values)
         per_city = {c: likelihood.city(c, prior_x) for c in self.fit_cities}
         weights, ess = normalised_weights(sum(per_city[c][0] for c in self.fit_cities))
         rng = np.random.default_rng(run_seed(seed, "posterior-resample"))
         rows = rng.choice(len(prior_x), size=POSTERIOR_ROWS, p=weights)
-        trends = {c: likelihood.draw_trend(len(rows), per_city[c][1][rows], rng) for c in self.fit_cities}
+        trends = {
+            c: likelihood.draw_trend(len(rows), per_city[c][1][rows], rng) for c in self.fit_cities
+        }
 
         # Posterior draws re-run directly on fresh seeds, the design's best point too.
         draws = rows[: b.posterior_draws]
@@ -171,16 +192,34 @@ class Calibration:
         for k, index in enumerate(draws):
             for path in [*self.config.scenarios, *self.config.predict]:
                 check_tasks.append(
-                    self.task(f"posterior-{k}-{path}", path, b.households, prior_values[index], run_seed(seed, "posterior", k))
+                    self.task(
+                        f"posterior-{k}-{self.city_of[path]}",
+                        path,
+                        b.households,
+                        prior_values[index],
+                        run_seed(seed, "posterior", k),
+                    )
                 )
             if k < b.scaling_draws and b.scaling_households:
                 for path in self.config.scenarios:
                     check_tasks.append(
-                        self.task(f"scaling-{k}-{path}", path, b.scaling_households, prior_values[index], run_seed(seed, "posterior", k))
+                        self.task(
+                            f"scaling-{k}-{self.city_of[path]}",
+                            path,
+                            b.scaling_households,
+                            prior_values[index],
+                            run_seed(seed, "posterior", k),
+                        )
                     )
         for path in self.config.scenarios:
             check_tasks.append(
-                self.task(f"best-{path}", path, b.households, design_values[best["index"]], run_seed(seed, "best"))
+                self.task(
+                    f"best-{self.city_of[path]}",
+                    path,
+                    b.households,
+                    design_values[best["index"]],
+                    run_seed(seed, "best"),
+                )
             )
         checks = run_tasks(check_tasks, journal, self.workers, "checks", progress)
 
@@ -193,21 +232,27 @@ class Calibration:
             "predictions": self.predictions_table(checks, len(draws), rng),
         }
         rescore, rescore_summary = self.rescore_table(
-            likelihood, checks, prior_x[draws], {c: trends[c][: len(draws)] for c in self.fit_cities}, best, rng
+            likelihood,
+            checks,
+            prior_x[draws],
+            {c: trends[c][: len(draws)] for c in self.fit_cities},
+            best,
+            rng,
         )
         tables["rescore"] = rescore
         tables["scaling"] = self.scaling_table(checks, tables["targets"], len(draws))
-        report = plausibility_report(
-            self, likelihood, tables, run_seed(seed, "plausibility")
-        )
+        report = plausibility_report(self, likelihood, wide, tables, run_seed(seed, "plausibility"))
         diagnostics = {
             "effective_sample_size": round(ess, 1),
-            "prior_samples": int(len(prior_x)),
+            "prior_samples": len(prior_x),
             "design_runs": len(tasks),
             "check_runs": len(check_tasks),
             "emulators": {
-                k: {"quadratic": s.quadratic, "noise_sd": round(float(np.sqrt(s.noise_var)), 4),
-                    "lack_of_fit_sd": round(float(np.sqrt(s.lack_of_fit_var)), 4)}
+                k: {
+                    "quadratic": s.quadratic,
+                    "noise_sd": round(float(np.sqrt(s.noise_var)), 4),
+                    "lack_of_fit_sd": round(float(np.sqrt(s.lack_of_fit_var)), 4),
+                }
                 for k, s in surfaces.items()
             },
             **rescore_summary,
@@ -222,16 +267,20 @@ class Calibration:
         frame.insert(0, "draw", np.arange(n))
         for f in self.observed:
             path = self.by_name[f.city]
-            frame[f.key] = [results[f"design-{i}-{path}"][f.name] for i in range(n)]
+            frame[f.key] = [results[f"design-{i}-{self.city_of[path]}"][f.name] for i in range(n)]
         return frame
 
-    def fit_surfaces(self, design: pd.DataFrame, x: np.ndarray, results: dict) -> dict[str, Surface]:
+    def fit_surfaces(
+        self, design: pd.DataFrame, x: np.ndarray, results: dict
+    ) -> dict[str, Surface]:
         out = {}
         pairs = self.budget.replicate_pairs
         for f in self.observed:
             path = self.by_name[f.city]
             first = design[f.key].to_numpy()[:pairs]
-            second = np.array([results[f"pair-{i}-{path}"][f.name] for i in range(pairs)])
+            second = np.array(
+                [results[f"pair-{i}-{self.city_of[path]}"][f.name] for i in range(pairs)]
+            )
             out[f.key] = fit_surface(x, design[f.key].to_numpy(), pair_noise_var(first, second))
         return out
 
@@ -245,12 +294,19 @@ class Calibration:
                 figures = [f for f in self.observed if f.city == city]
                 losses = []
                 for tau in self.trend.values:
-                    v = {f.key: float(with_trend(np.array(design.loc[i, f.key]), f.lags, np.array(tau))) for f in figures}
+                    v = {
+                        f.key: float(
+                            with_trend(np.array(design.loc[i, f.key]), f.lags, np.array(tau))
+                        )
+                        for f in figures
+                    }
                     losses.append(loss(v, figures))
                 j = int(np.nanargmin(losses))
                 trends[city] = float(self.trend.values[j])
                 for f in figures:
-                    values[f.key] = float(with_trend(np.array(design.loc[i, f.key]), f.lags, np.array(trends[city])))
+                    values[f.key] = float(
+                        with_trend(np.array(design.loc[i, f.key]), f.lags, np.array(trends[city]))
+                    )
             value = loss(values, self.observed)
             if value < best["loss"]:
                 best = {"index": i, "loss": value, "trends": trends}
@@ -262,29 +318,46 @@ class Calibration:
             frame[f"trend_{city}"] = tau
         return frame
 
-    def posterior_summary(self, values: np.ndarray, weights: np.ndarray, trends: dict) -> pd.DataFrame:
+    def posterior_summary(
+        self, values: np.ndarray, weights: np.ndarray, trends: dict
+    ) -> pd.DataFrame:
         rows = []
         flat = np.full(len(values), 1.0 / len(values))
         for i, prior in enumerate(self.space.priors):
             pq = weighted_quantiles(values[:, i], flat, Q)
             q = weighted_quantiles(values[:, i], weights, Q)
-            rows.append({
-                "parameter": prior.name, "unit": "", "prior": prior.describe(),
-                "prior_p05": pq[0], "prior_median": pq[1], "prior_p95": pq[2],
-                "median": q[1], "p05": q[0], "p95": q[2],
-                "evidence": prior.source or prior.evidence,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "parameter": prior.name,
+                    "unit": "",
+                    "prior": prior.describe(),
+                    "prior_p05": pq[0],
+                    "prior_median": pq[1],
+                    "prior_p95": pq[2],
+                    "median": q[1],
+                    "p05": q[0],
+                    "p95": q[2],
+                    "evidence": prior.source or prior.evidence,
+                }
+            )
         tq = self.trend.quantiles(Q)
         for city, tau in trends.items():
             q = np.quantile(tau, Q)
-            rows.append({
-                "parameter": f"trend_{city}", "unit": "% a year",
-                "prior": f"normal({self.trend.prior.mean:g}, {self.trend.prior.sd:g}) in "
-                         f"[{self.trend.prior.low:g}, {self.trend.prior.high:g}]",
-                "prior_p05": tq[0], "prior_median": tq[1], "prior_p95": tq[2],
-                "median": q[1], "p05": q[0], "p95": q[2],
-                "evidence": self.trend.prior.source,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "parameter": f"trend_{city}",
+                    "unit": "% a year",
+                    "prior": f"normal({self.trend.prior.mean:g}, {self.trend.prior.sd:g}) in "
+                    f"[{self.trend.prior.low:g}, {self.trend.prior.high:g}]",
+                    "prior_p05": tq[0],
+                    "prior_median": tq[1],
+                    "prior_p95": tq[2],
+                    "median": q[1],
+                    "p05": q[0],
+                    "p95": q[2],
+                    "evidence": self.trend.prior.source,
+                }
+            )
         return pd.DataFrame(rows)
 
     def _predictive(self, likelihood, figure, x, log_trend, rng) -> np.ndarray:
@@ -303,13 +376,18 @@ class Calibration:
     def _row(f: Observed, draws: np.ndarray, model: np.ndarray) -> dict[str, Any]:
         q = np.quantile(draws, Q)
         return {
-            "scenario": f.city, "target": f.name, "metric": f.metric, "unit": f.unit,
-            "report_value": f.report_value, "pred_mean": float(np.mean(draws)),
-            "pred_p05": q[0], "pred_p95": q[2],
+            "scenario": f.city,
+            "target": f.name,
+            "metric": f.metric,
+            "unit": f.unit,
+            "report_value": f.report_value,
+            "pred_mean": float(np.mean(draws)),
+            "pred_p05": q[0],
+            "pred_p95": q[2],
             "inside": bool(q[0] <= f.report_value <= q[2]),
             "interventions_mean": float(np.mean(model)),
             "trend_and_rest_mean": float(np.mean(draws) - np.mean(model)),
-        }  # fmt: skip
+        }
 
     def loco_table(self, likelihood, x, per_city, rng) -> pd.DataFrame:
         out = []
@@ -322,7 +400,12 @@ class Calibration:
                     continue
                 draws = likelihood.predictive(f, x[idx], None, rng)
                 row = self._row(f, draws, likelihood.surfaces[f.key].mean(x[idx]))
-                row = {"held_out": held, "fitted_on": "+".join(c for c in self.fit_cities if c != held), **row, "ess": round(ess, 1)}
+                row = {
+                    "held_out": held,
+                    "fitted_on": "+".join(c for c in self.fit_cities if c != held),
+                    **row,
+                    "ess": round(ess, 1),
+                }
                 row.pop("scenario")
                 out.append(row)
         return pd.DataFrame(out)
@@ -332,11 +415,15 @@ class Calibration:
         statements = prediction_statements()
         for path in self.config.predict:
             city = self.full[path].name
-            records = [checks[f"posterior-{k}-{path}"] for k in range(n)]
+            records = [checks[f"posterior-{k}-{self.city_of[path]}"] for k in range(n)]
             for name in records[0]:
                 if name.startswith("campaign_year_count_") or name.startswith("campaign_"):
                     values = np.array([r[name] for r in records], dtype=float)
-                    is_change = name.startswith("campaign_year_") and not name.startswith("campaign_year_count_")
+                    if not np.isfinite(values).any():
+                        continue  # the run does not cover the figure's windows
+                    is_change = name.startswith("campaign_year_") and not name.startswith(
+                        "campaign_year_count_"
+                    )
                     if is_change:
                         tau = likelihood_free_trend(self.trend, len(values), rng)
                         shown = with_trend(values, (1.0,), tau)
@@ -344,29 +431,52 @@ class Calibration:
                         shown = values
                     q = np.nanquantile(shown, Q)
                     statement = statements.get((city, name), ("", float("nan")))
-                    out.append({
-                        "scenario": city, "figure": name, "label": "prediction",
-                        "unit": "percent_change" if is_change else ("percent" if "security" in name else "count"),
-                        "pred_mean": float(np.nanmean(shown)), "pred_p05": q[0], "pred_p95": q[2],
-                        "interventions_mean": float(np.nanmean(values)),
-                        "report_states": statement[0], "report_value": statement[1],
-                    })  # fmt: skip
+                    out.append(
+                        {
+                            "scenario": city,
+                            "figure": name,
+                            "label": "prediction",
+                            "unit": "percent_change"
+                            if is_change
+                            else ("percent" if "security" in name else "count"),
+                            "pred_mean": float(np.nanmean(shown)),
+                            "pred_p05": q[0],
+                            "pred_p95": q[2],
+                            "interventions_mean": float(np.nanmean(values)),
+                            "report_states": statement[0],
+                            "report_value": statement[1],
+                        }
+                    )
             found = np.array([r["campaign_year_count_disputes_found"] for r in records])
             mediated = np.array([r["campaign_year_count_disputes_mediated"] for r in records])
+            if not np.any(found > 0):
+                continue  # no grid workers: no dispute is found, there is no share
             share = 100.0 * mediated / np.where(found > 0, found, np.nan)
             q = np.nanquantile(share, Q)
-            statement = statements.get((city, "campaign_year_share_disputes_mediated"), ("", float("nan")))
-            out.append({
-                "scenario": city, "figure": "campaign_year_share_disputes_mediated", "label": "prediction",
-                "unit": "percent", "pred_mean": float(np.nanmean(share)), "pred_p05": q[0], "pred_p95": q[2],
-                "interventions_mean": float(np.nanmean(share)),
-                "report_states": statement[0], "report_value": statement[1],
-            })  # fmt: skip
+            statement = statements.get(
+                (city, "campaign_year_share_disputes_mediated"), ("", float("nan"))
+            )
+            out.append(
+                {
+                    "scenario": city,
+                    "figure": "campaign_year_share_disputes_mediated",
+                    "label": "prediction",
+                    "unit": "percent",
+                    "pred_mean": float(np.nanmean(share)),
+                    "pred_p05": q[0],
+                    "pred_p95": q[2],
+                    "interventions_mean": float(np.nanmean(share)),
+                    "report_states": statement[0],
+                    "report_value": statement[1],
+                }
+            )
         frame = pd.DataFrame(out)
         if not frame.empty:
             frame["inside"] = [
                 bool(lo <= v <= hi) if np.isfinite(v) else ""
-                for lo, v, hi in zip(frame.pred_p05, frame.report_value, frame.pred_p95, strict=True)
+                for lo, v, hi in zip(
+                    frame.pred_p05, frame.report_value, frame.pred_p95, strict=True
+                )
             ]
         return frame
 
@@ -378,21 +488,45 @@ class Calibration:
             direct = {}
             for f in self.observed:
                 path = self.by_name[f.city]
-                direct[f.key] = float(with_trend(np.array(checks[f"posterior-{k}-{path}"][f.name]), f.lags, np.array(trends[f.city][k])))
+                direct[f.key] = float(
+                    with_trend(
+                        np.array(checks[f"posterior-{k}-{self.city_of[path]}"][f.name]),
+                        f.lags,
+                        np.array(trends[f.city][k]),
+                    )
+                )
             for r in range(PREDICTIVE_REPLICATIONS):
                 values = {}
                 for f in self.observed:
                     s = likelihood.surfaces[f.key]
                     sd = np.sqrt(s.mean_var(x[k : k + 1])[0] + s.lack_of_fit_var + s.noise_var)
-                    values[f.key] = float(with_trend(np.array(s.mean(x[k : k + 1])[0] + rng.normal() * sd), f.lags, np.array(trends[f.city][k])))
+                    values[f.key] = float(
+                        with_trend(
+                            np.array(s.mean(x[k : k + 1])[0] + rng.normal() * sd),
+                            f.lags,
+                            np.array(trends[f.city][k]),
+                        )
+                    )
                 predicted[r, k] = loss(values, self.observed)
-            rows.append({"run": f"posterior draw {k}", "seeds": "fresh", "loss": loss(direct, self.observed),
-                         "predicted_p05": float(np.quantile(predicted[:, k], 0.05)),
-                         "predicted_p95": float(np.quantile(predicted[:, k], 0.95))})  # fmt: skip
+            rows.append(
+                {
+                    "run": f"posterior draw {k}",
+                    "seeds": "fresh",
+                    "loss": loss(direct, self.observed),
+                    "predicted_p05": float(np.quantile(predicted[:, k], 0.05)),
+                    "predicted_p95": float(np.quantile(predicted[:, k], 0.95)),
+                }
+            )
         best_direct = {}
         for f in self.observed:
             path = self.by_name[f.city]
-            best_direct[f.key] = float(with_trend(np.array(checks[f"best-{path}"][f.name]), f.lags, np.array(best["trends"][f.city])))
+            best_direct[f.key] = float(
+                with_trend(
+                    np.array(checks[f"best-{self.city_of[path]}"][f.name]),
+                    f.lags,
+                    np.array(best["trends"][f.city]),
+                )
+            )
         mean_pred = predicted.mean(axis=1)
         summary = {
             "rescored_mean_loss": float(np.mean([r["loss"] for r in rows])),
@@ -402,12 +536,33 @@ class Calibration:
             "best_design_point_loss_in_sample": float(best["loss"]),
             "best_design_point_loss_rescored": loss(best_direct, self.observed),
         }
-        rows.append({"run": "mean of posterior draws", "seeds": "fresh", "loss": summary["rescored_mean_loss"],
-                     "predicted_p05": summary["predictive_mean_loss_p05"], "predicted_p95": summary["predictive_mean_loss_p95"]})  # fmt: skip
-        rows.append({"run": f"best design point {best['index']}", "seeds": "its own (in sample)", "loss": best["loss"],
-                     "predicted_p05": float("nan"), "predicted_p95": float("nan")})  # fmt: skip
-        rows.append({"run": f"best design point {best['index']}", "seeds": "fresh", "loss": summary["best_design_point_loss_rescored"],
-                     "predicted_p05": float("nan"), "predicted_p95": float("nan")})  # fmt: skip
+        rows.append(
+            {
+                "run": "mean of posterior draws",
+                "seeds": "fresh",
+                "loss": summary["rescored_mean_loss"],
+                "predicted_p05": summary["predictive_mean_loss_p05"],
+                "predicted_p95": summary["predictive_mean_loss_p95"],
+            }
+        )
+        rows.append(
+            {
+                "run": f"best design point {best['index']}",
+                "seeds": "its own (in sample)",
+                "loss": best["loss"],
+                "predicted_p05": float("nan"),
+                "predicted_p95": float("nan"),
+            }
+        )
+        rows.append(
+            {
+                "run": f"best design point {best['index']}",
+                "seeds": "fresh",
+                "loss": summary["best_design_point_loss_rescored"],
+                "predicted_p05": float("nan"),
+                "predicted_p95": float("nan"),
+            }
+        )
         return pd.DataFrame(rows), summary
 
     def scaling_table(self, checks: dict, targets: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -418,22 +573,35 @@ class Calibration:
         out = []
         for f in self.observed:
             path = self.by_name[f.city]
-            small = np.array([checks[f"posterior-{k}-{path}"][f.name] for k in range(m)])
-            large = np.array([checks[f"scaling-{k}-{path}"][f.name] for k in range(m)])
+            small = np.array(
+                [checks[f"posterior-{k}-{self.city_of[path]}"][f.name] for k in range(m)]
+            )
+            large = np.array(
+                [checks[f"scaling-{k}-{self.city_of[path]}"][f.name] for k in range(m)]
+            )
             row = targets[(targets.scenario == f.city) & (targets.target == f.name)].iloc[0]
             half = (row.pred_p95 - row.pred_p05) / 2.0
             diff = float(np.nanmean(large) - np.nanmean(small))
-            out.append({
-                "scenario": f.city, "target": f.name, "unit": f.unit,
-                "households_design": min(b.households, self.households_of(path)),
-                "households_check": min(b.scaling_households, self.households_of(path)),
-                "mean_design": float(np.nanmean(small)), "mean_check": float(np.nanmean(large)),
-                "difference": diff, "interval_half_width": half, "within": bool(abs(diff) <= half),
-            })  # fmt: skip
+            out.append(
+                {
+                    "scenario": f.city,
+                    "target": f.name,
+                    "unit": f.unit,
+                    "households_design": min(b.households, self.households_of(path)),
+                    "households_check": min(b.scaling_households, self.households_of(path)),
+                    "mean_design": float(np.nanmean(small)),
+                    "mean_check": float(np.nanmean(large)),
+                    "difference": diff,
+                    "interval_half_width": half,
+                    "within": bool(abs(diff) <= half),
+                }
+            )
         return pd.DataFrame(out)
 
     # ------------------------------------------------------------------ files
-    def write(self, tables: dict[str, pd.DataFrame], report: str, diagnostics: dict, seconds: float) -> dict:
+    def write(
+        self, tables: dict[str, pd.DataFrame], report: str, diagnostics: dict, seconds: float
+    ) -> dict:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name, frame in tables.items():
@@ -457,12 +625,14 @@ class Calibration:
         manifest = {
             "kind": "calibration",
             "name": self.config.name,
-            "command": "safesim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("safesim") else "",
+            "command": "safesim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+            if sys.argv[0].endswith("safesim")
+            else "",
             "config_file": str(self.config_path),
             "config_sha256": self.config.digest(),
             "quick": self.quick,
             "seed": self.config.seed,
-            "seed_derivation": "run_seed(seed, stage, index) for stages design, pair, posterior, best",
+            "seed_derivation": "run_seed(seed, stage, index): design, pair, posterior, best",
             "budget": self.budget.model_dump(),
             "scenarios": {self.full[p].name: self.full[p].digest() for p in self.paths},
             "fitted_cities": self.fit_cities,
@@ -472,7 +642,9 @@ class Calibration:
             "wall_seconds_this_invocation": round(seconds, 1),
         }
         paths["manifest"] = self.out_dir / "manifest.json"
-        atomic_write_text(paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(
+            paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        )
         return paths
 
 
@@ -486,9 +658,13 @@ def prediction_statements() -> dict[tuple[str, str], tuple[str, float]]:
     """What the prediction cities' reports state, beside the model figure nearest to it."""
     return {
         ("guichi", "campaign_year_count_dispute_violence"): (
-            "35 serious violent cases in 2021, all cleared (not only dispute violence)", 35.0
+            "35 serious violent cases in 2021, all cleared (not only dispute violence)",
+            35.0,
         ),
-        ("guichi", "campaign_year_count_disputes_found"): ("116 dispute hazards found in 2021", 116.0),
+        ("guichi", "campaign_year_count_disputes_found"): (
+            "116 dispute hazards found in 2021",
+            116.0,
+        ),
         ("guichi", "campaign_year_share_disputes_mediated"): ("84 of 116 resolved (72.4 %)", 72.41),
         ("shishou", "campaign_end_sense_of_security"): (
             "sense of security ranked 6th in Hubei in H2 2016, up 14 places (a rank, no level)",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from safesim.calibration.emulator import Surface
 from safesim.calibration.likelihood import Likelihood, Observed, with_trend
 
 if TYPE_CHECKING:
@@ -40,36 +41,57 @@ def _reach(values: np.ndarray, band: float, report: float) -> tuple[bool, float]
     return bool(abs(nearest - report) <= band), nearest
 
 
+def _physical(values: np.ndarray, unit: str) -> np.ndarray:
+    """A surface may extrapolate past what counts allow: no fall beyond 100 %, no level
+    outside 0-100 %."""
+    if unit == "percent_change":
+        return np.maximum(values, -100.0)
+    return np.clip(values, 0.0, 100.0)
+
+
 def _fmt(value: float, unit: str) -> str:
     return f"{value:+.1f} %" if unit == "percent_change" else f"{value:.2f} %"
 
 
 def judge(
-    f: Observed, likelihood: Likelihood, inside: np.ndarray, beyond: dict[float, np.ndarray],
+    f: Observed,
+    likelihood: Likelihood,
+    wide: dict[str, Surface],
+    inside: np.ndarray,
+    beyond: dict[float, np.ndarray],
     calibration: Calibration,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     s = likelihood.surfaces[f.key]
+    w = wide[f.key]
     band = BAND * np.sqrt(s.noise_var * f.noise_scale + s.lack_of_fit_var)
-    mu = s.mean(inside)
+    mu = _physical(s.mean(inside), f.unit)
     ok, nearest = _reach(mu, band, f.report_value)
     base = {"scenario": f.city, "target": f.name, "unit": f.unit, "report": f.report_value}
     lo, hi = float(mu.min()), float(mu.max())
     span = f"the model spans {_fmt(lo, f.unit)} to {_fmt(hi, f.unit)} inside the evidence"
     if ok:
-        return {**base, "verdict": "reachable inside the evidence",
-                "detail": f"{span} (run-to-run band ±{band:.1f} points)"}  # fmt: skip
+        return {
+            **base,
+            "verdict": "reachable inside the evidence",
+            "detail": f"{span} (run-to-run band ±{band:.1f} points)",
+        }
     q05, q95 = likelihood.trend.quantiles((0.05, 0.95))
     if f.lags is not None:
-        taus = likelihood.trend.values[(likelihood.trend.values >= q05) & (likelihood.trend.values <= q95)]
+        taus = likelihood.trend.values[
+            (likelihood.trend.values >= q05) & (likelihood.trend.values <= q95)
+        ]
         for tau in sorted(taus, key=abs):
             shifted = with_trend(mu, f.lags, np.array(tau))
             if _reach(shifted, band, f.report_value)[0]:
-                return {**base, "verdict": "reachable inside the evidence with a secular trend",
-                        "detail": f"{span}; a trend of {tau:+.1f} % a year (prior 90 %: "
-                                  f"{q05:+.1f} to {q95:+.1f}) closes the gap"}  # fmt: skip
+                return {
+                    **base,
+                    "verdict": "reachable inside the evidence with a secular trend",
+                    "detail": f"{span}; a trend of {tau:+.1f} % a year (prior 90 %: "
+                    f"{q05:+.1f} to {q95:+.1f}) closes the gap",
+                }
     effects = calibration.config.effect_parameters
     for factor, x in sorted(beyond.items()):
-        m = s.mean(x)
+        m = _physical(w.mean(x), f.unit)
         trend_ok = False
         if f.lags is not None:
             for tau in (q05, q95):
@@ -78,27 +100,41 @@ def judge(
             tops = []
             for prior in calibration.space.priors:
                 if prior.name in effects:
-                    tops.append(f"{prior.name} up to {min(factor * prior.high, 0.95):.2f} "
-                                f"(evidence bound {prior.high:g})")  # fmt: skip
+                    tops.append(
+                        f"{prior.name} up to {min(factor * prior.high, 0.95):.2f} "
+                        f"(evidence bound {prior.high:g})"
+                    )
             how = " with the trend at its prior's 90 % limit" if trend_ok else ""
-            return {**base, "verdict": "reachable only beyond the evidence",
-                    "detail": f"{span}; needs effects {factor:.2f}× their evidence bounds{how}: "
-                              + ", ".join(tops)}  # fmt: skip
+            return {
+                **base,
+                "verdict": "reachable only beyond the evidence",
+                "detail": f"{span}; needs effects {factor:.2f}× their evidence bounds{how}: "
+                + ", ".join(tops),
+            }
     far = beyond[max(beyond)] if beyond else inside
-    candidates = [s.mean(far), mu]
+    candidates = [_physical(w.mean(far), f.unit), mu]
     if f.lags is not None:
         candidates += [with_trend(c, f.lags, np.array(t)) for c in candidates for t in (q05, q95)]
-    nearest = min((float(c[np.argmin(np.abs(c - f.report_value))]) for c in candidates),
-                  key=lambda v: abs(v - f.report_value))  # fmt: skip
-    return {**base, "verdict": "not reachable",
-            "detail": f"{span}; the nearest the model comes, even at "
-                      f"{calibration.config.beyond_factor:g}× the effect bounds and a trend at "
-                      f"its prior's 90 % limit, is {_fmt(nearest, f.unit)}, "
-                      f"{abs(nearest - f.report_value):.1f} points away"}  # fmt: skip
+    nearest = min(
+        (float(c[np.argmin(np.abs(c - f.report_value))]) for c in candidates),
+        key=lambda v: abs(v - f.report_value),
+    )
+    return {
+        **base,
+        "verdict": "not reachable",
+        "detail": f"{span}; the nearest the model comes, even at "
+        f"{calibration.config.beyond_factor:g}× the effect bounds and a trend at "
+        f"its prior's 90 % limit, is {_fmt(nearest, f.unit)}, "
+        f"{abs(nearest - f.report_value):.1f} points away",
+    }
 
 
 def plausibility_report(
-    calibration: Calibration, likelihood: Likelihood, tables: dict[str, pd.DataFrame], seed: int
+    calibration: Calibration,
+    likelihood: Likelihood,
+    wide: dict[str, Surface],
+    tables: dict[str, pd.DataFrame],
+    seed: int,
 ) -> str:
     space = calibration.space
     inside = space.box(SAMPLES, seed)
@@ -107,7 +143,9 @@ def plausibility_report(
         float(k): space.beyond(SAMPLES // 4, seed + i, calibration.config.effect_parameters, k)
         for i, k in enumerate(factors)
     }
-    verdicts = [judge(f, likelihood, inside, beyond, calibration) for f in likelihood.observed]
+    verdicts = [
+        judge(f, likelihood, wide, inside, beyond, calibration) for f in likelihood.observed
+    ]
     lines = [
         "# Can the model reach the reports' figures?",
         "",
@@ -155,7 +193,12 @@ def plausibility_report(
                 f"{row.pred_mean:.1f} ({row.pred_p05:.1f} to {row.pred_p95:.1f}) | {verdict} |"
             )
         lines.append("")
-    lines += ["## Figures the model does not compute", "", "| city | figure | why |", "|---|---|---|"]
+    lines += [
+        "## Figures the model does not compute",
+        "",
+        "| city | figure | why |",
+        "|---|---|---|",
+    ]
     for scenario in calibration.full.values():
         for note in scenario.not_modelled:
             lines.append(f"| {scenario.name} | {note.figure} | {note.reason} |")
