@@ -238,7 +238,7 @@ def test_emulator_separates_noise_from_signal():
     y = 10 * x[:, 0] - 4 * x[:, 1] ** 2 + rng.normal(0, 0.5, 80)
     noise = pair_noise_var(rng.normal(0, 0.5, 50), rng.normal(0, 0.5, 50))
     surface = fit_surface(x, y, noise)
-    assert surface.quadratic
+    assert surface.form == "quadratic"
     assert surface.mean(np.array([[0.5, 0.5]]))[0] == pytest.approx(5 - 1, abs=0.3)
     assert np.sqrt(surface.residual_var) == pytest.approx(0.5, rel=0.3)
 

@@ -249,7 +249,7 @@ class Calibration:
             "check_runs": len(check_tasks),
             "emulators": {
                 k: {
-                    "quadratic": s.quadratic,
+                    "form": s.form,
                     "noise_sd": round(float(np.sqrt(s.noise_var)), 4),
                     "lack_of_fit_sd": round(float(np.sqrt(s.lack_of_fit_var)), 4),
                 }
