@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 import sys
@@ -112,7 +113,13 @@ class Calibration:
         return self.full[path].city.households.value
 
     def identity(self) -> dict[str, Any]:
-        return {"config_sha256": self.config.digest(), "quick": self.quick}
+        """What the journaled runs depend on: a change to any of it refuses the journal."""
+        return {
+            "config_sha256": self.config.digest(),
+            "quick": self.quick,
+            "scenarios_sha256": {self.city_of[p]: s.digest() for p, s in self.full.items()},
+            "model_sha256": model_digest(),
+        }
 
     def task(self, key: str, path: str, households: int, row: np.ndarray, seed: int) -> Task:
         values = self.space.as_parameters(row)
@@ -635,6 +642,7 @@ class Calibration:
             "seed_derivation": "run_seed(seed, stage, index): design, pair, posterior, best",
             "budget": self.budget.model_dump(),
             "scenarios": {self.full[p].name: self.full[p].digest() for p in self.paths},
+            "model_sha256": model_digest(),
             "fitted_cities": self.fit_cities,
             "predicted_cities": self.predict_cities,
             "versions": versions(),
@@ -646,6 +654,22 @@ class Calibration:
             paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         )
         return paths
+
+
+# Modules that do not change what a run computes.
+NOT_MODEL = {"cli.py", "plotting.py", "sweeps.py", "sensitivity.py", "viz.py", "viz_app.py"}
+
+
+def model_digest() -> str:
+    """A hash of the model's source, so runs of an older model are never reused."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.parts[0] in ("calibration", "__pycache__") or path.name in NOT_MODEL:
+            continue
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def likelihood_free_trend(trend: TrendGrid, n: int, rng: np.random.Generator) -> np.ndarray:
