@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 # Surfaces from the richest to the plainest; a design fits the first it has at least two
 # runs per coefficient for: full quadratic, quadratic without interactions, linear.
 FORMS = ("quadratic", "additive", "linear")
