@@ -54,7 +54,9 @@ def scenario_at(path: str, households: int) -> Scenario:
     return scenario
 
 
-def figures(scenario: Scenario, daily: pd.DataFrame, full_households: int) -> dict[str, float]:
+def figures(
+    scenario: Scenario, daily: pd.DataFrame, full_households: int
+) -> dict[str, float | None]:
     """Every report target of the scenario, the generic campaign-year figures, and the
     campaign year's counts scaled to the full city."""
     out = {t.name: target_value(daily, t) for t in scenario.targets}
@@ -67,7 +69,8 @@ def figures(scenario: Scenario, daily: pd.DataFrame, full_households: int) -> di
     factor = full_households / scenario.city.households.value
     for column in CAMPAIGN_YEAR_COUNTS:
         out[f"campaign_year_count_{column}"] = float(rows[column].sum()) * factor
-    return {k: (float(v) if np.isfinite(v) else float("nan")) for k, v in out.items()}
+    # JSON has no NaN: a figure the run cannot give is recorded as null.
+    return {k: (float(v) if np.isfinite(v) else None) for k, v in out.items()}
 
 
 def execute(task: Task) -> dict[str, Any]:
@@ -163,7 +166,11 @@ def run_tasks(
                     bar.step()
         finally:
             _stop(pool)
-    return {t.key: records[t.key]["figures"] for t in tasks}
+    return {t.key: _numbers(records[t.key]["figures"]) for t in tasks}
+
+
+def _numbers(figures: dict[str, float | None]) -> dict[str, float]:
+    return {k: (float("nan") if v is None else float(v)) for k, v in figures.items()}
 
 
 def open_journal(out_dir: Path, identity: dict[str, Any], restart: bool) -> Journal:
