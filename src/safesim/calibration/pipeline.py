@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shlex
 import sys
@@ -43,7 +42,14 @@ from safesim.calibration.likelihood import (
 )
 from safesim.calibration.plausibility import plausibility_report
 from safesim.calibration.priors import ParameterSpace
-from safesim.calibration.simulations import Task, open_journal, run_tasks, scenario_at
+from safesim.calibration.simulations import (
+    Task,
+    model_digest,
+    open_journal,
+    run_tasks,
+    scenario_at,
+)
+from safesim.calibration.tables import markdown_tables
 from safesim.runner import atomic_write_text, versions, write_csv
 from safesim.scenario import Scenario, load_scenario
 from safesim.streams import run_seed
@@ -657,96 +663,6 @@ class Calibration:
             paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         )
         return paths
-
-
-# Modules that do not change what a run computes.
-NOT_MODEL = {"cli.py", "plotting.py", "sweeps.py", "sensitivity.py", "viz.py", "viz_app.py"}
-
-
-def model_digest() -> str:
-    """A hash of the model's source, so runs of an older model are never reused."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package)
-        if relative.parts[0] in ("calibration", "__pycache__") or path.name in NOT_MODEL:
-            continue
-        digest.update(str(relative).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _num(value: Any, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return ""
-    text = f"{value:+.1f}" if unit == "percent_change" else f"{value:.3g}"
-    return text if unit != "percent" else f"{value:.2f}"
-
-
-def markdown_tables(tables: dict[str, pd.DataFrame], diagnostics: dict[str, Any]) -> str:
-    """The posterior, held-out figures, predictions and checks as Markdown tables."""
-    lines = ["## Posterior (median and 90 % interval)", ""]
-    lines += ["| parameter | prior | median | 90 % interval |", "|---|---|---|---|"]
-    for row in tables["posterior_summary"].itertuples():
-        lines.append(
-            f"| {row.parameter} | {row.prior} | {row.median:.3g} | {row.p05:.3g} to {row.p95:.3g} |"
-        )
-    for name, title, city in (
-        ("targets", "Fitted figures: report and posterior prediction", "scenario"),
-        (
-            "leave_one_city_out",
-            "Leave one city out: each city predicted from the other two",
-            "held_out",
-        ),
-    ):
-        lines += ["", f"## {title}", ""]
-        lines += [
-            "| city | figure | reported | predicted | 90 % interval | inside "
-            "| of which interventions |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for row in tables[name].itertuples():
-            unit = row.unit
-            lines.append(
-                f"| {getattr(row, city)} | {row.target} | {_num(row.report_value, unit)} | "
-                f"{_num(row.pred_mean, unit)} | {_num(row.pred_p05, unit)} to "
-                f"{_num(row.pred_p95, unit)} | {'yes' if row.inside else 'no'} | "
-                f"{_num(row.interventions_mean, unit)} |"
-            )
-    lines += ["", "## Predictions (labelled predictions: these reports give no crime changes)", ""]
-    lines += [
-        "| city | figure | prediction | 90 % interval | the report states |",
-        "|---|---|---|---|---|",
-    ]
-    for row in tables["predictions"].itertuples():
-        unit = row.unit if row.unit != "count" else ""
-        lines.append(
-            f"| {row.scenario} | {row.figure} | {_num(row.pred_mean, unit)} | "
-            f"{_num(row.pred_p05, unit)} to {_num(row.pred_p95, unit)} | "
-            f"{row.report_states if isinstance(row.report_states, str) else ''} |"
-        )
-    d = diagnostics
-    lines += [
-        "",
-        "## Checks on seeds never used in fitting",
-        "",
-        f"- Loss of {len(tables['rescore']) - 3} posterior draws re-run on fresh seeds: "
-        f"{d['rescored_mean_loss']:.2f}; posterior-predictive 90 % range of that mean: "
-        f"{d['predictive_mean_loss_p05']:.2f} to {d['predictive_mean_loss_p95']:.2f}.",
-        f"- The design's best point: loss {d['best_design_point_loss_in_sample']:.2f} on its "
-        f"own seeds, {d['best_design_point_loss_rescored']:.2f} on fresh ones.",
-        f"- Effective sample size of the posterior: {d['effective_sample_size']} of "
-        f"{d['prior_samples']} prior draws.",
-    ]
-    scaling = tables["scaling"]
-    if "within" in scaling.columns and len(scaling):
-        inside = int(scaling["within"].astype(bool).sum())
-        lines.append(
-            f"- Scaling: {inside} of {len(scaling)} fitted figures move by less than the "
-            "half-width of their posterior-predictive interval when the cities are run larger "
-            "(scaling.csv)."
-        )
-    lines.append("")
-    return "\n".join(lines)
 
 
 def likelihood_free_trend(trend: TrendGrid, n: int, rng: np.random.Generator) -> np.ndarray:

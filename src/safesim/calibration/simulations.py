@@ -10,6 +10,7 @@ the journal is keyed by task, so the results do not depend on the number of work
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -179,3 +180,19 @@ def open_journal(out_dir: Path, identity: dict[str, Any], restart: bool) -> Jour
     journal.check(restart)
     journal.open(restart, final_files=())
     return journal
+
+
+# Modules that do not change what a run computes.
+NOT_MODEL = {"cli.py", "plotting.py", "sweeps.py", "sensitivity.py", "viz.py", "viz_app.py"}
+
+
+def model_digest() -> str:
+    """A hash of the model's source, so runs of an older model are never reused."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.parts[0] in ("calibration", "__pycache__") or path.name in NOT_MODEL:
+            continue
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
