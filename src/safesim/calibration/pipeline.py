@@ -205,11 +205,16 @@ class Calibration:
         check_tasks = []
         for k, index in enumerate(draws):
             for path in [*self.config.scenarios, *self.config.predict]:
+                # Predictions are the product: run them at the larger size, whose noise
+                # is nearer the real city's.
+                size = b.households
+                if path in self.config.predict:
+                    size = max(b.households, b.scaling_households or 0)
                 check_tasks.append(
                     self.task(
                         f"posterior-{k}-{self.city_of[path]}",
                         path,
-                        b.households,
+                        size,
                         prior_values[index],
                         run_seed(seed, "posterior", k),
                     )
