@@ -588,6 +588,9 @@ def calibrate(
     except (ScenarioError, SweepError) as exc:
         fail(str(exc))
         return
+    except OSError as exc:
+        fail(f"{exc.filename or out_dir}: {exc.strerror or exc}")
+        return
     except KeyboardInterrupt:
         click.echo(
             f"\ninterrupted: finished runs are kept in {Path(out_dir or '.') / '.journal'}; "
