@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -1026,53 +1027,66 @@ def brief(results_dir: str, lang: str) -> None:
 @main.command()
 @click.argument("config_file", metavar="CONFIG", type=click.Path(dir_okay=False))
 @click.option(
-    "--trials",
-    type=click.IntRange(min=1),
-    default=40,
-    show_default=True,
-    help="Finished trials the study should hold (an interrupted study resumes).",
+    "--quick",
+    is_flag=True,
+    help="The config's small budget (tiny cities, few runs): for tests and trying things out.",
 )
 @click.option(
     "--out",
-    "out_root",
+    "out_dir",
     type=click.Path(file_okay=False),
-    default="results/calibration",
-    show_default=True,
-    help="Study, fit and fitted parameters go to OUT/<config name>/.",
+    default=None,
+    help="Where the outputs go (default: the config's own folder; with --quick, "
+    "results/calibration/<name>-quick).",
 )
-def calibrate(config_file: str, trials: int, out_root: str) -> None:
-    """Fit mechanism parameters to the reports' figures (Optuna, resumable).
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--restart", is_flag=True, help="Discard the runs journaled by an earlier call.")
+def calibrate(
+    config_file: str, quick: bool, out_dir: str | None, workers: int, restart: bool
+) -> None:
+    """Posterior of the mechanism strengths from the reports' figures (resumable).
 
-    CONFIG names the scenarios whose targets are fitted, the parameters to fit (bounded by
-    the evidence in safesim.parameters), households per city and replicates per trial.
-    Writes fit.csv (report figure, fitted and default simulation), trials.csv,
-    fitted_parameters.yaml (for `safesim run --parameters`) and study.db.
+    CONFIG names the cities fitted and predicted, the parameters fitted (priors from the
+    evidence in safesim.parameters), the trend and discrepancy priors and the run budget.
+    Writes the posterior (posterior_samples.csv, posterior_summary.csv,
+    fitted_parameters.yaml), targets.csv, leave_one_city_out.csv, predictions.csv,
+    rescore.csv, scaling.csv, design.csv, plausibility.md and manifest.json. Every model
+    run is journaled as it finishes: after Ctrl-C or a kill the same command continues.
     """
     from safesim.calibration import Calibration, load_config
+    from safesim.sweeps import SweepError
 
     try:
         config = load_config(config_file)
-        calibration = Calibration(
-            config,
-            out_root,
-            base=Path(config_file).resolve().parent.parent,
-            config_path=config_file,
-        )
-    except ScenarioError as exc:
+        if out_dir is None:
+            out_dir = (
+                f"results/calibration/{config.name}-quick"
+                if quick
+                else str(Path(config_file).parent)
+            )
+        calibration = Calibration(config, config_file, out_dir, quick=quick, workers=workers)
+        paths = calibration.run(restart=restart)
+    except (ScenarioError, SweepError) as exc:
         fail(str(exc))
         return
-    try:
-        with tqdm(total=trials, unit="trial", desc=config.name, disable=None) as bar:
-            study = calibration.run(trials, progress=bar.update)
+    except OSError as exc:
+        fail(f"{exc.filename or out_dir}: {exc.strerror or exc}")
+        return
     except KeyboardInterrupt:
         click.echo(
-            f"\ninterrupted: finished trials are kept in {calibration.out_dir / 'study.db'}; "
+            f"\ninterrupted: finished runs are kept in {Path(out_dir or '.') / '.journal'}; "
             "run the same command again to continue",
             err=True,
         )
         sys.exit(130)
-    paths = calibration.write_results(study)
-    click.echo(f"{config.name}: best loss {study.best_value:.4f} after {len(study.trials)} trials")
+    manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
+    diag = manifest["diagnostics"]
+    click.echo(
+        f"{config.name}: posterior from {diag['prior_samples']} prior draws "
+        f"(effective sample size {diag['effective_sample_size']}); loss re-scored on fresh "
+        f"seeds {diag['rescored_mean_loss']:.2f}, posterior-predictive 90 % "
+        f"{diag['predictive_mean_loss_p05']:.2f} to {diag['predictive_mean_loss_p95']:.2f}"
+    )
     for path in paths.values():
         click.echo(f"  wrote {path}")
 

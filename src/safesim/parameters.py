@@ -16,13 +16,23 @@ if TYPE_CHECKING:
     from safesim.scenario import Scenario
 
 
-def _p(default: float, low: float, high: float, evidence: str) -> Any:
-    return Field(
-        default,
-        ge=min(low, default),
-        le=max(high, default),
-        json_schema_extra={"low": low, "high": high, "evidence": evidence},
-    )
+def _p(
+    default: float, low: float, high: float, evidence: str, prior: dict[str, Any] | None = None
+) -> Any:
+    extra: dict[str, Any] = {"low": low, "high": high, "evidence": evidence}
+    if prior is not None:
+        extra["prior"] = prior
+    return Field(default, ge=min(low, default), le=max(high, default), json_schema_extra=extra)
+
+
+def _normal(mean: float, sd: float, source: str) -> dict[str, Any]:
+    """A normal calibration prior truncated to the field's bounds."""
+    return {"shape": "normal", "mean": mean, "sd": sd, "source": source}
+
+
+def _log_uniform(source: str) -> dict[str, Any]:
+    """Uniform on the log scale between the bounds: only the order of magnitude is known."""
+    return {"shape": "log_uniform", "source": source}
 
 
 class MechanismParameters(BaseModel):
@@ -82,12 +92,15 @@ class MechanismParameters(BaseModel):
     deterrence_sensitivity: float = _p(
         3.0, 0.0, 10.0,
         "how perceived arrest risk lowers offending, exp(-k risk); Nagin 2013: certainty deters",
+        prior={"shape": "uniform", "source": "Nagin 2013: certainty deters, no pooled size"},
     )  # fmt: skip
     # --- Cameras by setting and crime type (Welsh & Farrington 2009; Piza et al. 2019) ---
     camera_deterrence: float = _p(
         0.16, 0.07, 0.25,
         "fall in property crime (burglary, theft) at a fully covered cell, all settings; "
         "Welsh & Farrington 2009: -16% (41 studies); Piza et al. 2019: about -13%",
+        prior=_normal(0.15, 0.05, "Welsh & Farrington 2009: -16 % (41 studies); Piza et "
+            "al. 2019: about -13 %"),
     )  # fmt: skip
     camera_car_park_ratio: float = _p(
         3.2, 2.3, 3.5,
@@ -139,6 +152,8 @@ class MechanismParameters(BaseModel):
         "walking away and arrests it gives the treated-cell effect, held by a test to "
         "Braga & Weisburd 2020 (60 tests): -8% (d = 0.12) to -16% (log IRR); Ratcliffe et "
         "al. 2011 foot patrol -23% violent crime as the upper bound",
+        prior=_normal(0.08, 0.04, "Braga & Weisburd 2020: -8 to -16 % in treated cells, "
+            "which deterrence of 0.04-0.12 gives with walking away and arrests (docs/odd.md)"),
     )  # fmt: skip
     koper_minutes: float = _p(
         6.0, 2.0, 15.0,
@@ -184,6 +199,8 @@ class MechanismParameters(BaseModel):
         0.2, 0.1, 0.3,
         "fall in offending where volunteers saturate a cell; Bennett, Holloway & Farrington "
         "2008: -16% to -26%",
+        prior=_normal(0.21, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, -16 "
+            "to -26 %"),
     )  # fmt: skip
     volunteers_per_100_households_half: float = _p(
         10.0, 3.0, 30.0,
@@ -235,6 +252,7 @@ class MechanismParameters(BaseModel):
         "bounded by the reports' counts (Guichi 2021: 35 serious violent cases of every "
         "kind in a district of 200,000 households; Tongren: family-dispute homicides "
         "-22.22%)",
+        prior=_log_uniform("no published escalation rate (evidence.md, disputes turning violent)"),
     )  # fmt: skip
     dispute_fight_per_day: float = _p(
         0.005, 0.0, 0.02,
@@ -249,6 +267,7 @@ class MechanismParameters(BaseModel):
         0.7, 0.2, 1.0,
         "chance a grid worker's visit uncovers a live dispute; no controlled evaluation of "
         "grid management exists: a wide prior, held by a test to Guichi's 116 found",
+        prior={"shape": "uniform", "source": "no evaluation of grid management (evidence.md)"},
     )  # fmt: skip
     mediation_success: float = _p(
         0.9, 0.7, 0.98,
@@ -273,12 +292,16 @@ class MechanismParameters(BaseModel):
         "logit of feeling safe lost where local crime is at the city's typical level, "
         "against none; Hinkle & Weisburd 2008 and Innes & Fielding 2002: crime weighs on "
         "fear less than disorder (bounded, no pooled figure)",
+        prior=_normal(0.5, 0.3, "Hinkle & Weisburd 2008: crime weighs less on fear than "
+            "disorder does"),
     )  # fmt: skip
     fear_disorder: float = _p(
         0.8, 0.3, 1.5,
         "logit lost where local public-order cases are at the city's typical level; "
         "Hinkle & Weisburd 2008: perceived disorder has a strong impact on fear; Innes & "
         "Fielding 2002: disorder acts as a signal (bounded above fear_local_crime's range)",
+        prior=_normal(0.8, 0.4, "Hinkle & Weisburd 2008; Innes & Fielding 2002: "
+            "disorder drives fear more than crime"),
     )  # fmt: skip
     safety_patrol_visibility: float = _p(
         0.3, -0.2, 1.0,
@@ -291,6 +314,7 @@ class MechanismParameters(BaseModel):
         "logit gain where volunteers are present; Gill et al. 2014: community-oriented "
         "work lowers perceived disorder but has little effect on fear, so bounded below "
         "the foot-patrol gain's upper bound",
+        prior=_normal(0.2, 0.2, "Gill et al. 2014: community policing, little effect on fear"),
     )  # fmt: skip
     safety_spread: float = _p(1.2, 0.3, 3.0, "sd of households' own disposition to feel safe")
     safety_adaptation_days: float = _p(

@@ -962,50 +962,80 @@ def plot_sweep(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
 
 
 # ---------------------------------------------------------------------- calibration
-CALIBRATION_COLUMNS = ("scenario", "target", "unit", "report_value", "sim_mean")
+TARGET_COLUMNS = ("target", "unit", "report_value", "pred_mean", "pred_p05", "pred_p95")
 
 
-def calibration_fit_figure(fit: pd.DataFrame) -> Figure:
-    """Each calibrated figure: the report's value, the fitted model and the defaults."""
-    fit = fit.reset_index(drop=True)
-    fig = Figure(figsize=(9.0, 0.45 * len(fit) + 1.6))
+def calibration_posterior_figure(samples: pd.DataFrame, summary: pd.DataFrame) -> Figure:
+    """Each fitted parameter's posterior (histogram) against its prior's 90 % range."""
+    rows = summary.reset_index(drop=True)
+    n = len(rows)
+    cols = min(4, n)
+    nrows = int(np.ceil(n / cols))
+    fig = Figure(figsize=(3.2 * cols, 2.4 * nrows + 0.6))
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    y = np.arange(len(fit))[::-1]
-    ax.scatter(fit["report_value"], y, marker="D", color="black", label="report", zorder=3)
-    if {"sim_min", "sim_max"} <= set(fit.columns):
-        ax.hlines(y, fit["sim_min"], fit["sim_max"], color="tab:blue", lw=2, alpha=0.5)
-    ax.scatter(fit["sim_mean"], y, color="tab:blue", label="fitted model", zorder=3)
-    if "default_sim_mean" in fit.columns:
-        ax.scatter(
-            fit["default_sim_mean"], y, marker="x", color="tab:grey", label="evidence defaults"
-        )
-    labels = [
-        f"{row.scenario}: {row.target} ({'%' if row.unit == 'percent' else '% change'})"
-        for row in fit.itertuples()
-    ]
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.axvline(0.0, color="grey", lw=0.8)
-    ax.set_xlabel("value (percent, or percent change against the report's comparison)")
-    ax.set_title("Calibration: report figures and the model")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
+    for i, row in rows.iterrows():
+        ax = fig.add_subplot(nrows, cols, i + 1)
+        if row.parameter in samples.columns:
+            ax.hist(samples[row.parameter], bins=25, color="tab:blue", alpha=0.7)
+        ax.axvspan(row.prior_p05, row.prior_p95, color="grey", alpha=0.15, label="prior 90 %")
+        ax.axvline(row["median"], color="black", lw=1, label="posterior median")
+        ax.set_title(str(row.parameter) + (f" ({row.unit})" if str(row.unit) != "nan" else ""),
+                     fontsize=8)  # fmt: skip
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    fig.axes[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle("Posterior of the mechanism strengths and the cities' trends (grey: prior 90 %)")
     fig.tight_layout()
     return fig
 
 
-@plotter("calibration", files=("fit.csv",))
+def calibration_interval_figure(table: pd.DataFrame, title: str, label: str) -> Figure:
+    """Report figures (diamonds) against the model's predictive mean and 90 % interval,
+    changes and levels on panels of their own."""
+    parts = [(u, table[table["unit"] == u]) for u in ("percent_change", "percent")]
+    parts = [(u, p.reset_index(drop=True)) for u, p in parts if not p.empty]
+    heights = [0.42 * len(p) + 0.9 for _, p in parts]
+    fig = Figure(figsize=(9.0, sum(heights) + 0.8))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(parts), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, (unit, part) in zip(axes[:, 0], parts, strict=True):
+        y = np.arange(len(part))[::-1]
+        ax.hlines(y, part["pred_p05"], part["pred_p95"], color="tab:blue", lw=3, alpha=0.5,
+                  label=f"{label} 90 %")  # fmt: skip
+        ax.scatter(part["pred_mean"], y, color="tab:blue", zorder=3, label=f"{label} mean")
+        ax.scatter(part["report_value"], y, marker="D", color="black", zorder=4, label="report")
+        city = part["held_out"] if "held_out" in part.columns else part.get("scenario")
+        names = [f"{c}: {t}" for c, t in zip(city, part["target"], strict=True)]
+        ax.set_yticks(y, names, fontsize=8)
+        ax.set_xlabel("percent change" if unit == "percent_change" else "percent", fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0, 0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+@plotter("calibration", files=("targets.csv",))
 def plot_calibration(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
-    fit = read_csv(folder / "fit.csv", CALIBRATION_COLUMNS)
-    # Levels (sense of security near 100 %) and changes do not share a scale.
     written = []
-    for unit, stem in (
-        ("percent_change", "calibration_changes"),
-        ("percent", "calibration_levels"),
-    ):
-        part = fit[fit["unit"] == unit]
-        if not part.empty:
-            written.append(save(calibration_fit_figure(part), folder, stem, fmt))
+    summary_path, samples_path = folder / "posterior_summary.csv", folder / "posterior_samples.csv"
+    if summary_path.exists() and samples_path.exists():
+        summary = read_csv(summary_path, ("parameter", "prior_p05", "prior_p95", "median"))
+        samples = read_csv(samples_path, ())
+        figure = calibration_posterior_figure(samples, summary)
+        written.append(save(figure, folder, "calibration_posterior", fmt))
+    targets = read_csv(folder / "targets.csv", ("scenario", *TARGET_COLUMNS))
+    figure = calibration_interval_figure(
+        targets, "Report figures and the posterior-predictive 90 % interval", "posterior"
+    )
+    written.append(save(figure, folder, "calibration_targets", fmt))
+    held_path = folder / "leave_one_city_out.csv"
+    if held_path.exists():
+        held = read_csv(held_path, ("held_out", *TARGET_COLUMNS))
+        figure = calibration_interval_figure(
+            held, "Each city predicted from the other two (leave one city out)", "held-out"
+        )
+        written.append(save(figure, folder, "calibration_held_out", fmt))
     return written
 
 

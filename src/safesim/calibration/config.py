@@ -1,0 +1,140 @@
+"""A calibration config: which reports are fitted and predicted, what is fitted, the budget.
+
+Validated like scenarios (unknown keys refused); every problem is one ``ScenarioError``
+naming the file and the field. Scenario paths are read relative to the working directory,
+else relative to the directory above the config's (the repository root for
+``calibration/reports.yaml``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from safesim.loading import load_mapping, load_model
+from safesim.parameters import MechanismParameters
+from safesim.scenario import ScenarioError, Strict, _describe
+
+
+class TrendPrior(Strict):
+    """Per-city secular trend of recorded crime, % a year: a normal truncated to [low, high]."""
+
+    mean: float
+    sd: float = Field(gt=0)
+    low: float
+    high: float
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TrendPrior:
+        if not self.low < self.mean < self.high:
+            raise ValueError("mean: must lie between low and high")
+        return self
+
+
+class Discrepancy(Strict):
+    """Model discrepancy sd of a report figure, by unit (percentage points)."""
+
+    percent_change: float = Field(gt=0)
+    percent: float = Field(gt=0)
+    source: str
+
+
+class Budget(Strict):
+    """How many simulations each stage runs, and at which city size."""
+
+    households: int = Field(ge=1000)
+    design: int = Field(ge=4)
+    beyond: int = Field(ge=0)
+    replicate_pairs: int = Field(ge=2)
+    posterior_draws: int = Field(ge=2)
+    scaling_households: int | None = Field(default=None, ge=1000)
+    scaling_draws: int = Field(default=0, ge=0)
+    samples: int = Field(default=20000, ge=500)
+
+    @model_validator(mode="after")
+    def _pairs_within_design(self) -> Budget:
+        if self.replicate_pairs > self.design:
+            raise ValueError("replicate_pairs: must not exceed design")
+        if self.scaling_draws > self.posterior_draws:
+            raise ValueError("scaling_draws: must not exceed posterior_draws")
+        return self
+
+
+class CalibrationConfig(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    scenarios: list[str] = Field(min_length=1)
+    predict: list[str] = Field(default_factory=list)
+    parameters: list[str] = Field(min_length=1)
+    effect_parameters: list[str] = Field(default_factory=list)
+    ordered: list[tuple[str, str]] = Field(default_factory=list)
+    beyond_factor: float = Field(default=2.5, gt=1.0)
+    seed: int = Field(default=0, ge=0)
+    trend: TrendPrior
+    discrepancy: Discrepancy
+    full: Budget
+    quick: Budget
+
+    @field_validator("parameters")
+    @classmethod
+    def _known(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in MechanismParameters.model_fields:
+                raise ValueError(f"unknown mechanism parameter '{name}'")
+        return names
+
+    @model_validator(mode="after")
+    def _subsets(self) -> CalibrationConfig:
+        for name in self.effect_parameters:
+            if name not in self.parameters:
+                raise ValueError(f"effect_parameters: '{name}' is not a fitted parameter")
+        for pair in self.ordered:
+            for name in pair:
+                if name not in self.parameters:
+                    raise ValueError(f"ordered: '{name}' is not a fitted parameter")
+        return self
+
+    def budget(self, quick: bool) -> Budget:
+        return self.quick if quick else self.full
+
+    def digest(self) -> str:
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resolve_scenario(config_path: Path, scenario_path: str) -> Path:
+    """A scenario path as given, else relative to the directory above the config's."""
+    given = Path(scenario_path)
+    if given.exists():
+        return given
+    return config_path.resolve().parent.parent / scenario_path
+
+
+def load_config(path: str | Path) -> CalibrationConfig:
+    p = Path(path)
+    config = load_model(p, CalibrationConfig, "a calibration config")
+    for key in ("scenarios", "predict"):
+        for scenario_path in getattr(config, key):
+            if not resolve_scenario(p, scenario_path).is_file():
+                raise ScenarioError(p, key, f"no such scenario file '{scenario_path}'")
+    return config
+
+
+def load_parameters(path: str | Path) -> dict[str, float]:
+    """A parameters file (as written by calibration): mechanism name → value."""
+    p = Path(path)
+    data = load_mapping(p, "a parameters file")
+    for key, value in data.items():
+        if key not in MechanismParameters.model_fields:
+            raise ScenarioError(p, str(key), "unknown mechanism parameter")
+        if not isinstance(value, int | float):
+            raise ScenarioError(p, str(key), "must be a number")
+    try:
+        MechanismParameters(**data)
+    except ValidationError as exc:
+        field, msg = _describe(exc.errors()[0])
+        raise ScenarioError(p, field, msg) from None
+    return {k: float(v) for k, v in data.items()}
