@@ -409,6 +409,17 @@ class MechanismParameters(BaseModel):
         return out
 
     @classmethod
+    def priors(cls) -> dict[str, dict[str, Any]]:
+        """Each parameter's calibration prior within its bounds (uniform where none is given)."""
+        out = {}
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            assert isinstance(extra, dict)
+            prior = extra.get("prior") or {"shape": "uniform", "source": "bounds only"}
+            out[name] = dict(prior)  # type: ignore[arg-type]
+        return out
+
+    @classmethod
     def evidence(cls) -> dict[str, str]:
         return {
             name: str((field.json_schema_extra or {}).get("evidence", ""))  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -70,7 +71,9 @@ class CalibrationConfig(Strict):
     predict: list[str] = Field(default_factory=list)
     parameters: list[str] = Field(min_length=1)
     effect_parameters: list[str] = Field(default_factory=list)
-    ordered: list[tuple[str, str]] = Field(default_factory=list)
+    ordered: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=list
+    )
     beyond_factor: float = Field(default=2.5, gt=1.0)
     seed: int = Field(default=0, ge=0)
     trend: TrendPrior

@@ -110,7 +110,7 @@ class ParameterSpace:
                 x[:, i] = x[:, i] * prior.to_unit(np.array(top))
         return x
 
-    def sample_prior(self, n: int, seed: int, ordered: list[tuple[str, str]]) -> np.ndarray:
+    def sample_prior(self, n: int, seed: int, ordered: list[list[str]]) -> np.ndarray:
         """``n`` prior draws (values), quasi-random, keeping the evidence's orderings."""
         u = qmc.LatinHypercube(d=len(self), seed=np.random.default_rng(seed)).random(n)
         values = np.column_stack([p.ppf(u[:, i]) for i, p in enumerate(self.priors)])
