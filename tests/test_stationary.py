@@ -6,6 +6,10 @@ intervention, the first year's mean against the fifth's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,15 +21,20 @@ YEAR = 365
 COLUMNS = ["two_robberies_one_theft", "offenders_active", "offenders_jailed"]
 
 
-def yearly_means(scenario: Scenario, replicates: int, years: int = 5) -> pd.DataFrame:
-    """Mean of each column per simulated year, pooled over replicates."""
-    rows = []
-    for r in range(replicates):
-        model = SafetyModel(scenario, seed=1000 + r, days=years * YEAR)
-        model.run()
-        daily = model.record.frame()
-        daily["offender_pool"] = daily["offenders_active"] + daily["offenders_jailed"]
-        rows.append(daily.groupby(daily["day"] // YEAR)[[*COLUMNS, "offender_pool"]].mean())
+def _yearly(make: Callable[[], Scenario], seed: int, years: int) -> pd.DataFrame:
+    # Scenarios do not pickle; each process builds its own from ``make``.
+    model = SafetyModel(make(), seed=seed, days=years * YEAR)
+    model.run()
+    daily = model.record.frame()
+    daily["offender_pool"] = daily["offenders_active"] + daily["offenders_jailed"]
+    return daily.groupby(daily["day"] // YEAR)[[*COLUMNS, "offender_pool"]].mean()
+
+
+def yearly_means(make: Callable[[], Scenario], replicates: int, years: int = 5) -> pd.DataFrame:
+    """Mean of each column per simulated year, pooled over replicates (two processes)."""
+    seeds = [1000 + r for r in range(replicates)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        rows = list(pool.map(_yearly, [make] * replicates, seeds, [years] * replicates))
     return pd.concat(rows).groupby(level=0).mean()
 
 
@@ -46,24 +55,24 @@ def small_city(households: int) -> Scenario:
     )
 
 
+def guiyang_without_intervention() -> Scenario:
+    return load_scenario("scenarios/guiyang.yaml").counterfactual()
+
+
 @pytest.mark.slow
 def test_small_city_without_intervention_is_stationary_over_five_years():
-    means = yearly_means(small_city(100_000), replicates=8)
+    means = yearly_means(partial(small_city, 100_000), replicates=8)
     change = means.iloc[4] / means.iloc[0] - 1.0
     for column in ("two_robberies_one_theft", "offenders_active", "offender_pool"):
         assert abs(change[column]) <= 0.03, (column, change[column])
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="known defect: Guiyang's jail population drifts about -6 % over five years "
-    "(crime and the active pool hold within 3 %); the jail's starting equilibrium does not "
-    "yet match the arrests the city makes",
-    strict=False,
-)
 def test_guiyang_without_intervention_is_stationary_over_five_years():
-    scenario = load_scenario("scenarios/guiyang.yaml").counterfactual()
-    means = yearly_means(scenario, replicates=3)
+    # Guiyang's jail holds about 300 offenders, each for months: one replicate's yearly
+    # mean varies by about 3 %, so 12 replicates put the noise of the year-5/year-1 ratio
+    # near 1.2 %, well inside the 3 % a drift must stay within.
+    means = yearly_means(guiyang_without_intervention, replicates=12)
     change = means.iloc[4] / means.iloc[0] - 1.0
     for column in (*COLUMNS, "offender_pool"):
         assert abs(change[column]) <= 0.03, (column, change[column])

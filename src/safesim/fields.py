@@ -91,10 +91,14 @@ class CellFields:
             * (1.0 - params.guardianship_effect * self.guardianship)
             * general_deterrence
         )
-        # Offenders walk away from patrols and guardians, not from cameras: the CCTV
-        # reviews find effects specific to property crime and little displacement, so a
-        # camera acts where an offender decides what to do (Offenders.offend), by crime.
-        self.movement_multiplier = self.offending_multiplier
+        # Offenders walk away from guardians, from patrols only as far as
+        # ``patrol_avoidance`` says (they cannot foresee unpredictable visits), and not from
+        # cameras: the CCTV reviews find effects specific to property crime and little
+        # displacement, so a camera acts where an offender decides (Offenders.offend).
+        # General deterrence is city-wide and leaves the choice of the next cell alone.
+        self.movement_multiplier = (
+            1.0 - params.patrol_avoidance * params.patrol_deterrence * patrol
+        ) * (1.0 - params.guardianship_effect * self.guardianship)
         stays_free = (
             (1.0 - params.base_arrest_probability)
             * (1.0 - params.camera_detection * self.camera_coverage)

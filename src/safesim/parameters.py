@@ -140,20 +140,24 @@ class MechanismParameters(BaseModel):
         "reviews measure, Piza et al. 2019)",
     )  # fmt: skip
     cameras_per_cell_half_cover: float = _p(
-        1.5, 0.5, 5.0,
-        "cameras in a 100 m cell giving it 1 - 1/e coverage (assumption: an HD camera "
-        "watches a street frontage, so a cell with the one to three cameras a scheme puts "
-        "there is covered as the reviews' scheme areas are)",
+        0.5, 0.3, 5.0,
+        "cameras in a 100 m cell giving it 1 - 1/e coverage (assumption: the reviews' "
+        "effects are for the areas a scheme watches, so one camera covers most of its "
+        "block, 86 %; with 0.5 camera cells show -15% offender crime and -19% property "
+        "crime, docs/validation.md, as Welsh & Farrington 2009 and Piza et al. 2019 find; "
+        "1.5, a third of a block per camera, gave -7%)",
     )  # fmt: skip
     # --- Patrols (Braga et al. 2019; Braga & Weisburd 2020; Koper 1995) -------------
     patrol_deterrence: float = _p(
-        0.08, 0.04, 0.23,
-        "fall in offending at a saturated hot spot from deterrence alone; with offenders "
-        "walking away and arrests it gives the treated-cell effect, held by a test to "
-        "Braga & Weisburd 2020 (60 tests): -8% (d = 0.12) to -16% (log IRR); Ratcliffe et "
-        "al. 2011 foot patrol -23% violent crime as the upper bound",
-        prior=_normal(0.08, 0.04, "Braga & Weisburd 2020: -8 to -16 % in treated cells, "
-            "which deterrence of 0.04-0.12 gives with walking away and arrests (docs/odd.md)"),
+        0.14, 0.04, 0.3,
+        "fall in offending at a saturated hot spot; patrol presence rarely saturates a "
+        "cell, so at Guiyang's officers per household 0.14 gives -11% in the cells visited "
+        "(docs/validation.md), held by a test to Braga & Weisburd 2020 (60 tests): -8% "
+        "(d = 0.12) to -16% (log IRR); Ratcliffe et al. 2011 foot patrol -23% violent crime "
+        "as the upper bound",
+        prior=_normal(0.14, 0.05, "Braga & Weisburd 2020: -8 to -16 % in treated cells, "
+            "which deterrence of 0.08-0.2 gives at the scenarios' patrol presence "
+            "(docs/validation.md)"),
     )  # fmt: skip
     koper_minutes: float = _p(
         6.0, 2.0, 15.0,
@@ -170,6 +174,15 @@ class MechanismParameters(BaseModel):
         "extra arrest probability at a saturated hot spot; assumption: the hot-spot "
         "trials pool falls in crime, not rises in arrests (Braga & Weisburd 2020), so by "
         "default patrols act by deterrence; Nagin 2013: certainty of apprehension deters",
+    )  # fmt: skip
+    patrol_avoidance: float = _p(
+        0.0, 0.0, 1.0,
+        "share of a patrol's deterrence that offenders also shun while walking, so they "
+        "offend next door instead (1: as much as they refrain from offending there). "
+        "Default 0: offenders do not know today's unpredictable visits in advance (Koper "
+        "1995) and rarely relocate (Weisburd et al. 2006: moving is effort and unfamiliar "
+        "ground); displacement is the exception, smaller than the effect where it occurs "
+        "(Guerette & Bowers 2009: 26 % of 574 observations; Bowers et al. 2011)",
     )  # fmt: skip
     patrol_diffusion: float = _p(
         0.3, 0.0, 1.0,
@@ -196,10 +209,11 @@ class MechanismParameters(BaseModel):
     )
     # --- Guardianship and collective efficacy (Bennett et al. 2008; Sampson 1997) ---
     guardianship_effect: float = _p(
-        0.2, 0.1, 0.3,
-        "fall in offending where volunteers saturate a cell; Bennett, Holloway & Farrington "
-        "2008: -16% to -26%",
-        prior=_normal(0.21, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, -16 "
+        0.25, 0.1, 0.35,
+        "fall in offending where volunteers saturate a cell; at Guiyang's volunteers per "
+        "household 0.25 gives -19% city-wide (docs/validation.md), inside Bennett, "
+        "Holloway & Farrington 2008: -16% to -26%",
+        prior=_normal(0.25, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, -16 "
             "to -26 %"),
     )  # fmt: skip
     volunteers_per_100_households_half: float = _p(
@@ -223,7 +237,7 @@ class MechanismParameters(BaseModel):
         "lights the best single devices",
     )  # fmt: skip
     alarm_protection_factor: float = _p(
-        1.0, 0.8, 1.3,
+        0.9, 0.8, 1.3,
         "the same ratio for a burglar alarm alone (alarm phones); Tseloni et al. 2017: "
         "alarms alone gave less protection than no security (factor < 1)",
     )  # fmt: skip

@@ -82,6 +82,9 @@ class Settings:
     guichi_households: int
     scenario: str = "scenarios/small.yaml"
     guichi: str = "scenarios/guichi.yaml"
+    # Guiyang at full scale: its jail holds about 300 offenders, enough that a year's
+    # mean is a measurement of the jail and not of a few dozen people's sentences.
+    stationarity: str = "scenarios/guiyang.yaml"
 
 
 FULL = Settings(
@@ -90,7 +93,7 @@ FULL = Settings(
     replicates=8,
     households=50_000,
     pattern_households=200_000,
-    stationarity_households=50_000,
+    stationarity_households=830_400,
     stationarity_years=5,
     guichi_households=50_000,
 )
@@ -582,7 +585,9 @@ class Validation:
     def stationarity(self) -> list[Fact]:
         s = self.settings
         years = s.stationarity_years
-        city = scale_scenario(self.base, s.stationarity_households).counterfactual()
+        city = scale_scenario(
+            load_scenario(s.stationarity), s.stationarity_households
+        ).counterfactual()
         days = 365 * years
         frames = []
         for r, seed in enumerate(self.seeds):
@@ -870,9 +875,10 @@ def render(facts: list[Fact], settings: Settings) -> str:
         f"intervention effects and spill-over on `{settings.scenario}` (Guiyang's doses per "
         f"household) scaled to {settings.households:,} households over its campaign year; "
         f"target hardening and the crime patterns of the no-intervention city at "
-        f"{settings.pattern_households:,} households; stationarity over "
-        f"{settings.stationarity_years} years at {settings.stationarity_households:,} "
-        f"households; Guichi at {settings.guichi_households:,} households.",
+        f"{settings.pattern_households:,} households; stationarity of "
+        f"`{settings.stationarity}` over {settings.stationarity_years} years at "
+        f"{settings.stationarity_households:,} households; Guichi at "
+        f"{settings.guichi_households:,} households.",
         "",
         f"**{inside} of {judged} facts inside their range.**",
     ]
