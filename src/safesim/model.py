@@ -48,13 +48,17 @@ class DayEvents:
     other_criminal: int
     crime_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     offender_crime: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per cell
+    offender_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass
 class AreaCounts:
-    """Per cell over a run: place-based dose delivered in the campaign (cell-days at full
-    strength) and offender crime before and during it, for spill-over measures."""
+    """Per cell over a run, for spill-over measures: the treated cells and their catchment
+    (fixed when the campaign starts), the place-based dose delivered in the campaign
+    (cell-days at full strength) and offender crime before and during it."""
 
+    treated: np.ndarray
+    catchment: np.ndarray
     dose: np.ndarray
     crime_before: np.ndarray
     crime_during: np.ndarray
@@ -144,8 +148,18 @@ class SafetyModel(mesa.Model):
         self.event_log: list[OffenceReport] | None = None
         self.day = -scenario.calendar.burn_in_days
         self._burn_in()
-        self.treated, self.catchment = self._areas()
+        # The interventions that say where the campaign is delivered; a counterfactual twin
+        # keeps its mix's, so both count crime in the same cells.
+        self.area_sources: list[Intervention] = list(self.interventions)
+        # Until the campaign starts its treated cells are not known: the whole city stands
+        # in, and each day's offender-crime cells are kept to count them again once known.
+        whole_city = np.ones(self.layout.cells, dtype=bool)
+        self.treated, self.catchment = whole_city, ~whole_city
+        self._areas_fixed = False
+        self._crime_cells_by_day: list[np.ndarray] = []
         self.areas = AreaCounts(
+            treated=self.treated,
+            catchment=self.catchment,
             dose=np.zeros(self.layout.cells),
             crime_before=np.zeros(self.layout.cells),
             crime_during=np.zeros(self.layout.cells),
@@ -158,6 +172,8 @@ class SafetyModel(mesa.Model):
     def step(self) -> None:
         """One day: guardians, offenders, disputes, disorder, memory, record."""
         day = self.day
+        if day >= 0 and not self._areas_fixed and day >= self.campaign_day:
+            self._fix_areas()
         self._set_guardianship(day)
         events = self._crime_and_disorder(day)
         self._remember(events)
@@ -278,6 +294,7 @@ class SafetyModel(mesa.Model):
             (1.0 - p.attractiveness_spread) * b + p.attractiveness_spread * spread
         ) * (1.0 - p.attractiveness_decay) + self._boost * counts
         events.offender_crime = counts
+        events.offender_cells = offender_cells
         self.recent_crime *= 1.0 - 1.0 / p.hot_spot_window_days
         self.recent_crime += counts
 
@@ -311,7 +328,6 @@ class SafetyModel(mesa.Model):
         rng = self.streams["reporting"]
         p = self.params
         calls = sum(int(rng.binomial(n, getattr(p, f"reporting_{k}"))) for k, n in counts.items())
-        crime_cells = events.crime_cells
         self.record.record(
             day,
             burglary_theft=burglary_theft,
@@ -331,10 +347,33 @@ class SafetyModel(mesa.Model):
             offenders_active=self.offenders.active,
             offenders_jailed=self.offenders.jailed,
             sense_of_security=self.security.share(day, self.households),
-            crimes_treated=int(np.count_nonzero(self.treated[crime_cells])),
-            crimes_catchment=int(np.count_nonzero(self.catchment[crime_cells])),
-            crimes_control=int(np.count_nonzero(~(self.treated | self.catchment)[crime_cells])),
+            **self._area_crimes(events.offender_cells),
         )
+        if not self._areas_fixed:
+            self._crime_cells_by_day.append(events.offender_cells)
+
+    def _area_crimes(self, cells: np.ndarray) -> dict[str, int]:
+        """Offender crimes (burglary, theft, robbery) in the treated cells, their catchment
+        and the rest: dispute violence is not what place-based interventions act on."""
+        treated = int(np.count_nonzero(self.treated[cells]))
+        catchment = int(np.count_nonzero(self.catchment[cells]))
+        return {
+            "crimes_treated": treated,
+            "crimes_catchment": catchment,
+            "crimes_control": cells.size - treated - catchment,
+        }
+
+    def _fix_areas(self) -> None:
+        """Fix the treated cells and their catchment where the campaign begins: the cells
+        its place-based interventions target on its first day, chosen (like a trial's hot
+        spots) from crime before it, so a mix and its twin share them. The days already
+        recorded are counted again in them."""
+        self.treated, self.catchment = self._areas()
+        self.areas.treated, self.areas.catchment = self.treated, self.catchment
+        self._areas_fixed = True
+        for day, cells in enumerate(self._crime_cells_by_day):
+            self.record.record(day, **self._area_crimes(cells))
+        self._crime_cells_by_day = []
 
     def _count_areas(self, day: int, events: DayEvents) -> None:
         """Where the place-based dose lands in the campaign, and offender crime by cell."""
@@ -402,7 +441,7 @@ class SafetyModel(mesa.Model):
         city) and their catchment (cells within ``catchment_cells`` that are not treated)."""
         treated = np.zeros(self.layout.cells, dtype=bool)
         place_based = False
-        for intervention in self.interventions:
+        for intervention in self.area_sources:
             cells = intervention.treated_cells(self)
             if cells is not None:
                 treated |= cells

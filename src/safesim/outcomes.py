@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage, stats
+from scipy import stats
 
 from safesim.scenario import Scenario, Target
 
@@ -171,24 +171,19 @@ def campaign_targets(scenario: Scenario, daily: pd.DataFrame) -> list[Target]:
 
 
 def weighted_displacement_quotient(daily: pd.DataFrame, campaign_day: int) -> float:
-    """Bowers & Johnson's WDQ: (B_a/C_a − B_b/C_b) / (A_a/C_a − A_b/C_b).
-
-    A treated cells, B their catchment, C the rest; b before and a after the campaign start,
-    over equal windows. Positive: diffusion of benefits; negative: displacement.
-    """
+    """Bowers & Johnson's WDQ of one run from its daily area counts over equal windows
+    before and after the campaign start (``bowers_johnson_wdq``); NaN where it is not
+    defined."""
     length = min(campaign_day, len(daily) - campaign_day)
     if length <= 0:
         return float("nan")
-    before = daily.iloc[campaign_day - length : campaign_day]
-    after = daily.iloc[campaign_day : campaign_day + length]
-    a_b, b_b, c_b = (before[f"crimes_{k}"].sum() for k in ("treated", "catchment", "control"))
-    a_a, b_a, c_a = (after[f"crimes_{k}"].sum() for k in ("treated", "catchment", "control"))
-    if min(c_a, c_b) == 0:
-        return float("nan")
-    success = a_a / c_a - a_b / c_b
-    if success == 0:
-        return float("nan")
-    return float((b_a / c_a - b_b / c_b) / success)
+    windows = (daily.iloc[campaign_day - length : campaign_day], daily.iloc[campaign_day:][:length])
+    before, during = (
+        {k: float(w[f"crimes_{k}"].sum()) for k in ("treated", "catchment", "control")}
+        for w in windows
+    )
+    value, _ = bowers_johnson_wdq(before, during, length, length)
+    return float("nan") if value is None else float(value)
 
 
 def summarise(scenario: Scenario, dailies: list[pd.DataFrame]) -> pd.DataFrame:
@@ -365,32 +360,50 @@ def _effect_row(
     }
 
 
-# Spill-over areas: a cell is treated when the campaign delivered it on average at least
-# this share of a full place-based dose a day (camera coverage + patrol presence + secured
-# places; assumption, 0.01-0.2); the catchment is the ring of ``catchment_cells`` around
-# the treated cells; the control area all the rest. A control area (or catchment) with
-# fewer baseline offender crimes than this is too small to compare against.
-TREATED_MEAN_DAILY_DOSE = 0.05
+# An area (control, catchment) with fewer baseline offender crimes than this is too small
+# to compare against. The treated cells are those the campaign's place-based
+# interventions target on its first day (``SafetyModel._fix_areas``), the catchment the
+# ring of ``catchment_cells`` around them, the control area all the rest.
 MIN_AREA_CRIMES = 30
 
 
-def spillover(
-    mix_areas: list, twin_areas: list, width: int, height: int, catchment_cells: int = 2
-) -> pd.DataFrame:
+def bowers_johnson_wdq(
+    before: dict[str, float], during: dict[str, float], days_before: int, days_during: int
+) -> tuple[float | None, str | None]:
+    """Bowers & Johnson's WDQ from offender crime per area (``treated``, ``catchment``,
+    ``control``) before and during the campaign, as rates per day:
+    ``(B_a/C_a − B_b/C_b) / (A_a/C_a − A_b/C_b)``; > 0 diffusion of benefits, < 0
+    displacement. Returns (value, None), or (None, why it is not defined): it is read only
+    when the treated area's crime fell relative to the control area (Bowers & Johnson
+    2003), and needs a control area holding enough crime in both periods."""
+    if days_before == 0 or days_during == 0:
+        return None, "no pre-campaign days for the WDQ"
+    if min(before["control"], during["control"]) < MIN_AREA_CRIMES:
+        return None, "control area too small for the WDQ"
+    rate_b = {k: v / days_before for k, v in before.items()}
+    rate_a = {k: v / days_during for k, v in during.items()}
+    success = rate_a["treated"] / rate_a["control"] - rate_b["treated"] / rate_b["control"]
+    if success >= 0:
+        return None, "treated crime did not fall relative to control: WDQ not defined"
+    shift = rate_a["catchment"] / rate_a["control"] - rate_b["catchment"] / rate_b["control"]
+    return shift / success, None
+
+
+def spillover(mix_areas: list, twin_areas: list) -> pd.DataFrame:
     """Crime in the treated cells, their catchment and the control area, against the
     counterfactual twin, with Bowers & Johnson's WDQ beside it.
 
-    ``mix_areas``/``twin_areas`` are ``AreaCounts`` per replicate (same seeds). The areas
-    come from where each replicate's mix actually delivered its dose during the campaign.
-    Offender crime only (burglary, theft, robbery): dispute violence is not what place-
-    based interventions act on. Each area's change is the paired % difference between the
-    mix and its twin during the campaign, with a 90 % t-interval across replicates. The
-    WDQ uses the mix alone, before against during (rates per day):
-    ``(B_a/C_a − B_b/C_b) / (A_a/C_a − A_b/C_b)``; > 0 diffusion of benefits, < 0
-    displacement, only read when the treated area's crime fell relative to control.
+    ``mix_areas``/``twin_areas`` are ``AreaCounts`` per replicate (same seeds, the same
+    cells: the twin counts crime in its mix's areas). Offender crime only (burglary, theft,
+    robbery): dispute violence is not what place-based interventions act on. Each area's
+    change is the paired % difference between the mix and its twin during the campaign,
+    with a 90 % t-interval across replicates. The WDQ uses the mix alone, before against
+    during (``bowers_johnson_wdq``). The note says what share of the campaign's
+    place-based dose fell in the treated cells: hot spots move, and patrols follow them.
     """
     changes: dict[str, list[float]] = {"treated": [], "catchment": [], "control": []}
     wdq: list[float] = []
+    dose_shares: list[float] = []
     problems: dict[str, int] = {}
 
     def flag(problem: str) -> None:
@@ -400,9 +413,7 @@ def spillover(
         if mix.days_during == 0:
             flag("the run ends before the campaign starts")
             continue
-        treated = mix.dose / mix.days_during >= TREATED_MEAN_DAILY_DOSE
-        grid = treated.reshape(height, width)
-        ring = ndimage.binary_dilation(grid, iterations=catchment_cells).ravel() & ~treated
+        treated, ring = mix.treated, mix.catchment
         masks = {"treated": treated, "catchment": ring, "control": ~(treated | ring)}
         for name, mask in masks.items():
             base = float(twin.crime_during[mask].sum())
@@ -411,36 +422,28 @@ def spillover(
                 changes[name].append(float("nan"))
                 continue
             changes[name].append(100.0 * (float(mix.crime_during[mask].sum()) / base - 1.0))
-        if mix.days_before == 0:
-            flag("no pre-campaign days for the WDQ")
-            continue
-        rate = {
-            (name, when): float(counts[mask].sum()) / days
-            for name, mask in masks.items()
-            for when, counts, days in (
-                ("b", mix.crime_before, mix.days_before),
-                ("a", mix.crime_during, mix.days_during),
-            )
-        }
-        if min(rate["control", "b"], rate["control", "a"]) * mix.days_before < MIN_AREA_CRIMES:
-            flag("control area too small for the WDQ")
-            continue
-        success = (
-            rate["treated", "a"] / rate["control", "a"]
-            - rate["treated", "b"] / rate["control", "b"]
+        total_dose = float(mix.dose.sum())
+        if total_dose > 0:
+            dose_shares.append(float(mix.dose[treated].sum()) / total_dose)
+        value, problem = bowers_johnson_wdq(
+            {k: float(mix.crime_before[m].sum()) for k, m in masks.items()},
+            {k: float(mix.crime_during[m].sum()) for k, m in masks.items()},
+            mix.days_before,
+            mix.days_during,
         )
-        if success >= 0:
-            flag("treated crime did not fall relative to control: WDQ not defined")
-            continue
-        shift = (
-            rate["catchment", "a"] / rate["control", "a"]
-            - rate["catchment", "b"] / rate["control", "b"]
-        )
-        wdq.append(shift / success)
+        if problem is not None:
+            flag(problem)
+        else:
+            wdq.append(value)
     runs = len(mix_areas)
-    note = "; ".join(f"{problem} in {n} of {runs} replicates" for problem, n in problems.items())
-    # Changes in one area mean little when another area of the comparison is missing.
-    comparable = not any("area too small" in problem for problem in problems)
+    notes = [f"{problem} in {n} of {runs} replicates" for problem, n in problems.items()]
+    if dose_shares:
+        notes.insert(
+            0,
+            f"{100.0 * float(np.mean(dose_shares)):.0f} % of the campaign's place-based dose "
+            "fell in the treated cells",
+        )
+    note = "; ".join(notes)
     rows = []
     for name, values in changes.items():
         mean, lo, hi = paired_interval(np.array(values))
@@ -455,7 +458,6 @@ def spillover(
                 finite,
                 runs,
                 note,
-                comparable,
             )
         )
     mean, lo, hi = paired_interval(np.array(wdq))
@@ -469,7 +471,6 @@ def spillover(
             len(wdq),
             runs,
             note,
-            comparable,
         )
     )
     return pd.DataFrame(rows)
@@ -484,9 +485,10 @@ def _spill_row(
     used: int,
     runs: int,
     note: str,
-    comparable: bool,
 ) -> dict[str, object]:
-    adequate = comparable and used == runs and used >= MIN_REPLICATES_FOR_INTERVAL
+    # Against the twin each area stands on its own: an area is read when every replicate
+    # measured it (the control area is needed only by the WDQ).
+    adequate = used == runs and used >= MIN_REPLICATES_FOR_INTERVAL
     if used < MIN_REPLICATES_FOR_INTERVAL and "replicate" not in note:
         note = "; ".join(x for x in (note, f"only {used} usable replicate(s)") if x)
     return {

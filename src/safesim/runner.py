@@ -88,14 +88,9 @@ class PairedRun:
     twin: list[pd.DataFrame] = field(default_factory=list)
     mix_areas: list[AreaCounts] = field(default_factory=list)
     twin_areas: list[AreaCounts] = field(default_factory=list)
-    width: int = 0
-    height: int = 0
-    catchment_cells: int = 2
 
     def spillover(self) -> pd.DataFrame:
-        return spillover(
-            self.mix_areas, self.twin_areas, self.width, self.height, self.catchment_cells
-        )
+        return spillover(self.mix_areas, self.twin_areas)
 
 
 def run_paired_with_areas(
@@ -161,8 +156,6 @@ def _add_pair(
     out.twin.append(twin.record.frame())
     out.mix_areas.append(model.areas)
     out.twin_areas.append(twin.areas)
-    out.width, out.height = model.layout.width, model.layout.height
-    out.catchment_cells = model.params.catchment_cells
 
 
 def combine_daily(dailies: list[pd.DataFrame]) -> pd.DataFrame:

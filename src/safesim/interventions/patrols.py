@@ -114,7 +114,10 @@ class Patrols(Intervention):
         model.fields.patrol_presence = self.presence
         model.fields.patrol_visits = visits
 
-    def treated_cells(self, model: SafetyModel) -> np.ndarray:
+    def treated_cells(self, model: SafetyModel) -> np.ndarray | None:
+        # Random visits favour no place: the whole city is treated alike.
+        if self.spec.allocation != "hot_spots":
+            return None
         spots = self._spots(model, 1.0)
         mask = np.zeros(model.layout.cells, dtype=bool)
         mask[spots] = True
