@@ -1139,7 +1139,11 @@ def validate(quick: bool, replicates: int | None, out_file: str) -> None:
         return
     atomic_write_text(Path(out_file), render(facts, settings))
     inside = sum(f.verdict == "inside" for f in facts)
-    click.echo(f"{inside} of {len(facts)} facts inside their range; wrote {out_file}")
+    judged = sum(f.verdict in ("inside", "outside") for f in facts)
+    click.echo(
+        f"{inside} of {judged} facts inside their range "
+        f"({len(facts) - judged} without a published range or too few events); wrote {out_file}"
+    )
 
 
 if __name__ == "__main__":
