@@ -1,0 +1,541 @@
+"""The browser page: Plotly figures that update in place, laid out for a laptop screen.
+
+Each figure is a Plotly ``FigureWidget`` made once per page; after a step only the
+traces' data that changed (a 22 × 22 grid, a few hundred markers, the new days of each
+line) go over the websocket and plotly.js restyles the chart, instead of matplotlib
+drawing and the browser decoding a new PNG per figure per day. That is what takes a
+day from about 1.7 s to a few tens of milliseconds (README, "In the browser").
+
+Shown: the city with the mix (recent crime per cell, patrol teams' stops, the cells grid
+workers call on, cameras, active offenders; every cell and marker says what it is on
+hover), the difference map (recent crime with the mix minus without it, same seeds),
+criminal cases in the last 30 days with and without the mix and their difference, and
+the share of households that feel safe with and without. A replay shows the series only:
+a run saves no per-cell maps.
+
+The style sheet also hides what SolaraViz shows that means nothing to an analyst (the
+single "Page 0" tab, the "Use Threads" box) and keeps slider values always visible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import solara
+from mesa.visualization.utils import force_update, update_counter
+from plotly.subplots import make_subplots
+
+from safesim.offenders import ACTIVE
+from safesim.quantities import LAND_USES
+from safesim.viz import (
+    ROLLING_DAYS,
+    ReplayModel,
+    VizModel,
+    day_line,
+    effect_line,
+    lever_lines,
+    scale_note,
+)
+
+MIX_COLOUR = "#c0392b"
+TWIN_COLOUR = "#7f8c8d"
+DIFF_COLOUR = "#2c3e50"
+CAMPAIGN_COLOUR = "#8e44ad"
+MAP_HEIGHT = 330
+CHART_HEIGHT = 330
+FONT = {"size": 11}
+# Offenders share cells: a fixed jitter per offender keeps their dots apart without flicker.
+_JITTER = np.random.default_rng(0).uniform(-0.35, 0.35, size=(2, 100_000))
+
+PAGE_CSS = """
+/* One page of figures: Mesa's tab bar for it ("Page 0") says nothing. */
+.v-tabs { display: none !important; }
+/* "Use Threads" is an implementation switch, not an analyst's choice. */
+.v-navigation-drawer .v-input--checkbox { display: none !important; }
+/* Slider values always shown, not only while dragging. */
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { transform: translateY(-20%) translateY(-12px) translateX(-50%)
+  rotate(45deg) !important; font-size: 10px; }
+.v-navigation-drawer .v-input__slider { margin-top: 14px; }
+/* Mesa lays components on a draggable grid of fixed-height cells, which clips and
+   overlaps at laptop sizes: let our single component flow at its own height. */
+.vue-grid-layout { height: auto !important; }
+.vue-grid-item { position: static !important; transform: none !important;
+  width: 100% !important; height: auto !important; touch-action: auto !important; }
+.vue-grid-item > .vue-resizable-handle { display: none !important; }
+.safesim-note { font-size: 13px; line-height: 1.45; margin: 0 0 6px 0; }
+.safesim-note .safesim-effect { font-weight: 600; }
+.safesim-note .safesim-levers-list { color: #555; }
+.safesim-grid { display: grid; gap: 8px; width: 100%;
+  grid-template-columns: repeat(auto-fit, minmax(330px, 1fr)); }
+.safesim-grid > div { min-width: 0; }
+.safesim-grid .js-plotly-plot, .safesim-grid .plot-container { width: 100% !important; }
+"""
+
+
+# ---------------------------------------------------------------------- figures
+def _layout(height: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "height": height,
+        "autosize": True,
+        "margin": {"l": 48, "r": 12, "t": 34, "b": 40},
+        "font": FONT,
+        "template": "plotly_white",
+        "uirevision": "keep",  # zoom and hover survive the updates
+        **extra,
+    }
+
+
+def cell_text(model: VizModel) -> list[list[str]]:
+    """What each cell holds and what acts on it today, for the map's hover."""
+    city = model.city
+    layout, fields = city.layout, city.fields
+    cameras = _camera_counts(city)
+    uses = np.asarray(LAND_USES, dtype=object)[layout.land_use]
+    texts = [
+        f"cell ({c % layout.width}, {c // layout.width}) {uses[c].replace('_', ' ')}, "
+        f"{int(layout.homes[c])} homes<br>"
+        f"recent crime {city.recent_crime[c]:.2f} (without the mix "
+        f"{model.twin.recent_crime[c]:.2f})<br>"
+        f"patrol presence {fields.patrol_presence[c]:.2f}; "
+        f"cameras {int(cameras[c])} (coverage {fields.camera_coverage[c]:.0%}); "
+        f"volunteer guardianship {fields.guardianship[c]:.2f}"
+        for c in range(layout.cells)
+    ]
+    return [texts[row * layout.width : (row + 1) * layout.width] for row in range(layout.height)]
+
+
+def _camera_counts(city: Any) -> np.ndarray:
+    for intervention in city.interventions:
+        per_cell = getattr(intervention, "per_cell", None)
+        if intervention.name == "cameras" and per_cell is not None:
+            return per_cell
+    return np.zeros(city.layout.cells)
+
+
+def grid_visits_today(model: VizModel) -> np.ndarray:
+    """Households each cell's grid workers call on on the day last run."""
+    city = model.city
+    workers = city.grid_workers
+    if workers is None or model.day == 0:
+        return np.zeros(city.layout.cells)
+    homes = np.arange(city.households.n)
+    visited = workers.visited(homes, city.households, model.day - 1)
+    return np.bincount(city.households.cell[visited], minlength=city.layout.cells).astype(float)
+
+
+def _marker_trace(name: str, **marker: Any) -> go.Scatter:
+    return go.Scatter(
+        x=[], y=[], mode="markers", name=name, hovertemplate="%{text}<extra></extra>",
+        marker=marker,
+    )  # fmt: skip
+
+
+def _map_axes(fig: go.Figure, width: int, height: int) -> None:
+    fig.update_xaxes(visible=False, range=[-0.5, width - 0.5], constrain="domain")
+    fig.update_yaxes(visible=False, range=[-0.5, height - 0.5], scaleanchor="x")
+
+
+def _title(text: str) -> dict[str, Any]:
+    return {"text": text, "x": 0.02, "font": {"size": 13}}
+
+
+class LivePlot:
+    """A figure whose traces keep their kind and style while their data change.
+
+    ``frame`` makes the figure with its traces' styles; ``data`` gives, trace by trace,
+    the properties that change with the day. The page builds the frame once and then
+    sends only ``data``, which keeps an update to a few milliseconds of Python.
+    """
+
+    css_class = ""
+
+    def frame(self, model: Any) -> go.Figure:
+        raise NotImplementedError
+
+    def data(self, model: Any) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def figure(self, model: Any) -> go.Figure:
+        """The whole figure for ``model`` (frame and data)."""
+        fig = self.frame(model)
+        apply_data(fig, self.data(model))
+        return fig
+
+
+def apply_data(fig: go.Figure, data: list[dict[str, Any]]) -> None:
+    for trace, props in zip(fig.data, data, strict=True):
+        trace.update(props)
+
+
+class CityMap(LivePlot):
+    """The city with the mix: recent crime as the cells' colour, and markers for patrol
+    teams' stops, grid workers' calls, cameras and active offenders."""
+
+    css_class = "safesim-map"
+
+    def frame(self, model: VizModel) -> go.Figure:
+        layout = model.city.layout
+        fig = go.Figure(
+            go.Heatmap(
+                z=np.zeros((layout.height, layout.width)),
+                hovertemplate="%{text}<extra></extra>",
+                colorscale="YlOrRd",
+                zmin=0.0,
+                colorbar={"title": {"text": "recent<br>crime", "side": "top"}, "thickness": 10},
+                name="recent crime",
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            _marker_trace(
+                "patrol stops", symbol="circle", size=9, color="#2471a3",
+                line={"color": "white", "width": 1},
+            )  # fmt: skip
+        )
+        fig.add_trace(_marker_trace("grid workers", symbol="diamond", size=7, color="#1e8449"))
+        fig.add_trace(
+            _marker_trace("cameras", symbol="triangle-up", size=6, color="black", opacity=0.55)
+        )
+        fig.add_trace(_marker_trace("offenders", size=3, color="#555"))
+        fig.update_layout(
+            **_layout(
+                MAP_HEIGHT,
+                title=_title("City with the mix"),
+                legend={"orientation": "h", "y": -0.02, "x": 0, "font": {"size": 10}},
+                margin={"l": 8, "r": 8, "t": 30, "b": 8},
+            )
+        )
+        _map_axes(fig, layout.width, layout.height)
+        return fig
+
+    def data(self, model: VizModel) -> list[dict[str, Any]]:
+        city = model.city
+        layout, fields = city.layout, city.fields
+        width, height = layout.width, layout.height
+        heat = city.recent_crime.reshape(height, width)
+        patrolled = np.flatnonzero(fields.patrol_visits > 0)
+        visits = grid_visits_today(model)
+        called = np.flatnonzero(visits > 0)
+        cameras = _camera_counts(city)
+        placed = np.flatnonzero(cameras > 0)
+        active = np.flatnonzero(city.offenders.status == ACTIVE)
+        presence, coverage = fields.patrol_presence, fields.camera_coverage
+        return [
+            {"z": heat, "zmax": max(1.0, float(heat.max())), "text": cell_text(model)},
+            {
+                "x": patrolled % width,
+                "y": patrolled // width,
+                "name": f"patrol stops ({patrolled.size})",
+                "text": [f"patrol team on a hot-spot stop; presence {presence[c]:.2f}"
+                         for c in patrolled],
+            },  # fmt: skip
+            {
+                "x": called % width,
+                "y": called // width,
+                "name": f"grid workers' calls ({int(visits.sum())})",
+                "text": [f"grid workers calling on {int(visits[c])} households" for c in called],
+            },
+            {
+                "x": placed % width,
+                "y": placed // width,
+                "name": f"cameras ({int(cameras.sum())})",
+                "text": [
+                    f"{int(cameras[c])} camera(s); coverage {coverage[c]:.0%}"
+                    + ("" if coverage[c] > 0 else " (not yet installed)")
+                    for c in placed
+                ],
+            },
+            {
+                "x": city.offenders.x[active] + _JITTER[0, active],
+                "y": city.offenders.y[active] + _JITTER[1, active],
+                "name": f"active offenders ({active.size})",
+                "text": ["active offender"] * active.size,
+            },
+        ]
+
+
+class DifferenceMap(LivePlot):
+    """Recent crime with the mix minus without it (same seeds), per cell: zero everywhere
+    until the campaign starts, then blue where the mix prevents crime."""
+
+    css_class = "safesim-difference-map"
+
+    def frame(self, model: VizModel) -> go.Figure:
+        layout = model.city.layout
+        fig = go.Figure(
+            go.Heatmap(
+                z=np.zeros((layout.height, layout.width)),
+                hovertemplate="%{text}<extra></extra>",
+                colorscale="RdBu_r",
+                zmid=0.0,
+                colorbar={"title": {"text": "mix −<br>without", "side": "top"}, "thickness": 10},
+                name="difference",
+            )
+        )
+        fig.update_layout(
+            **_layout(
+                MAP_HEIGHT,
+                title=_title("Recent crime: with the mix − without (same seeds)"),
+                margin={"l": 8, "r": 8, "t": 30, "b": 8},
+            )
+        )
+        _map_axes(fig, layout.width, layout.height)
+        return fig
+
+    def data(self, model: VizModel) -> list[dict[str, Any]]:
+        city, twin = model.city, model.twin
+        width, height = city.layout.width, city.layout.height
+        mix, without = city.recent_crime, twin.recent_crime
+        diff = mix - without
+        limit = max(0.5, float(np.abs(diff).max()))
+        text = [
+            f"with the mix {mix[c]:.2f}, without {without[c]:.2f}: {diff[c]:+.2f}"
+            for c in range(city.layout.cells)
+        ]
+        return [
+            {
+                "z": diff.reshape(height, width),
+                "zmin": -limit,
+                "zmax": limit,
+                "text": [text[r * width : (r + 1) * width] for r in range(height)],
+            }
+        ]
+
+
+def _calendar_range(model: VizModel | ReplayModel) -> list[str]:
+    return [model.date_of(0).isoformat(), model.date_of(model.days - 1).isoformat()]
+
+
+def _campaign_shape(model: VizModel | ReplayModel, yref: str = "paper") -> dict[str, Any]:
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": yref,
+        "x0": model.date_of(model.campaign_day).isoformat(),
+        "x1": model.date_of(model.days - 1).isoformat(),
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": CAMPAIGN_COLOUR,
+        "opacity": 0.07,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def rolling_cases(daily: pd.DataFrame | None) -> np.ndarray:
+    """Criminal cases in the last ``ROLLING_DAYS`` days, day by day."""
+    if daily is None or not len(daily):
+        return np.zeros(0)
+    return daily["criminal_total"].rolling(ROLLING_DAYS, min_periods=1).sum().to_numpy()
+
+
+def _dates(daily: pd.DataFrame) -> np.ndarray:
+    return daily["date"].to_numpy(dtype=object)
+
+
+def _line(name: str, **line: Any) -> go.Scatter:
+    return go.Scatter(x=[], y=[], mode="lines", name=name, line=line)
+
+
+class CrimeChart(LivePlot):
+    """Criminal cases in the last 30 days with and without the mix (top) and the
+    difference (bottom), over the days shown so far."""
+
+    css_class = "safesim-crime-chart"
+
+    def frame(self, model: VizModel | ReplayModel) -> go.Figure:
+        fig = make_subplots(
+            rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.07
+        )
+        fig.add_trace(_line("with the mix", color=MIX_COLOUR), row=1, col=1)
+        if model.twin_daily() is not None:
+            fig.add_trace(
+                _line("without (same seeds)", color=TWIN_COLOUR, dash="dash"), row=1, col=1
+            )
+            difference = _line("with − without", color=DIFF_COLOUR, width=1.5)
+            difference.update(fill="tozeroy", fillcolor="rgba(44, 62, 80, 0.12)")
+            fig.add_trace(difference, row=2, col=1)
+        fig.update_layout(
+            **_layout(
+                CHART_HEIGHT,
+                title=_title(f"Criminal cases in the last {ROLLING_DAYS} days"),
+                legend={"orientation": "h", "y": -0.12, "x": 0, "font": {"size": 10}},
+                shapes=[_campaign_shape(model, "y domain"), _campaign_shape(model, "y2 domain")],
+                hovermode="x unified",
+            )
+        )
+        fig.update_xaxes(range=_calendar_range(model), type="date")
+        fig.update_yaxes(rangemode="tozero", row=1, col=1)
+        fig.update_yaxes(title={"text": "difference", "font": {"size": 10}}, row=2, col=1)
+        return fig
+
+    def data(self, model: VizModel | ReplayModel) -> list[dict[str, Any]]:
+        mix, twin = model.daily(), model.twin_daily()
+        dates = _dates(mix)
+        with_mix = rolling_cases(mix)
+        data = [{"x": dates, "y": with_mix}]
+        if twin is not None:
+            without = rolling_cases(twin)
+            data += [{"x": dates, "y": without}, {"x": dates, "y": with_mix - without}]
+        return data
+
+
+class SecurityChart(LivePlot):
+    """The share of households that feel safe with and without the mix."""
+
+    css_class = "safesim-security-chart"
+
+    def frame(self, model: VizModel | ReplayModel) -> go.Figure:
+        fig = go.Figure(_line("with the mix", color="#1e8449"))
+        if model.twin_daily() is not None:
+            fig.add_trace(_line("without (same seeds)", color=TWIN_COLOUR, dash="dash"))
+        shapes = [_campaign_shape(model)]
+        baseline = 100.0 * model.baseline_security
+        if np.isfinite(baseline):
+            shapes.append(
+                {
+                    "type": "line", "xref": "paper", "x0": 0, "x1": 1,
+                    "y0": baseline, "y1": baseline,
+                    "line": {"color": "#999", "width": 1, "dash": "dot"},
+                }  # fmt: skip
+            )
+        fig.update_layout(
+            **_layout(
+                CHART_HEIGHT,
+                title=_title("Households feeling safe (%)"),
+                legend={"orientation": "h", "y": -0.12, "x": 0, "font": {"size": 10}},
+                shapes=shapes,
+                hovermode="x unified",
+            )
+        )
+        fig.update_xaxes(range=_calendar_range(model), type="date")
+        return fig
+
+    def data(self, model: VizModel | ReplayModel) -> list[dict[str, Any]]:
+        mix, twin = model.daily(), model.twin_daily()
+        dates = _dates(mix)
+        data = [{"x": dates, "y": 100.0 * mix["sense_of_security"].to_numpy()}]
+        if twin is not None:
+            data.append({"x": dates, "y": 100.0 * twin["sense_of_security"].to_numpy()})
+        return data
+
+
+# ---------------------------------------------------------------------- live figures
+def sync_figure(widget: go.FigureWidget, plot: LivePlot, model: Any) -> None:
+    """Make ``widget`` show ``plot`` for ``model``, sending only the data that changed.
+
+    The first time (or for a model whose figure differs in its traces, after Reset) the
+    whole figure is sent; after that the traces' data go in one batch, and plotly sends
+    only the properties whose values changed.
+    """
+    frame = getattr(widget, "_safesim_frame", None)
+    if frame is not model:
+        figure = plot.figure(model)
+        with widget.batch_update():
+            widget.data = []
+            widget.add_traces(figure.data)
+            widget.layout = figure.layout
+        widget._safesim_frame = model
+        return
+    with widget.batch_update():
+        apply_data(widget, plot.data(model))
+
+
+@solara.component
+def LiveFigure(plot: LivePlot, model: Any, counter: int) -> None:
+    """A Plotly figure widget made once per page and updated after every step."""
+    with solara.Div(classes=[plot.css_class]):
+        element = go.FigureWidget.element()
+
+    def update() -> None:
+        sync_figure(solara.get_widget(element), plot, model)
+
+    solara.use_effect(update, [model, counter])
+
+
+def difference_attributes(model: VizModel | ReplayModel) -> dict[str, str]:
+    """What the page states about the mix against its twin, as data attributes of the
+    note, so a test (or a script) reads the numbers rather than parsing the figures:
+    the day shown, criminal cases to date with and without the mix, and the largest
+    per-cell gap in recent crime (the live view only)."""
+    mix, twin = model.daily(), model.twin_daily()
+    attributes = {
+        "data-day": str(model.day),
+        "data-campaign-day": str(model.campaign_day),
+        "data-cases-mix": f"{float(mix['criminal_total'].sum()):.6g}",
+    }
+    if twin is not None:
+        attributes["data-cases-twin"] = f"{float(twin['criminal_total'].sum()):.6g}"
+        gap = np.abs(mix["criminal_total"].to_numpy() - twin["criminal_total"].to_numpy())
+        attributes["data-days-differing"] = str(int(np.count_nonzero(gap)))
+    if isinstance(model, VizModel):
+        gap = np.abs(model.city.recent_crime - model.twin.recent_crime)
+        attributes["data-map-difference"] = f"{float(gap.max()):.6g}"
+    return attributes
+
+
+def _note(model: VizModel | ReplayModel, lines: list[str], extra: str = "") -> None:
+    effect = effect_line(model)
+    levers = "; ".join(lines)
+    solara.HTML(
+        attributes=difference_attributes(model),
+        tag="div",
+        unsafe_innerHTML=(
+            f"<div><b>{day_line(model)}</b>{extra}</div>"
+            f"<div class='safesim-effect'>{effect}</div>"
+            f"<div class='safesim-levers-list'>{levers}</div>"
+        ),
+        classes=["safesim-note", "safesim-levers"],
+    )
+
+
+@solara.component
+def Dashboard(model: VizModel) -> None:
+    """The live page: note, the two maps and the two charts."""
+    counter = update_counter.get()
+    with solara.Column(classes=["safesim-page"], gap="4px"):
+        solara.Style(PAGE_CSS)
+        _note(model, [scale_note(model), *lever_lines(model)], f"; seed {model.seed}")
+        with solara.Div(classes=["safesim-grid"]):
+            for plot in LIVE_PLOTS:
+                LiveFigure(plot, model, counter)
+
+
+@solara.component
+def ReplayDashboard(model: ReplayModel) -> None:
+    """A saved run: a day slider to scrub, and the two charts up to that day."""
+    counter = update_counter.get()
+
+    def seek(day: int) -> None:
+        model.seek(day)
+        force_update()
+
+    with solara.Column(classes=["safesim-page"], gap="4px"):
+        solara.Style(PAGE_CSS)
+        _note(
+            model,
+            [
+                f"{model.name}: replay of {model.results_dir} "
+                f"(mean of {model.replicates} replicate(s); a run saves no per-cell maps, "
+                "so the city is not shown)"
+            ],
+        )
+        with solara.Div(classes=["safesim-day-slider"]):
+            solara.SliderInt(
+                "Day shown", value=model.day, min=0, max=model.days, on_value=seek,
+                thumb_label="always",
+            )  # fmt: skip
+        with solara.Div(classes=["safesim-grid"]):
+            for plot in REPLAY_PLOTS:
+                LiveFigure(plot, model, counter)
+
+
+LIVE_PLOTS: tuple[LivePlot, ...] = (CityMap(), DifferenceMap(), CrimeChart(), SecurityChart())
+REPLAY_PLOTS: tuple[LivePlot, ...] = (CrimeChart(), SecurityChart())
+COMPONENTS = [Dashboard]
+REPLAY_COMPONENTS = [ReplayDashboard]
+
