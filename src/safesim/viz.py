@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -232,14 +233,18 @@ class VizModel(mesa.Model):
             spec.counterfactual(), seed=seed
         )
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
+        # Play steps in a thread of its own while the page may render from another: the
+        # page holds this lock while it reads, so it never sees the mix a day ahead.
+        self.lock = threading.RLock()
         self.running = self.city.running
 
     def step(self) -> None:
         # Play may ask for one more step after the last day: the run is over, not an error.
-        if self.city.running:
-            self.city.step()
-            self.twin.step()
-        self.running = self.city.running
+        with self.lock:
+            if self.city.running:
+                self.city.step()
+                self.twin.step()
+            self.running = self.city.running
 
     @property
     def day(self) -> int:
@@ -366,6 +371,7 @@ class ReplayModel(mesa.Model):
         self.campaign_start = campaign_start
         self.baseline_security = float(manifest.get("baseline_sense_of_security") or np.nan)
         self.day = 0
+        self.lock = threading.RLock()
         self.running = self.days > 0
 
     def step(self) -> None:
@@ -373,8 +379,9 @@ class ReplayModel(mesa.Model):
 
     def seek(self, day: int) -> None:
         """Show the days up to ``day`` (clipped to the run's)."""
-        self.day = int(min(max(day, 0), self.days))
-        self.running = self.day < self.days
+        with self.lock:
+            self.day = int(min(max(day, 0), self.days))
+            self.running = self.day < self.days
 
     def date_of(self, day: int) -> date:
         return self.start + timedelta(days=day)

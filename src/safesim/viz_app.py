@@ -1,44 +1,54 @@
 """The page ``safesim viz`` serves: ``solara run src/safesim/viz_app.py``.
 
-Solara runs this file once per browser session, so each visitor gets a model of their
-own. With ``$SAFESIM_VIZ_RESULTS`` set it replays that results folder; otherwise it runs
-the scenario file in ``$SAFESIM_VIZ_SCENARIO`` (default ``scenarios/small.yaml``, the
-shipped one when the working folder has none) and its no-intervention twin; the sliders
-and the seed box rebuild the model on Reset.
+Solara imports this file once per server, so the model is made inside ``Page``: each
+browser session gets a model of its own. With ``$SAFESIM_VIZ_RESULTS`` set the page
+replays that results folder; otherwise it runs the scenario file in
+``$SAFESIM_VIZ_SCENARIO`` (default ``scenarios/small.yaml``, the shipped one when the
+working folder has none) beside its no-intervention twin; the sliders and the seed box
+rebuild the model on Reset.
 """
 
 import inspect
 import os
 
+import solara
 from mesa.visualization import SolaraViz
 
 from safesim.viz import RESULTS_ENV, ReplayModel, VizModel, default_scenario_path, model_params
 from safesim.viz_page import COMPONENTS, REPLAY_COMPONENTS
 
-# Milliseconds Play waits between frames, and days run per frame: updating the figures
-# takes some 30-60 ms, so a few days a frame keep Play above ten days a second.
-PLAY_INTERVAL_MS = 1
-DAYS_PER_FRAME = 3
+# Milliseconds Play waits between frames, and days run per frame. Updating the four
+# figures takes some 25 ms of Python, so one day a frame already plays well above ten
+# days a second, and Step stays one day.
+PLAY_INTERVAL_MS = int(os.environ.get("SAFESIM_VIZ_PLAY_INTERVAL_MS", "1"))
+DAYS_PER_FRAME = int(os.environ.get("SAFESIM_VIZ_DAYS_PER_FRAME", "1"))
 
-options = {"play_interval": PLAY_INTERVAL_MS}
-if "render_interval" in inspect.signature(SolaraViz).parameters:
-    options["render_interval"] = DAYS_PER_FRAME
 
-if os.environ.get(RESULTS_ENV):
-    model = ReplayModel(os.environ[RESULTS_ENV])
-    page = SolaraViz(
-        model,
-        components=REPLAY_COMPONENTS,
-        model_params={"results_dir": model.results_dir},
-        name=f"safesim: replay of {model.name}",
-        **options,
-    )
-else:
-    model = VizModel(scenario_path=default_scenario_path())
-    page = SolaraViz(
+def _options() -> dict[str, int]:
+    options = {"play_interval": PLAY_INTERVAL_MS}
+    if "render_interval" in inspect.signature(SolaraViz).parameters:
+        options["render_interval"] = DAYS_PER_FRAME
+    return options
+
+
+@solara.component
+def Page() -> None:
+    results = os.environ.get(RESULTS_ENV)
+    if results:
+        replay = solara.use_memo(lambda: ReplayModel(results), [])
+        SolaraViz(
+            replay,
+            components=REPLAY_COMPONENTS,
+            model_params={"results_dir": replay.results_dir},
+            name=f"safesim: replay of {replay.name}",
+            **_options(),
+        )
+        return
+    model = solara.use_memo(lambda: VizModel(scenario_path=default_scenario_path()), [])
+    SolaraViz(
         model,
         components=COMPONENTS,
         model_params=model_params(model),
         name=f"safesim: {model.spec.name}",
-        **options,
+        **_options(),
     )

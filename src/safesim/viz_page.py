@@ -44,8 +44,12 @@ MIX_COLOUR = "#c0392b"
 TWIN_COLOUR = "#7f8c8d"
 DIFF_COLOUR = "#2c3e50"
 CAMPAIGN_COLOUR = "#8e44ad"
-MAP_HEIGHT = 330
-CHART_HEIGHT = 330
+# Fixed sizes: plotly sizes a figure from its box once, before the page's grid has laid
+# the boxes out, so "autosize" came out too wide for a laptop. Two 450-px figures fit
+# beside each other at 1366 px with the sidebar, one column at 1024 px.
+FIGURE_WIDTH = 450
+MAP_HEIGHT = 300
+CHART_HEIGHT = 290
 FONT = {"size": 11}
 # Offenders share cells: a fixed jitter per offender keeps their dots apart without flicker.
 _JITTER = np.random.default_rng(0).uniform(-0.35, 0.35, size=(2, 100_000))
@@ -69,10 +73,9 @@ PAGE_CSS = """
 .safesim-note { font-size: 13px; line-height: 1.45; margin: 0 0 6px 0; }
 .safesim-note .safesim-effect { font-weight: 600; }
 .safesim-note .safesim-levers-list { color: #555; }
-.safesim-grid { display: grid; gap: 8px; width: 100%;
-  grid-template-columns: repeat(auto-fit, minmax(330px, 1fr)); }
-.safesim-grid > div { min-width: 0; }
-.safesim-grid .js-plotly-plot, .safesim-grid .plot-container { width: 100% !important; }
+.safesim-grid { display: grid; gap: 6px 10px; width: 100%;
+  grid-template-columns: repeat(auto-fill, 450px); }
+.safesim-grid > div { width: 450px; overflow: hidden; }
 """
 
 
@@ -80,7 +83,8 @@ PAGE_CSS = """
 def _layout(height: int, **extra: Any) -> dict[str, Any]:
     return {
         "height": height,
-        "autosize": True,
+        "width": FIGURE_WIDTH,
+        "autosize": False,
         "margin": {"l": 48, "r": 12, "t": 34, "b": 40},
         "font": FONT,
         "template": "plotly_white",
@@ -89,23 +93,26 @@ def _layout(height: int, **extra: Any) -> dict[str, Any]:
     }
 
 
-def cell_text(model: VizModel) -> list[list[str]]:
-    """What each cell holds and what acts on it today, for the map's hover."""
-    city = model.city
-    layout, fields = city.layout, city.fields
-    cameras = _camera_counts(city)
+def cell_names(model: VizModel) -> list[list[str]]:
+    """Each cell's place and land use, the part of its hover text that never changes."""
+    layout = model.city.layout
     uses = np.asarray(LAND_USES, dtype=object)[layout.land_use]
-    texts = [
-        f"cell ({c % layout.width}, {c // layout.width}) {uses[c].replace('_', ' ')}, "
-        f"{int(layout.homes[c])} homes<br>"
-        f"recent crime {city.recent_crime[c]:.2f} (without the mix "
-        f"{model.twin.recent_crime[c]:.2f})<br>"
-        f"patrol presence {fields.patrol_presence[c]:.2f}; "
-        f"cameras {int(cameras[c])} (coverage {fields.camera_coverage[c]:.0%}); "
-        f"volunteer guardianship {fields.guardianship[c]:.2f}"
+    names = [
+        f"cell ({c % layout.width}, {c // layout.width}): {uses[c].replace('_', ' ')}, "
+        f"{int(layout.homes[c])} homes"
         for c in range(layout.cells)
     ]
-    return [texts[row * layout.width : (row + 1) * layout.width] for row in range(layout.height)]
+    return [names[row * layout.width : (row + 1) * layout.width] for row in range(layout.height)]
+
+
+# Numbers go to the browser as customdata arrays and are formatted there: a typed array
+# is cheap to send, a list of 484 new strings a day is not.
+CELL_HOVER = (
+    "%{text}<br>recent crime %{z:.2f} (without the mix %{customdata[0]:.2f})<br>"
+    "patrol presence %{customdata[1]:.2f}; cameras %{customdata[2]:.0f} "
+    "(coverage %{customdata[3]:.0%}); volunteer guardianship %{customdata[4]:.2f}"
+    "<extra></extra>"
+)
 
 
 def _camera_counts(city: Any) -> np.ndarray:
@@ -127,9 +134,9 @@ def grid_visits_today(model: VizModel) -> np.ndarray:
     return np.bincount(city.households.cell[visited], minlength=city.layout.cells).astype(float)
 
 
-def _marker_trace(name: str, **marker: Any) -> go.Scatter:
+def _marker_trace(name: str, hover: str, **marker: Any) -> go.Scatter:
     return go.Scatter(
-        x=[], y=[], mode="markers", name=name, hovertemplate="%{text}<extra></extra>",
+        x=[], y=[], mode="markers", name=name, hovertemplate=hover + "<extra></extra>",
         marker=marker,
     )  # fmt: skip
 
@@ -182,7 +189,8 @@ class CityMap(LivePlot):
         fig = go.Figure(
             go.Heatmap(
                 z=np.zeros((layout.height, layout.width)),
-                hovertemplate="%{text}<extra></extra>",
+                text=cell_names(model),
+                hovertemplate=CELL_HOVER,
                 colorscale="YlOrRd",
                 zmin=0.0,
                 colorbar={"title": {"text": "recent<br>crime", "side": "top"}, "thickness": 10},
@@ -192,15 +200,25 @@ class CityMap(LivePlot):
         )
         fig.add_trace(
             _marker_trace(
-                "patrol stops", symbol="circle", size=9, color="#2471a3",
-                line={"color": "white", "width": 1},
+                "patrol stops", "patrol team on a hot-spot stop; presence %{customdata:.2f}",
+                symbol="circle", size=9, color="#2471a3", line={"color": "white", "width": 1},
             )  # fmt: skip
         )
-        fig.add_trace(_marker_trace("grid workers", symbol="diamond", size=7, color="#1e8449"))
+        # Open and small: grid workers call on most home cells every day, and filled
+        # markers there would hide the crime under them.
         fig.add_trace(
-            _marker_trace("cameras", symbol="triangle-up", size=6, color="black", opacity=0.55)
+            _marker_trace(
+                "grid workers", "grid workers calling on %{customdata:.0f} households",
+                symbol="diamond-open", size=5, color="#1e8449", opacity=0.6,
+            )  # fmt: skip
         )
-        fig.add_trace(_marker_trace("offenders", size=3, color="#555"))
+        fig.add_trace(
+            _marker_trace(
+                "cameras", "%{customdata[0]:.0f} camera(s); coverage %{customdata[1]:.0%}",
+                symbol="triangle-up", size=6, color="black", opacity=0.55,
+            )  # fmt: skip
+        )
+        fig.add_trace(_marker_trace("offenders", "active offender", size=3, color="#555"))
         fig.update_layout(
             **_layout(
                 MAP_HEIGHT,
@@ -223,37 +241,41 @@ class CityMap(LivePlot):
         cameras = _camera_counts(city)
         placed = np.flatnonzero(cameras > 0)
         active = np.flatnonzero(city.offenders.status == ACTIVE)
-        presence, coverage = fields.patrol_presence, fields.camera_coverage
+        shape = (height, width)
+        cells = np.stack(
+            [
+                model.twin.recent_crime.reshape(shape),
+                fields.patrol_presence.reshape(shape),
+                cameras.reshape(shape),
+                fields.camera_coverage.reshape(shape),
+                fields.guardianship.reshape(shape),
+            ],
+            axis=-1,
+        )
         return [
-            {"z": heat, "zmax": max(1.0, float(heat.max())), "text": cell_text(model)},
+            {"z": heat, "zmax": max(1.0, float(heat.max())), "customdata": cells},
             {
                 "x": patrolled % width,
                 "y": patrolled // width,
                 "name": f"patrol stops ({patrolled.size})",
-                "text": [f"patrol team on a hot-spot stop; presence {presence[c]:.2f}"
-                         for c in patrolled],
-            },  # fmt: skip
+                "customdata": fields.patrol_presence[patrolled],
+            },
             {
                 "x": called % width,
                 "y": called // width,
                 "name": f"grid workers' calls ({int(visits.sum())})",
-                "text": [f"grid workers calling on {int(visits[c])} households" for c in called],
+                "customdata": visits[called],
             },
             {
                 "x": placed % width,
                 "y": placed // width,
                 "name": f"cameras ({int(cameras.sum())})",
-                "text": [
-                    f"{int(cameras[c])} camera(s); coverage {coverage[c]:.0%}"
-                    + ("" if coverage[c] > 0 else " (not yet installed)")
-                    for c in placed
-                ],
+                "customdata": np.stack([cameras[placed], fields.camera_coverage[placed]], -1),
             },
             {
                 "x": city.offenders.x[active] + _JITTER[0, active],
                 "y": city.offenders.y[active] + _JITTER[1, active],
                 "name": f"active offenders ({active.size})",
-                "text": ["active offender"] * active.size,
             },
         ]
 
@@ -269,7 +291,10 @@ class DifferenceMap(LivePlot):
         fig = go.Figure(
             go.Heatmap(
                 z=np.zeros((layout.height, layout.width)),
-                hovertemplate="%{text}<extra></extra>",
+                hovertemplate=(
+                    "with the mix %{customdata[0]:.2f}, without %{customdata[1]:.2f}: "
+                    "%{z:+.2f}<extra></extra>"
+                ),
                 colorscale="RdBu_r",
                 zmid=0.0,
                 colorbar={"title": {"text": "mix −<br>without", "side": "top"}, "thickness": 10},
@@ -292,16 +317,13 @@ class DifferenceMap(LivePlot):
         mix, without = city.recent_crime, twin.recent_crime
         diff = mix - without
         limit = max(0.5, float(np.abs(diff).max()))
-        text = [
-            f"with the mix {mix[c]:.2f}, without {without[c]:.2f}: {diff[c]:+.2f}"
-            for c in range(city.layout.cells)
-        ]
+        shape = (height, width)
         return [
             {
-                "z": diff.reshape(height, width),
+                "z": diff.reshape(shape),
                 "zmin": -limit,
                 "zmax": limit,
-                "text": [text[r * width : (r + 1) * width] for r in range(height)],
+                "customdata": np.stack([mix.reshape(shape), without.reshape(shape)], axis=-1),
             }
         ]
 
@@ -333,12 +355,23 @@ def rolling_cases(daily: pd.DataFrame | None) -> np.ndarray:
     return daily["criminal_total"].rolling(ROLLING_DAYS, min_periods=1).sum().to_numpy()
 
 
-def _dates(daily: pd.DataFrame) -> np.ndarray:
-    return daily["date"].to_numpy(dtype=object)
+def calendar_dates(model: VizModel | ReplayModel) -> list[str]:
+    return [model.date_of(day).isoformat() for day in range(model.days)]
 
 
-def _line(name: str, **line: Any) -> go.Scatter:
-    return go.Scatter(x=[], y=[], mode="lines", name=name, line=line)
+def padded(values: np.ndarray, days: int) -> np.ndarray:
+    """``values`` followed by gaps up to ``days``: the dates are sent once, with the
+    figure, and each update sends only numbers."""
+    out = np.full(days, np.nan)
+    out[: values.size] = values
+    return out
+
+
+def _line(name: str, model: VizModel | ReplayModel, **line: Any) -> go.Scatter:
+    return go.Scatter(
+        x=calendar_dates(model), y=np.full(model.days, np.nan), mode="lines", name=name,
+        line=line,
+    )  # fmt: skip
 
 
 class CrimeChart(LivePlot):
@@ -351,12 +384,12 @@ class CrimeChart(LivePlot):
         fig = make_subplots(
             rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.07
         )
-        fig.add_trace(_line("with the mix", color=MIX_COLOUR), row=1, col=1)
+        fig.add_trace(_line("with the mix", model, color=MIX_COLOUR), row=1, col=1)
         if model.twin_daily() is not None:
             fig.add_trace(
-                _line("without (same seeds)", color=TWIN_COLOUR, dash="dash"), row=1, col=1
+                _line("without (same seeds)", model, color=TWIN_COLOUR, dash="dash"), row=1, col=1
             )
-            difference = _line("with − without", color=DIFF_COLOUR, width=1.5)
+            difference = _line("with − without", model, color=DIFF_COLOUR, width=1.5)
             difference.update(fill="tozeroy", fillcolor="rgba(44, 62, 80, 0.12)")
             fig.add_trace(difference, row=2, col=1)
         fig.update_layout(
@@ -375,12 +408,14 @@ class CrimeChart(LivePlot):
 
     def data(self, model: VizModel | ReplayModel) -> list[dict[str, Any]]:
         mix, twin = model.daily(), model.twin_daily()
-        dates = _dates(mix)
         with_mix = rolling_cases(mix)
-        data = [{"x": dates, "y": with_mix}]
+        data = [{"y": padded(with_mix, model.days)}]
         if twin is not None:
             without = rolling_cases(twin)
-            data += [{"x": dates, "y": without}, {"x": dates, "y": with_mix - without}]
+            data += [
+                {"y": padded(without, model.days)},
+                {"y": padded(with_mix - without, model.days)},
+            ]
         return data
 
 
@@ -390,9 +425,9 @@ class SecurityChart(LivePlot):
     css_class = "safesim-security-chart"
 
     def frame(self, model: VizModel | ReplayModel) -> go.Figure:
-        fig = go.Figure(_line("with the mix", color="#1e8449"))
+        fig = go.Figure(_line("with the mix", model, color="#1e8449"))
         if model.twin_daily() is not None:
-            fig.add_trace(_line("without (same seeds)", color=TWIN_COLOUR, dash="dash"))
+            fig.add_trace(_line("without (same seeds)", model, color=TWIN_COLOUR, dash="dash"))
         shapes = [_campaign_shape(model)]
         baseline = 100.0 * model.baseline_security
         if np.isfinite(baseline):
@@ -417,10 +452,9 @@ class SecurityChart(LivePlot):
 
     def data(self, model: VizModel | ReplayModel) -> list[dict[str, Any]]:
         mix, twin = model.daily(), model.twin_daily()
-        dates = _dates(mix)
-        data = [{"x": dates, "y": 100.0 * mix["sense_of_security"].to_numpy()}]
+        data = [{"y": padded(100.0 * mix["sense_of_security"].to_numpy(), model.days)}]
         if twin is not None:
-            data.append({"x": dates, "y": 100.0 * twin["sense_of_security"].to_numpy()})
+            data.append({"y": padded(100.0 * twin["sense_of_security"].to_numpy(), model.days)})
         return data
 
 
@@ -432,9 +466,11 @@ def sync_figure(widget: go.FigureWidget, plot: LivePlot, model: Any) -> None:
     whole figure is sent; after that the traces' data go in one batch, and plotly sends
     only the properties whose values changed.
     """
-    frame = getattr(widget, "_safesim_frame", None)
-    if frame is not model:
-        figure = plot.figure(model)
+    with model.lock:
+        frame = getattr(widget, "_safesim_frame", None)
+        figure = plot.figure(model) if frame is not model else None
+        data = plot.data(model) if figure is None else None
+    if figure is not None:
         with widget.batch_update():
             widget.data = []
             widget.add_traces(figure.data)
@@ -442,17 +478,21 @@ def sync_figure(widget: go.FigureWidget, plot: LivePlot, model: Any) -> None:
         widget._safesim_frame = model
         return
     with widget.batch_update():
-        apply_data(widget, plot.data(model))
+        apply_data(widget, data)
 
 
 @solara.component
 def LiveFigure(plot: LivePlot, model: Any, counter: int) -> None:
     """A Plotly figure widget made once per page and updated after every step."""
-    with solara.Div(classes=[plot.css_class]):
-        element = go.FigureWidget.element()
+    # Made here rather than as an element: Mesa hands its components to a grid layout as
+    # props, and an element there is not yet a widget when the effect runs.
+    # Passed as a child, not through solara.display, which would print the figure's
+    # text form (tens of milliseconds) on every render.
+    widget = solara.use_memo(go.FigureWidget, [])
+    solara.Div(classes=[plot.css_class], children=[widget])
 
     def update() -> None:
-        sync_figure(solara.get_widget(element), plot, model)
+        sync_figure(widget, plot, model)
 
     solara.use_effect(update, [model, counter])
 
@@ -479,13 +519,16 @@ def difference_attributes(model: VizModel | ReplayModel) -> dict[str, str]:
 
 
 def _note(model: VizModel | ReplayModel, lines: list[str], extra: str = "") -> None:
-    effect = effect_line(model)
+    with model.lock:
+        effect = effect_line(model)
+        attributes = difference_attributes(model)
+        day = day_line(model)
     levers = "; ".join(lines)
     solara.HTML(
-        attributes=difference_attributes(model),
+        attributes=attributes,
         tag="div",
         unsafe_innerHTML=(
-            f"<div><b>{day_line(model)}</b>{extra}</div>"
+            f"<div><b>{day}</b>{extra}</div>"
             f"<div class='safesim-effect'>{effect}</div>"
             f"<div class='safesim-levers-list'>{levers}</div>"
         ),
