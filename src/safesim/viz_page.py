@@ -19,6 +19,8 @@ single "Page 0" tab, the "Use Threads" box) and keeps slider values always visib
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -208,7 +210,7 @@ class CityMap(LivePlot):
         # markers there would hide the crime under them.
         fig.add_trace(
             _marker_trace(
-                "grid workers", "grid workers calling on %{customdata:.0f} households",
+                "grid workers' calls", "grid workers calling on %{customdata:.0f} households",
                 symbol="diamond-open", size=5, color="#1e8449", opacity=0.6,
             )  # fmt: skip
         )
@@ -218,7 +220,7 @@ class CityMap(LivePlot):
                 symbol="triangle-up", size=6, color="black", opacity=0.55,
             )  # fmt: skip
         )
-        fig.add_trace(_marker_trace("offenders", "active offender", size=3, color="#555"))
+        fig.add_trace(_marker_trace("active offenders", "active offender", size=3, color="#555"))
         fig.update_layout(
             **_layout(
                 MAP_HEIGHT,
@@ -257,25 +259,21 @@ class CityMap(LivePlot):
             {
                 "x": patrolled % width,
                 "y": patrolled // width,
-                "name": f"patrol stops ({patrolled.size})",
                 "customdata": fields.patrol_presence[patrolled],
             },
             {
                 "x": called % width,
                 "y": called // width,
-                "name": f"grid workers' calls ({int(visits.sum())})",
                 "customdata": visits[called],
             },
             {
                 "x": placed % width,
                 "y": placed // width,
-                "name": f"cameras ({int(cameras.sum())})",
                 "customdata": np.stack([cameras[placed], fields.camera_coverage[placed]], -1),
             },
             {
                 "x": city.offenders.x[active] + _JITTER[0, active],
                 "y": city.offenders.y[active] + _JITTER[1, active],
-                "name": f"active offenders ({active.size})",
             },
         ]
 
@@ -459,40 +457,91 @@ class SecurityChart(LivePlot):
 
 
 # ---------------------------------------------------------------------- live figures
-def sync_figure(widget: go.FigureWidget, plot: LivePlot, model: Any) -> None:
-    """Make ``widget`` show ``plot`` for ``model``, sending only the data that changed.
+# How long a figure waits for the browser to confirm an update before sending the next
+# anyway (a page reloaded mid-update never confirms it).
+ACK_TIMEOUT_SECONDS = 2.0
 
-    The first time (or for a model whose figure differs in its traces, after Reset) the
-    whole figure is sent; after that the traces' data go in one batch, and plotly sends
-    only the properties whose values changed.
+
+class FigureFeed:
+    """One browser figure and what it has been sent: drops frames the browser has no
+    time for.
+
+    plotly.js confirms every update (the widget's trace deltas carry the edit's id).
+    While an update is unconfirmed a newer frame is only remembered, and sent when the
+    confirmation comes: a slow or busy browser then shows fewer frames of the newest days
+    instead of a queue of old ones that grows while Play runs (the page froze that way).
     """
-    with model.lock:
-        frame = getattr(widget, "_safesim_frame", None)
-        figure = plot.figure(model) if frame is not model else None
-        data = plot.data(model) if figure is None else None
-    if figure is not None:
-        with widget.batch_update():
-            widget.data = []
-            widget.add_traces(figure.data)
-            widget.layout = figure.layout
-        widget._safesim_frame = model
-        return
-    with widget.batch_update():
-        apply_data(widget, data)
+
+    def __init__(self) -> None:
+        self.widget = go.FigureWidget()
+        self.lock = threading.Lock()
+        self.model: Any = None
+        self.plot: LivePlot | None = None
+        self.pending = False
+        self.confirmed = 0
+        self.sent_at = 0.0
+        self.widget.observe(self._confirmed, names="_js2py_traceDeltas")
+
+    def _confirmed(self, change: dict[str, Any]) -> None:
+        message = change.get("new")
+        if not message:
+            return
+        with self.lock:
+            self.confirmed = max(self.confirmed, int(message.get("trace_edit_id", 0)))
+            resend = self.pending
+        if resend and self.plot is not None:
+            self.show(self.plot, self.model)
+
+    def _busy(self) -> bool:
+        waiting = self.confirmed < self.widget._last_trace_edit_id
+        return waiting and time.monotonic() - self.sent_at < ACK_TIMEOUT_SECONDS
+
+    def show(self, plot: LivePlot, model: Any) -> None:
+        """Send ``plot`` for ``model``: the whole figure for a new model, else its data
+        (or remember to, if the browser is still busy with the last update)."""
+        with self.lock:
+            new_model = model is not self.model
+            if not new_model and self._busy():
+                self.pending = True
+                return
+            self.pending = False
+            self.model, self.plot = model, plot
+            with model.lock:
+                figure = plot.figure(model) if new_model else None
+                data = plot.data(model) if figure is None else None
+            widget = self.widget
+            self.sent_at = time.monotonic()
+            if figure is not None:
+                # Legend names stay fixed (counts are in the note above): a legend
+                # redrawn every day is a large share of the browser's work per update.
+                if widget.data:
+                    widget.data = []
+                widget.add_traces(figure.data)
+                widget.layout = figure.layout
+                return
+            with widget.batch_update():
+                apply_data(widget, data)
+
+
+def sync_figure(widget: go.FigureWidget, plot: LivePlot, model: Any) -> None:
+    """Make ``widget`` show ``plot`` for ``model`` at once (tests and scripts)."""
+    figure = plot.figure(model)
+    if widget.data:
+        widget.data = []
+    widget.add_traces(figure.data)
+    widget.layout = figure.layout
 
 
 @solara.component
 def LiveFigure(plot: LivePlot, model: Any, counter: int) -> None:
     """A Plotly figure widget made once per page and updated after every step."""
-    # Made here rather than as an element: Mesa hands its components to a grid layout as
-    # props, and an element there is not yet a widget when the effect runs.
     # Passed as a child, not through solara.display, which would print the figure's
     # text form (tens of milliseconds) on every render.
-    widget = solara.use_memo(go.FigureWidget, [])
-    solara.Div(classes=[plot.css_class], children=[widget])
+    feed = solara.use_memo(FigureFeed, [])
+    solara.Div(classes=[plot.css_class], children=[feed.widget])
 
     def update() -> None:
-        sync_figure(widget, plot, model)
+        feed.show(plot, model)
 
     solara.use_effect(update, [model, counter])
 
@@ -518,12 +567,27 @@ def difference_attributes(model: VizModel | ReplayModel) -> dict[str, str]:
     return attributes
 
 
+def today_line(model: VizModel) -> str:
+    """What the map's markers count on the day shown."""
+    city = model.city
+    stops = int(np.count_nonzero(city.fields.patrol_visits > 0))
+    calls = int(grid_visits_today(model).sum())
+    cameras = int(_camera_counts(city).sum())
+    active = int(np.count_nonzero(city.offenders.status == ACTIVE))
+    return (
+        f"On the map today: {stops} patrol stops, {calls:,} grid workers' calls, "
+        f"{cameras} cameras, {active} active offenders"
+    )
+
+
 def _note(model: VizModel | ReplayModel, lines: list[str], extra: str = "") -> None:
     with model.lock:
+        if isinstance(model, VizModel):
+            lines = [today_line(model), *lines]
         effect = effect_line(model)
         attributes = difference_attributes(model)
         day = day_line(model)
-    levers = "; ".join(lines)
+    levers = "<br>".join([lines[0], "; ".join(lines[1:])]) if len(lines) > 1 else lines[0]
     solara.HTML(
         attributes=attributes,
         tag="div",
