@@ -462,6 +462,23 @@ class SecurityChart(LivePlot):
 ACK_TIMEOUT_SECONDS = 2.0
 
 
+class PageFigure(go.FigureWidget):
+    """A figure widget that leaves the browser's computed defaults in the browser.
+
+    After each update plotly.js sends back every default it filled in, and
+    FigureWidget merges them into its Python copy; that costs time per update and fails
+    on NumPy arrays (plotly's ``_remove_overlapping_props`` asks an array for its truth).
+    The page never reads them back, so the handlers do nothing; FigureFeed still sees
+    the messages, which confirm each update.
+    """
+
+    def _handler_js2py_traceDeltas(self, change: dict[str, Any]) -> None:
+        return None
+
+    def _handler_js2py_layoutDelta(self, change: dict[str, Any]) -> None:
+        return None
+
+
 class FigureFeed:
     """One browser figure and what it has been sent: drops frames the browser has no
     time for.
@@ -473,7 +490,7 @@ class FigureFeed:
     """
 
     def __init__(self) -> None:
-        self.widget = go.FigureWidget()
+        self.widget = PageFigure()
         self.lock = threading.Lock()
         self.model: Any = None
         self.plot: LivePlot | None = None
