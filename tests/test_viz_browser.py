@@ -174,7 +174,7 @@ class Page:
         self.note.wait_for()
 
     def attribute(self, name: str) -> str:
-        return self.note.get_attribute(f"data-{name}") or ""
+        return self.note.get_attribute(f"data-{name}", timeout=30_000) or ""
 
     @property
     def day(self) -> int:
@@ -187,7 +187,9 @@ class Page:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what} (day {self.day})")
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                self.page.screenshot(path=str(SHOTS / "timed-out.png"))
+                pytest.fail(f"timed out waiting for {what} (see {SHOTS / 'timed-out.png'})")
             time.sleep(0.2)
 
     def figure_data(self, css_class: str) -> list[dict[str, Any]]:

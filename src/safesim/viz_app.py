@@ -17,10 +17,12 @@ from mesa.visualization import SolaraViz
 from safesim.viz import RESULTS_ENV, ReplayModel, VizModel, default_scenario_path, model_params
 from safesim.viz_page import COMPONENTS, REPLAY_COMPONENTS
 
-# Milliseconds Play waits between frames, and days run per frame. Updating the four
-# figures takes some 25 ms of Python, so one day a frame already plays well above ten
-# days a second, and Step stays one day.
-PLAY_INTERVAL_MS = int(os.environ.get("SAFESIM_VIZ_PLAY_INTERVAL_MS", "1"))
+# Milliseconds Play waits between frames, and days run per frame. A frame costs the
+# server some 10-25 ms and the figures drop frames the browser has no time for, but the
+# note and Mesa's counter still change every frame: the pause keeps those below ~50 a
+# second, which a busy browser keeps up with (at 1 ms a loaded machine's page froze).
+# One day a frame keeps Step one day.
+PLAY_INTERVAL_MS = int(os.environ.get("SAFESIM_VIZ_PLAY_INTERVAL_MS", "10"))
 DAYS_PER_FRAME = int(os.environ.get("SAFESIM_VIZ_DAYS_PER_FRAME", "1"))
 
 
