@@ -267,7 +267,7 @@ def test_the_replay_page_renders(run_dir: Path) -> None:
 
 
 def test_a_folder_without_a_run_is_refused_in_one_line(tmp_path: Path) -> None:
-    with pytest.raises(ReplayError, match="no daily.csv"):
+    with pytest.raises(ReplayError, match=r"no daily\.csv"):
         ReplayModel(str(tmp_path))
     result = CliRunner().invoke(main, ["viz", str(tmp_path)])
     assert result.exit_code == 2

@@ -158,9 +158,7 @@ class Page:
         self.requests: list[str] = []
         self.failures: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on(
-            "requestfailed", lambda request: self.failures.append(f"failed {request.url}")
-        )
+        self.page.on("requestfailed", lambda request: self.failures.append(f"failed {request.url}"))
         self.page.on(
             "response",
             lambda response: (
@@ -230,8 +228,13 @@ class Page:
         assert overflow <= 0, f"the page is {overflow} px wider than the window"
         boxes = [
             self.page.locator(f".{name}").bounding_box()
-            for name in ("safesim-levers", "safesim-map", "safesim-difference-map")
-            + ("safesim-crime-chart", "safesim-security-chart")
+            for name in (
+                "safesim-levers",
+                "safesim-map",
+                "safesim-difference-map",
+                "safesim-crime-chart",
+                "safesim-security-chart",
+            )
         ]
         for i, a in enumerate(boxes):
             for b in boxes[i + 1 :]:
@@ -251,9 +254,7 @@ def _equal_before_and_differing_after(series: list[float | None]) -> None:
     assert any(v != 0 for v in after), "mix and twin are the same after the campaign start"
 
 
-def test_play_runs_the_calendar_with_the_twin_beside_the_mix(
-    served: Served, browser: Any
-) -> None:
+def test_play_runs_the_calendar_with_the_twin_beside_the_mix(served: Served, browser: Any) -> None:
     view = Page(browser, served.url, 1366, 768)
     page = view.page
     assert view.day == 0 and "small" in page.title() + view.note.inner_text()
@@ -364,8 +365,17 @@ def test_a_results_folder_replays_without_simulating(
     _require_browser()
     out = tmp_path_factory.mktemp("replay")
     subprocess.run(
-        [sys.executable, "-m", "safesim.cli", "run", str(SMALL), "--replicates", "1"]
-        + ["--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "safesim.cli",
+            "run",
+            str(SMALL),
+            "--replicates",
+            "1",
+            "--out",
+            str(out),
+        ],
         check=True,
         capture_output=True,
     )

@@ -184,8 +184,9 @@ def write_run(
     extra: dict[str, Content] | None = None,
 ) -> dict[str, Path]:
     """Write daily.csv, summary.csv, effects.csv, daily_twin.csv and spillover.csv (the
-    last three when the counterfactual twin ran), any ``extra`` files and manifest.json under ``out_dir`` as
-    one set (an older set there is replaced whole, so no file of it is left behind)."""
+    last three when the counterfactual twin ran), any ``extra`` files and manifest.json
+    under ``out_dir`` as one set (an older set there is replaced whole, so no file of it
+    is left behind)."""
     contents: dict[str, Content] = {
         "daily.csv": combine_daily(dailies),
         "summary.csv": summarise(scenario, dailies),

@@ -229,9 +229,7 @@ class VizModel(mesa.Model):
         self.city = SafetyModel(spec, seed=seed)
         # Forked at day 0 so the pair shares the burn-in and every random stream (common
         # random numbers); a mix that starts in the burn-in gets a twin of its own.
-        self.twin = self.city.counterfactual_twin() or SafetyModel(
-            spec.counterfactual(), seed=seed
-        )
+        self.twin = self.city.counterfactual_twin() or SafetyModel(spec.counterfactual(), seed=seed)
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
         # Play steps in a thread of its own while the page may render from another: the
         # page holds this lock while it reads, so it never sees the mix a day ahead.

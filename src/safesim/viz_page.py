@@ -202,23 +202,35 @@ class CityMap(LivePlot):
         )
         fig.add_trace(
             _marker_trace(
-                "patrol stops", "patrol team on a hot-spot stop; presence %{customdata:.2f}",
-                symbol="circle", size=9, color="#2471a3", line={"color": "white", "width": 1},
-            )  # fmt: skip
+                "patrol stops",
+                "patrol team on a hot-spot stop; presence %{customdata:.2f}",
+                symbol="circle",
+                size=9,
+                color="#2471a3",
+                line={"color": "white", "width": 1},
+            )
         )
         # Open and small: grid workers call on most home cells every day, and filled
         # markers there would hide the crime under them.
         fig.add_trace(
             _marker_trace(
-                "grid workers' calls", "grid workers calling on %{customdata:.0f} households",
-                symbol="diamond-open", size=5, color="#1e8449", opacity=0.6,
-            )  # fmt: skip
+                "grid workers' calls",
+                "grid workers calling on %{customdata:.0f} households",
+                symbol="diamond-open",
+                size=5,
+                color="#1e8449",
+                opacity=0.6,
+            )
         )
         fig.add_trace(
             _marker_trace(
-                "cameras", "%{customdata[0]:.0f} camera(s); coverage %{customdata[1]:.0%}",
-                symbol="triangle-up", size=6, color="black", opacity=0.55,
-            )  # fmt: skip
+                "cameras",
+                "%{customdata[0]:.0f} camera(s); coverage %{customdata[1]:.0%}",
+                symbol="triangle-up",
+                size=6,
+                color="black",
+                opacity=0.55,
+            )
         )
         fig.add_trace(_marker_trace("active offenders", "active offender", size=3, color="#555"))
         fig.update_layout(
@@ -431,10 +443,14 @@ class SecurityChart(LivePlot):
         if np.isfinite(baseline):
             shapes.append(
                 {
-                    "type": "line", "xref": "paper", "x0": 0, "x1": 1,
-                    "y0": baseline, "y1": baseline,
+                    "type": "line",
+                    "xref": "paper",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": baseline,
+                    "y1": baseline,
                     "line": {"color": "#999", "width": 1, "dash": "dot"},
-                }  # fmt: skip
+                }
             )
         fig.update_layout(
             **_layout(
@@ -662,4 +678,3 @@ LIVE_PLOTS: tuple[LivePlot, ...] = (CityMap(), DifferenceMap(), CrimeChart(), Se
 REPLAY_PLOTS: tuple[LivePlot, ...] = (CrimeChart(), SecurityChart())
 COMPONENTS = [Dashboard]
 REPLAY_COMPONENTS = [ReplayDashboard]
-
