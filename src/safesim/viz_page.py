@@ -72,6 +72,7 @@ PAGE_CSS = """
 .vue-grid-item { position: static !important; transform: none !important;
   width: 100% !important; height: auto !important; touch-action: auto !important; }
 .vue-grid-item > .vue-resizable-handle { display: none !important; }
+.safesim-day-slider { margin-top: 28px; }
 .safesim-note { font-size: 13px; line-height: 1.45; margin: 0 0 6px 0; }
 .safesim-note .safesim-effect { font-weight: 600; }
 .safesim-note .safesim-levers-list { color: #555; }
@@ -82,6 +83,19 @@ PAGE_CSS = """
 
 
 # ---------------------------------------------------------------------- figures
+# Inside the plot's top left, where mix and twin still run together: below the chart a
+# legend falls off a 768-px screen.
+CHART_LEGEND = {
+    "orientation": "v",
+    "x": 0.01,
+    "y": 0.99,
+    "xanchor": "left",
+    "yanchor": "top",
+    "bgcolor": "rgba(255, 255, 255, 0.75)",
+    "font": {"size": 10},
+}
+
+
 def _layout(height: int, **extra: Any) -> dict[str, Any]:
     return {
         "height": height,
@@ -406,7 +420,7 @@ class CrimeChart(LivePlot):
             **_layout(
                 CHART_HEIGHT,
                 title=_title(f"Criminal cases in the last {ROLLING_DAYS} days"),
-                legend={"orientation": "h", "y": -0.12, "x": 0, "font": {"size": 10}},
+                legend=CHART_LEGEND,
                 shapes=[_campaign_shape(model, "y domain"), _campaign_shape(model, "y2 domain")],
                 hovermode="x unified",
             )
@@ -456,7 +470,7 @@ class SecurityChart(LivePlot):
             **_layout(
                 CHART_HEIGHT,
                 title=_title("Households feeling safe (%)"),
-                legend={"orientation": "h", "y": -0.12, "x": 0, "font": {"size": 10}},
+                legend=CHART_LEGEND,
                 shapes=shapes,
                 hovermode="x unified",
             )
