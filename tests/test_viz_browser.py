@@ -258,8 +258,8 @@ def test_play_runs_the_calendar_with_the_twin_beside_the_mix(served: Served, bro
     view = Page(browser, served.url, 1366, 768)
     page = view.page
     assert view.day == 0 and "small" in page.title() + view.note.inner_text()
-    # Step: one day at a time.
-    for day in (1, 2, 3):
+    # Step: a frame's days at a time (Mesa's render interval, three days by default).
+    for day in (3, 6, 9):
         view.button("Step").click()
         view.wait_for(lambda day=day: view.day == day, f"day {day}")
 
@@ -338,7 +338,7 @@ def test_sliders_and_the_seed_build_a_new_model_on_reset(served: Served, browser
     seed.fill("11")
     seed.press("Enter")
     view.button("Step").click()
-    view.wait_for(lambda: view.day == 1, "day 1")
+    view.wait_for(lambda: view.day == 3, "day 3")
     view.button("Reset").click()
     view.wait_for(lambda: "seed 11" in view.note.inner_text(), "the new seed")
     text = view.note.inner_text()

@@ -21,9 +21,12 @@ from safesim.viz_page import COMPONENTS, REPLAY_COMPONENTS
 # server some 10-25 ms and the figures drop frames the browser has no time for, but the
 # note and Mesa's counter still change every frame: the pause keeps those below ~50 a
 # second, which a busy browser keeps up with (at 1 ms a loaded machine's page froze).
-# One day a frame keeps Step one day.
+# Three days a frame keep Play above ten days a second on a machine whose cores are busy
+# with other work (one day a frame measured 9.9 there, 20-36 on a quiet one); Mesa's
+# Step runs as many days as a frame, and the slider sets both (its values are 1, 3,
+# 5, ...: it snaps 2 to 3).
 PLAY_INTERVAL_MS = int(os.environ.get("SAFESIM_VIZ_PLAY_INTERVAL_MS", "10"))
-DAYS_PER_FRAME = int(os.environ.get("SAFESIM_VIZ_DAYS_PER_FRAME", "1"))
+DAYS_PER_FRAME = int(os.environ.get("SAFESIM_VIZ_DAYS_PER_FRAME", "3"))
 
 
 def _options() -> dict[str, int]:
