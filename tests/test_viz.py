@@ -180,7 +180,7 @@ def test_a_figure_widget_takes_the_whole_figure(into_campaign: VizModel) -> None
         widget = go.FigureWidget()
         sync_figure(widget, plot, into_campaign)
         assert len(widget.data) == len(plot.frame(into_campaign).data)
-        assert widget.layout.width == 450
+        assert widget.layout.width in (290, 450)  # laptop sizes (README)
 
 
 def test_model_params_are_init_keywords_with_the_scenario_values(model: VizModel) -> None:

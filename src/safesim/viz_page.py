@@ -47,11 +47,14 @@ TWIN_COLOUR = "#7f8c8d"
 DIFF_COLOUR = "#2c3e50"
 CAMPAIGN_COLOUR = "#8e44ad"
 # Fixed sizes: plotly sizes a figure from its box once, before the page's grid has laid
-# the boxes out, so "autosize" came out too wide for a laptop. Two 450-px figures fit
-# beside each other at 1366 px with the sidebar, one column at 1024 px.
+# the boxes out, so "autosize" came out too wide for a laptop. The two maps (290 px)
+# sit side by side and so do the two charts (450 px) at 1366 px with the sidebar; at
+# 1024 px the maps still share a row and the charts stack below.
 FIGURE_WIDTH = 450
+MAP_WIDTH = 290
 MAP_HEIGHT = 300
-CHART_HEIGHT = 290
+# Maps and charts together fit under the note in a 1366 × 768 window.
+CHART_HEIGHT = 262
 FONT = {"size": 11}
 # Offenders share cells: a fixed jitter per offender keeps their dots apart without flicker.
 _JITTER = np.random.default_rng(0).uniform(-0.35, 0.35, size=(2, 100_000))
@@ -76,9 +79,9 @@ PAGE_CSS = """
 .safesim-note { font-size: 13px; line-height: 1.45; margin: 0 0 6px 0; }
 .safesim-note .safesim-effect { font-weight: 600; }
 .safesim-note .safesim-levers-list { color: #555; }
-.safesim-grid { display: grid; gap: 6px 10px; width: 100%;
-  grid-template-columns: repeat(auto-fill, 450px); }
+.safesim-grid { display: flex; flex-wrap: wrap; gap: 6px 10px; width: 100%; }
 .safesim-grid > div { width: 450px; overflow: hidden; }
+.safesim-grid > .safesim-map, .safesim-grid > .safesim-difference-map { width: 290px; }
 """
 
 
@@ -96,10 +99,10 @@ CHART_LEGEND = {
 }
 
 
-def _layout(height: int, **extra: Any) -> dict[str, Any]:
+def _layout(height: int, width: int = FIGURE_WIDTH, **extra: Any) -> dict[str, Any]:
     return {
         "height": height,
-        "width": FIGURE_WIDTH,
+        "width": width,
         "autosize": False,
         "margin": {"l": 48, "r": 12, "t": 34, "b": 40},
         "font": FONT,
@@ -250,8 +253,17 @@ class CityMap(LivePlot):
         fig.update_layout(
             **_layout(
                 MAP_HEIGHT,
+                MAP_WIDTH,
                 title=_title("City with the mix"),
-                legend={"orientation": "h", "y": -0.02, "x": 0, "font": {"size": 10}},
+                # Two columns of legend entries: one a row would take a third of the map.
+                legend={
+                    "orientation": "h",
+                    "y": -0.02,
+                    "x": 0,
+                    "font": {"size": 10},
+                    "entrywidth": 135,
+                    "entrywidthmode": "pixels",
+                },
                 margin={"l": 8, "r": 8, "t": 30, "b": 8},
             )
         )
@@ -328,7 +340,8 @@ class DifferenceMap(LivePlot):
         fig.update_layout(
             **_layout(
                 MAP_HEIGHT,
-                title=_title("Recent crime: with the mix − without (same seeds)"),
+                MAP_WIDTH,
+                title=_title("Recent crime: mix − without it"),
                 margin={"l": 8, "r": 8, "t": 30, "b": 8},
             )
         )
