@@ -1,31 +1,47 @@
-"""The browser view without a browser: the model behind it, its levers, and its page
-rendered with ``solara.render`` (as Mesa tests its own views)."""
+"""The browser view without a browser: the model and its twin, the levers, the figures'
+data, the replay of a results folder, the shipped scenarios, and the page rendered with
+``solara.render`` (as Mesa tests its own views)."""
 
 from __future__ import annotations
 
 import inspect
 import socket
+import tomllib
+from pathlib import Path
 
-import ipywidgets
+import numpy as np
+import plotly.graph_objects as go
 import pytest
 from click.testing import CliRunner
 
 from safesim.cli import main
 from safesim.scenario import load_scenario
+from safesim.shipped import resolve_scenario, shipped_names
 from safesim.viz import (
-    COMPONENTS,
+    ReplayError,
+    ReplayModel,
     VizModel,
     count_at,
-    crime_figure,
     levers_note,
-    map_figure,
     model_params,
     scale_scenario,
-    security_figure,
     set_levers,
 )
+from safesim.viz_page import (
+    COMPONENTS,
+    LIVE_PLOTS,
+    PAGE_CSS,
+    REPLAY_COMPONENTS,
+    CityMap,
+    CrimeChart,
+    DifferenceMap,
+    SecurityChart,
+    difference_attributes,
+    rolling_cases,
+    sync_figure,
+)
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 SMALL = str(SCENARIOS / "small.yaml")
 GUIYANG = str(SCENARIOS / "guiyang.yaml")
@@ -34,6 +50,15 @@ GUIYANG = str(SCENARIOS / "guiyang.yaml")
 @pytest.fixture(scope="module")
 def model() -> VizModel:
     return VizModel(SMALL)
+
+
+@pytest.fixture(scope="module")
+def into_campaign() -> VizModel:
+    """small.yaml run 40 days past its campaign start (day 366)."""
+    played = VizModel(SMALL)
+    while played.day < played.campaign_day + 40:
+        played.step()
+    return played
 
 
 def test_small_scenario_runs_at_full_scale_with_its_own_levers(model: VizModel) -> None:
@@ -48,6 +73,7 @@ def test_small_scenario_runs_at_full_scale_with_its_own_levers(model: VizModel) 
     }
     assert model.seed == small.seed
     assert model.day == 0 and model.steps == 0
+    assert model.twin.day == 0 and not model.twin.interventions
 
 
 def test_a_large_scenario_is_shrunk_with_its_doses_per_household() -> None:
@@ -82,8 +108,8 @@ def test_the_model_steps_and_the_page_reports_the_new_levers() -> None:
     model = VizModel(SMALL, rng="11", officers=5, volunteers=0)
     for _ in range(5):
         model.step()
-    assert model.day == 5 and model.steps == 5
-    assert len(model.daily()) == 5
+    assert model.day == 5 and model.steps == 5 and model.twin.day == 5
+    assert len(model.daily()) == 5 and len(model.twin_daily()) == 5
     note = levers_note(model)
     assert "Patrol officers: 5 (+10 auxiliaries)" in note
     assert "Volunteers: 0" in note and "seed 11" in note and "Day 5 of 731" in note
@@ -91,22 +117,70 @@ def test_the_model_steps_and_the_page_reports_the_new_levers() -> None:
         VizModel(SMALL, rng="eleven")
 
 
-def test_figures_draw_the_model_state(model: VizModel) -> None:
-    fresh = VizModel(SMALL)
-    for _ in range(40):
-        fresh.step()
-    heat = map_figure(fresh.city).axes[0].images[0].get_array()
-    assert heat.shape == (fresh.city.layout.height, fresh.city.layout.width)
-    assert float(heat.sum()) == pytest.approx(float(fresh.city.recent_crime.sum()))
-    crime = crime_figure(fresh).axes[0]
-    burglary = crime.lines[0].get_ydata()
-    assert len(burglary) == 40
-    assert burglary[-1] == fresh.daily()["burglary_theft"].tail(30).sum()
-    lines = security_figure(fresh).axes[0].lines
-    share = next(
-        line for line in lines if line.get_label() == "households feeling safe"
-    ).get_ydata()
-    assert share[-1] == pytest.approx(100 * fresh.daily()["sense_of_security"].iloc[-1])
+def test_the_twin_equals_the_mix_before_the_campaign_and_differs_after(
+    into_campaign: VizModel,
+) -> None:
+    mix, twin = into_campaign.daily(), into_campaign.twin_daily()
+    start = into_campaign.campaign_day
+    before = mix.iloc[:start].drop(columns=["crimes_treated", "crimes_catchment"])
+    twin_before = twin.iloc[:start].drop(columns=["crimes_treated", "crimes_catchment"])
+    assert before.equals(twin_before)
+    assert not mix.iloc[start:].equals(twin.iloc[start:])
+    attributes = difference_attributes(into_campaign)
+    assert int(attributes["data-day"]) == start + 40
+    assert float(attributes["data-map-difference"]) > 0
+    # Every day that differs is in the campaign.
+    gap = np.flatnonzero(mix["criminal_total"].to_numpy() != twin["criminal_total"].to_numpy())
+    assert gap.size == int(attributes["data-days-differing"]) and gap.min() >= start
+
+
+def test_the_maps_show_the_cells_and_what_acts_on_them(into_campaign: VizModel) -> None:
+    city = into_campaign.city
+    layout = city.layout
+    heat, patrols, grid, cameras, offenders = CityMap().data(into_campaign)
+    assert heat["z"].shape == (layout.height, layout.width)
+    assert float(heat["z"].sum()) == pytest.approx(float(city.recent_crime.sum()))
+    # Hover numbers per cell: the twin's recent crime, patrol presence, cameras, ...
+    assert heat["customdata"].shape == (layout.height, layout.width, 5)
+    assert len(patrols["x"]) == np.count_nonzero(city.fields.patrol_visits > 0) > 0
+    assert len(grid["x"]) > 0 and grid["customdata"].min() >= 1
+    assert cameras["customdata"][:, 0].sum() == 169
+    assert len(offenders["x"]) == city.offenders.active
+    (difference,) = DifferenceMap().data(into_campaign)
+    np.testing.assert_allclose(
+        difference["z"].ravel(), city.recent_crime - into_campaign.twin.recent_crime
+    )
+    figure = CityMap().figure(into_campaign)
+    assert [trace.name for trace in figure.data][1:] == [
+        "patrol stops",
+        "grid workers' calls",
+        "cameras",
+        "active offenders",
+    ]
+
+
+def test_the_charts_draw_mix_twin_and_difference(into_campaign: VizModel) -> None:
+    days = into_campaign.day
+    mix, twin, difference = CrimeChart().data(into_campaign)
+    assert len(mix["y"]) == into_campaign.days  # the calendar, gaps after today
+    assert np.isnan(mix["y"][days:]).all() and not np.isnan(mix["y"][:days]).any()
+    expected = rolling_cases(into_campaign.daily())
+    np.testing.assert_allclose(mix["y"][:days], expected)
+    np.testing.assert_allclose(difference["y"][:days], mix["y"][:days] - twin["y"][:days])
+    assert not difference["y"][: into_campaign.campaign_day].any()
+    safe, safe_twin = SecurityChart().data(into_campaign)
+    assert safe["y"][days - 1] == pytest.approx(
+        100 * into_campaign.daily()["sense_of_security"].iloc[-1]
+    )
+    assert safe_twin["y"][days - 1] != safe["y"][days - 1]
+
+
+def test_a_figure_widget_takes_the_whole_figure(into_campaign: VizModel) -> None:
+    for plot in LIVE_PLOTS:
+        widget = go.FigureWidget()
+        sync_figure(widget, plot, into_campaign)
+        assert len(widget.data) == len(plot.frame(into_campaign).data)
+        assert widget.layout.width in (290, 450)  # laptop sizes (README)
 
 
 def test_model_params_are_init_keywords_with_the_scenario_values(model: VizModel) -> None:
@@ -121,27 +195,6 @@ def test_model_params_are_init_keywords_with_the_scenario_values(model: VizModel
     assert rebuilt.levers == model.levers
 
 
-def _widgets(root: ipywidgets.Widget) -> list[ipywidgets.Widget]:
-    found, todo = [], [root]
-    while todo:
-        widget = todo.pop()
-        found.append(widget)
-        todo.extend(c for c in getattr(widget, "children", []) if isinstance(c, ipywidgets.Widget))
-    return found
-
-
-def test_components_render_with_solara(model: VizModel) -> None:
-    import solara
-
-    for component in COMPONENTS:
-        _, rc = solara.render(component(model), handle_error=False)
-        rc.close()
-    _, rc = solara.render(COMPONENTS[0](model), handle_error=False)
-    images = [w for w in _widgets(rc.find(ipywidgets.Image).widget)]
-    assert images and images[0].value[:8] == b"\x89PNG\r\n\x1a\n"
-    rc.close()
-
-
 def test_the_whole_page_renders_with_mesa_solara_viz() -> None:
     import solara
     from mesa.visualization import SolaraViz
@@ -149,27 +202,16 @@ def test_the_whole_page_renders_with_mesa_solara_viz() -> None:
     model = VizModel(SMALL)
     page = SolaraViz(model, components=COMPONENTS, model_params=model_params(model), name="t")
     _, rc = solara.render(page, handle_error=False)
-    assert rc.find(ipywidgets.Image).widgets
+    widgets = rc.find(go.FigureWidget).widgets
+    assert len(widgets) == 4 and all(widget.data for widget in widgets)
     rc.close()
 
 
-def test_viz_refuses_a_port_in_use_in_one_line() -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        result = CliRunner().invoke(main, ["viz", SMALL, "--port", str(port)])
-    assert result.exit_code == 2
-    assert (
-        result.output.strip()
-        == f"error: port {port} on 127.0.0.1 is already in use: choose another with --port"
-    )
-
-
-def test_viz_refuses_a_bad_scenario_in_one_line(tmp_path) -> None:
-    result = CliRunner().invoke(main, ["viz", str(tmp_path / "missing.yaml")])
-    assert result.exit_code == 2
-    assert result.output.count("\n") == 1 and "missing.yaml" in result.output
+def test_the_page_hides_what_means_nothing_to_an_analyst() -> None:
+    # Mesa's single "Page 0" tab, its "Use Threads" box; slider values always shown.
+    assert ".v-tabs { display: none" in PAGE_CSS
+    assert ".v-input--checkbox { display: none" in PAGE_CSS
+    assert ".v-slider__thumb-label-container { display: block" in PAGE_CSS
 
 
 def test_stepping_past_the_last_day_stops_cleanly() -> None:
@@ -182,6 +224,107 @@ def test_stepping_past_the_last_day_stops_cleanly() -> None:
     assert short.day == short.days
     assert f"Day {short.days} of {short.days}" in levers_note(short)
     assert len(short.daily()) == short.days
+
+
+# ---------------------------------------------------------------------- replay
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs")
+    result = CliRunner().invoke(
+        main, ["run", SMALL, "--days", "400", "--replicates", "2", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out / "small"
+
+
+def test_a_run_is_replayed_day_by_day_without_simulating(run_dir: Path) -> None:
+    replay = ReplayModel(str(run_dir))
+    assert replay.days == 400 and replay.replicates == 2 and replay.campaign_day == 366
+    assert replay.day == 0 and replay.running
+    for _ in range(10):
+        replay.step()
+    assert len(replay.daily()) == 10 and len(replay.twin_daily()) == 10
+    replay.seek(390)
+    mix, twin = replay.daily(), replay.twin_daily()
+    # The mean of the replicates, mix and twin identical before the campaign only.
+    assert mix["criminal_total"].iloc[:366].equals(twin["criminal_total"].iloc[:366])
+    assert not mix["criminal_total"].iloc[366:].equals(twin["criminal_total"].iloc[366:])
+    replay.seek(10_000)
+    assert replay.day == 400 and not replay.running
+    (with_mix, _, difference) = CrimeChart().data(replay)
+    assert not np.isnan(with_mix["y"]).any() and difference["y"][366:].any()
+
+
+def test_the_replay_page_renders(run_dir: Path) -> None:
+    import solara
+    from mesa.visualization import SolaraViz
+
+    replay = ReplayModel(str(run_dir))
+    page = SolaraViz(replay, components=REPLAY_COMPONENTS, model_params={}, name="t")
+    _, rc = solara.render(page, handle_error=False)
+    assert len(rc.find(go.FigureWidget).widgets) == 2
+    rc.close()
+
+
+def test_a_folder_without_a_run_is_refused_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ReplayError, match=r"no daily\.csv"):
+        ReplayModel(str(tmp_path))
+    result = CliRunner().invoke(main, ["viz", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "no daily.csv" in result.output
+
+
+# ---------------------------------------------------------------------- serving
+def _busy_port() -> socket.socket:
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    return busy
+
+
+def test_viz_refuses_a_port_in_use_in_one_line() -> None:
+    with _busy_port() as busy:
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["viz", SMALL, "--port", str(port)])
+    assert result.exit_code == 2
+    assert (
+        result.output.strip()
+        == f"error: port {port} on 127.0.0.1 is already in use: choose another with --port"
+    )
+
+
+def test_viz_refuses_a_bad_scenario_in_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["viz", str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "missing.yaml" in result.output
+
+
+def test_the_shipped_scenarios_are_found_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert {"small.yaml", "guiyang.yaml"} <= set(shipped_names())
+    for name in ("scenarios/small.yaml", "small.yaml", "small"):
+        assert resolve_scenario(name).read_bytes() == (SCENARIOS / "small.yaml").read_bytes()
+    # A folder of the user's own is never swapped for a shipped file.
+    assert resolve_scenario("mine/small.yaml") == Path("mine/small.yaml")
+    assert VizModel().spec.name == "small"
+    # `safesim viz` with no argument gets past loading its scenario (then meets the port).
+    with _busy_port() as busy:
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["viz", "--port", str(port)])
+    assert "already in use" in result.output and "no such file" not in result.output
+
+
+def test_pyproject_lists_every_package_and_ships_the_scenarios() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    source = ROOT / "src"
+    found = {
+        ".".join(init.parent.relative_to(source).parts) for init in source.rglob("__init__.py")
+    }
+    assert found | {"safesim.scenarios"} == set(config["packages"])
+    assert config["package-dir"]["safesim.scenarios"] == "scenarios"
+    assert "*.yaml" in config["package-data"]["safesim.scenarios"]
 
 
 def test_serving_beyond_this_machine_is_said_out_loud() -> None:

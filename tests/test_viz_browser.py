@@ -1,10 +1,16 @@
 """The browser view in a real browser: ``safesim viz`` served, driven with headless Chromium.
 
-Steps and plays the model and checks that the map and the charts change; moves the
-patrol-officer slider and the seed, presses Reset and checks the page reports the new
-model. Uses Debian's Chromium (``apt-get install chromium``); skipped without it.
+Plays small.yaml to the end of its calendar and reports the days per second the page
+showed; checks that the counterfactual panel equals the mix before the campaign starts
+and differs after (from the numbers the page states and from the figures' own data in
+the browser); that the page loads nothing from outside this machine and nothing fails;
+that the sliders, the seed and Reset build a new model; that Mesa's meaningless controls
+are hidden and the slider values shown; that the page fits 1366 × 768 and 1024 × 700;
+and that a results folder replays. Uses Debian's Chromium (``apt-get install
+chromium``); skipped without it (``SAFESIM_REQUIRE_BROWSER=1`` makes that a failure).
 
-Set ``SAFESIM_DOCS_SCREENSHOT=1`` to copy the screenshot to docs/images/viz.png.
+Screenshots go to results/viz-browser/; set ``SAFESIM_DOCS_SCREENSHOT=1`` to copy them
+to docs/images/ (viz-1366x768.png, viz-1024x700.png, viz-replay.png).
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,10 +48,12 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_SECONDS = 120
 PAGE_TIMEOUT_MS = 90_000
+PLAY_TIMEOUT_SECONDS = 600
 SMALL = SCENARIOS / "small.yaml"
-# Our own panel says which day the model is on (Mesa's own counter reads "Step: 3" on
-# Mesa 3.3 and "Time: 3.0" on 3.5).
-DAY_TEXT = re.compile(r"Day (\d+) of \d+")
+DAYS = 731
+CAMPAIGN_DAY = 366
+SHOTS = ROOT / "results" / "viz-browser"
+DOCS_IMAGES = ROOT / "docs" / "images"
 
 
 def _free_port() -> int:
@@ -63,134 +73,333 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
             server.wait()
 
 
-@pytest.fixture(scope="module")
-def viz_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _require_browser() -> None:
     if not CHROMIUM.exists():
         # CI installs Chromium and sets this, so a missing browser fails there, not skips.
         if os.environ.get("SAFESIM_REQUIRE_BROWSER"):
             pytest.fail(f"no Chromium at {CHROMIUM}")
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's with 'apt-get install chromium'")
     pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("viz") / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "safesim.cli",
-                "viz",
-                str(SCENARIOS / "small.yaml"),
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
+
+
+class Served:
+    """A ``safesim viz`` server of ours and its log."""
+
+    def __init__(self, args: list[str], cwd: Path, log_path: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = log_path
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "safesim.cli", "viz", *args, "--port", str(self.port)],
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
-            if server.poll() is not None:
-                pytest.fail(f"safesim viz exited early:\n{log_path.read_text(errors='replace')}")
+            if self.process.poll() is not None:
+                pytest.fail(f"safesim viz exited early:\n{self.log()}")
             try:
-                with urllib.request.urlopen(url, timeout=5) as response:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
                     if response.status == 200:
-                        break
+                        return
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"safesim viz did not answer at {url}:\n{log_path.read_text()}")
+                _stop(self.process)
+                pytest.fail(f"safesim viz did not answer at {self.url}:\n{self.log()}")
             time.sleep(0.5)
-        yield url
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``safesim viz`` with no argument, started in an empty folder: the shipped
+    small.yaml must be found all the same."""
+    _require_browser()
+    elsewhere = tmp_path_factory.mktemp("anywhere")
+    server = Served([], elsewhere, elsewhere / "server.log")
+    try:
+        yield server
     finally:
-        _stop(server)
+        server.stop()
+    log = server.log()
+    assert "Traceback" not in log and "error in step" not in log, log
 
 
-def _day(page) -> int:
-    text = page.locator(".safesim-levers").inner_text()
-    match = DAY_TEXT.search(text)
-    assert match, text
-    return int(match.group(1))
-
-
-def _wait_for(condition, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-def test_step_play_and_sliders_drive_the_model(viz_url: str, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1150})
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.goto(viz_url)
-            city_map = page.locator(".safesim-map img")
-            crime_chart = page.locator(".safesim-crime-chart img")
-            security_chart = page.locator(".safesim-security-chart img")
-            levers = page.locator(".safesim-levers")
-            city_map.wait_for()
-            expect(levers).to_contain_text("20,000 households")
-            expect(levers).to_contain_text("Day 0 of 731")
-            first = [img.screenshot() for img in (city_map, crime_chart, security_chart)]
-
-            # Step: one day at a time, the map follows.
-            step = page.get_by_role("button", name="Step")
-            for day in (1, 2, 3):
-                step.click()
-                expect(levers).to_contain_text(f"Day {day} of 731")
-            assert _day(page) == 3
-            assert city_map.screenshot() != first[0]
-
-            # Play, many days per redraw, past the campaign start (day 366); then pause.
-            render_every = page.get_by_role("slider", name="Render Interval (steps)")
-            render_every.focus()
-            render_every.press("End")
-            page.get_by_role("button", name="▶").click()
-            _wait_for(lambda: _day(page) >= 400, what="the model to play past day 400")
-            pause = page.get_by_role("button", name="❚❚")
-            if pause.is_enabled():
-                pause.click()
-            # Paused, or the run reached its last day while playing.
-            _wait_for(
-                lambda: page.get_by_role("button", name="▶").is_visible() or _day(page) == 731,
-                what="the model to pause",
-            )
-            played = _day(page)
-            expect(levers).to_contain_text(f"Day {played} of 731")
-            now = [img.screenshot() for img in (city_map, crime_chart, security_chart)]
-            for name, before, after in zip(("map", "crime", "security"), first, now, strict=True):
-                assert before != after, f"the {name} did not change after playing"
-            page.screenshot(path=str(tmp_path / "viz.png"), full_page=True)
-
-            # Sliders and the seed box set the next model; Reset builds it.
-            officers = page.get_by_role("slider", name="Patrol officers")
-            officers.focus()
-            officers.press("End")
-            expect(officers).to_have_attribute("aria-valuenow", "144")
-            seed = page.get_by_label("Random seed")
-            seed.fill("11")
-            seed.press("Enter")
-            page.get_by_role("button", name="Reset").click()
-            expect(levers).to_contain_text("Patrol officers: 144 (+288 auxiliaries)")
-            expect(levers).to_contain_text("seed 11")
-            expect(levers).to_contain_text("Day 0 of 731")
-            assert _day(page) == 0
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
 
-    saved = ROOT / "results" / "viz-browser" / "viz.png"
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(tmp_path / "viz.png", saved)
-    if os.environ.get("SAFESIM_DOCS_SCREENSHOT"):
-        shutil.copyfile(tmp_path / "viz.png", ROOT / "docs" / "images" / "viz.png")
+
+class Page:
+    """A page of the view, with every request it made and every one that failed."""
+
+    def __init__(self, browser: Any, url: str, width: int, height: int):
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.page.set_default_timeout(PAGE_TIMEOUT_MS)
+        self.requests: list[str] = []
+        self.failures: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("requestfailed", lambda request: self.failures.append(f"failed {request.url}"))
+        self.page.on(
+            "response",
+            lambda response: (
+                self.failures.append(f"{response.status} {response.url}")
+                if response.status >= 400
+                else None
+            ),
+        )
+        self.page.goto(url)
+        self.note = self.page.locator(".safesim-levers")
+        self.note.wait_for()
+
+    def attribute(self, name: str) -> str:
+        return self.note.get_attribute(f"data-{name}", timeout=30_000) or ""
+
+    @property
+    def day(self) -> int:
+        return int(self.attribute("day"))
+
+    def button(self, name: str) -> Any:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def wait_for(self, condition, what: str, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                self.page.screenshot(path=str(SHOTS / "timed-out.png"))
+                pytest.fail(f"timed out waiting for {what} (see {SHOTS / 'timed-out.png'})")
+            time.sleep(0.2)
+
+    def figure_data(self, css_class: str) -> list[dict[str, Any]]:
+        """The traces plotly.js holds in the browser, typed arrays made plain lists."""
+        return self.page.evaluate(
+            """(selector) => {
+                const plot = document.querySelector(selector + ' .js-plotly-plot');
+                const plain = (v) => (ArrayBuffer.isView(v) ? Array.from(v)
+                    : Array.isArray(v) ? v.map(plain) : v);
+                return plot.data.map((t) => ({name: t.name, y: plain(t.y), z: plain(t.z),
+                    hovertemplate: t.hovertemplate}));
+            }""",
+            f".{css_class}",
+        )
+
+    def check_offline(self) -> None:
+        """Every asset came from the server and none failed to load."""
+        outside = [
+            url
+            for url in self.requests
+            if urllib.parse.urlsplit(url).hostname not in ("127.0.0.1", None)
+            and not url.startswith(("data:", "blob:"))
+        ]
+        assert not outside, f"the page asked outside this machine for {outside[:5]}"
+        assert not self.failures, f"assets that did not load: {self.failures[:5]}"
+
+    def screenshot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / name))
+        if os.environ.get("SAFESIM_DOCS_SCREENSHOT"):
+            shutil.copyfile(SHOTS / name, DOCS_IMAGES / name)
+
+    def check_fits(self) -> None:
+        """No horizontal scrolling, and the four panels do not overlap each other."""
+        overflow = self.page.evaluate(
+            "() => document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"the page is {overflow} px wider than the window"
+        boxes = [
+            self.page.locator(f".{name}").bounding_box()
+            for name in (
+                "safesim-levers",
+                "safesim-map",
+                "safesim-difference-map",
+                "safesim-crime-chart",
+                "safesim-security-chart",
+            )
+        ]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                apart = (
+                    a["x"] + a["width"] <= b["x"] + 1
+                    or b["x"] + b["width"] <= a["x"] + 1
+                    or a["y"] + a["height"] <= b["y"] + 1
+                    or b["y"] + b["height"] <= a["y"] + 1
+                )
+                assert apart, f"panels overlap: {a} and {b}"
+
+
+def _equal_before_and_differing_after(series: list[float | None]) -> None:
+    before = series[:CAMPAIGN_DAY]
+    after = [v for v in series[CAMPAIGN_DAY:] if v is not None]
+    assert all(v == 0 for v in before), "mix and twin differ before the campaign"
+    assert any(v != 0 for v in after), "mix and twin are the same after the campaign start"
+
+
+def test_play_runs_the_calendar_with_the_twin_beside_the_mix(served: Served, browser: Any) -> None:
+    view = Page(browser, served.url, 1366, 768)
+    page = view.page
+    assert view.day == 0 and "small" in page.title() + view.note.inner_text()
+    # Step: a frame's days at a time (Mesa's render interval, three days by default).
+    for day in (3, 6, 9):
+        view.button("Step").click()
+        view.wait_for(lambda day=day: view.day == day, f"day {day}")
+
+    # Play to the last day, reading what the page states as it goes.
+    view.button("▶").click()
+    started, first_day = time.monotonic(), view.day
+    samples: list[tuple[int, float, int]] = []
+    while view.day < DAYS:
+        day = view.day
+        gap, differing = view.attribute("map-difference"), view.attribute("days-differing")
+        samples.append((day, float(gap), int(differing)))
+        if time.monotonic() - started > PLAY_TIMEOUT_SECONDS:
+            pytest.fail(f"Play reached only day {day} in {PLAY_TIMEOUT_SECONDS} s")
+        time.sleep(0.25)
+    seconds = time.monotonic() - started
+    rate = (DAYS - first_day) / seconds
+    print(f"\nPlay: {DAYS - first_day} days in {seconds:.1f} s = {rate:.1f} days per second")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "days-per-second.txt").write_text(f"{rate:.1f}\n")
+
+    # Stopped cleanly at the last day: no error, Play and Step disabled.
+    play_pause = page.get_by_role("button", name=re.compile("^(▶|❚❚)$"))
+    view.wait_for(play_pause.is_disabled, "Play to stop")
+    assert view.button("Step").is_disabled()
+    assert page.get_by_text("error in step").count() == 0
+    assert f"Day {DAYS} of {DAYS}" in view.note.inner_text()
+
+    # The twin equals the mix before the campaign starts and differs after, as stated...
+    before = [s for s in samples if s[0] <= CAMPAIGN_DAY]
+    after = [s for s in samples if s[0] > CAMPAIGN_DAY + 30]
+    assert before and after, samples
+    assert all(gap == 0 and days == 0 for _, gap, days in before), before
+    assert any(gap > 0 for _, gap, _ in after) and all(days > 0 for _, _, days in after)
+    assert float(view.attribute("cases-mix")) != float(view.attribute("cases-twin"))
+    # ... and as drawn: the difference line, and the two crime lines themselves.
+    crime = {trace["name"]: trace["y"] for trace in view.figure_data("safesim-crime-chart")}
+    _equal_before_and_differing_after(crime["with − without"])
+    gaps = [
+        None if a is None else a - b
+        for a, b in zip(crime["with the mix"], crime["without (same seeds)"], strict=True)
+    ]
+    _equal_before_and_differing_after(gaps)
+    (difference_map,) = view.figure_data("safesim-difference-map")
+    assert any(value != 0 for row in difference_map["z"] for value in row)
+
+    # The map: cells, patrol teams, grid workers and cameras, each saying what it is.
+    city = view.figure_data("safesim-map")
+    hovers = " ".join(trace["hovertemplate"] for trace in city)
+    for words in ("recent crime", "patrol team", "grid workers calling", "camera(s)"):
+        assert words in hovers
+
+    # Mesa's controls that mean nothing to an analyst are hidden; slider values shown.
+    assert not page.get_by_text("Use Threads").is_visible()
+    assert not page.get_by_role("tab", name="Page 0").is_visible()
+    thumb = page.locator(".v-slider__thumb-label").first
+    assert thumb.is_visible()
+    view.check_fits()
+    view.check_offline()
+    view.screenshot("viz-1366x768.png")
+    view.page.close()
+
+
+def test_sliders_and_the_seed_build_a_new_model_on_reset(served: Served, browser: Any) -> None:
+    view = Page(browser, served.url, 1366, 768)
+    page = view.page
+    # Each browser session has its own model: this one starts at day 0.
+    assert view.day == 0
+    officers = page.get_by_role("slider", name="Patrol officers")
+    # Its value is on the page without dragging.
+    label = page.locator(".v-slider__thumb-label", has_text="48").first
+    assert label.is_visible()
+    officers.focus()
+    officers.press("End")
+    assert officers.get_attribute("aria-valuenow") == "144"
+    seed = page.get_by_label("Random seed")
+    seed.fill("11")
+    seed.press("Enter")
+    view.button("Step").click()
+    view.wait_for(lambda: view.day == 3, "day 3")
+    view.button("Reset").click()
+    view.wait_for(lambda: "seed 11" in view.note.inner_text(), "the new seed")
+    text = view.note.inner_text()
+    assert "Patrol officers: 144 (+288 auxiliaries)" in text and f"Day 0 of {DAYS}" in text
+    view.page.close()
+
+
+def test_the_page_reads_on_a_small_laptop(served: Served, browser: Any) -> None:
+    view = Page(browser, served.url, 1024, 700)
+    view.button("▶").click()
+    view.wait_for(lambda: view.day >= CAMPAIGN_DAY + 60, "the campaign's second month")
+    view.button("❚❚").click()
+    view.wait_for(lambda: view.button("▶").is_visible(), "Play to pause")
+    time.sleep(1.0)  # the last frame
+    view.check_fits()
+    view.check_offline()
+    view.screenshot("viz-1024x700.png")
+    view.page.close()
+
+
+def test_a_results_folder_replays_without_simulating(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _require_browser()
+    out = tmp_path_factory.mktemp("replay")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "safesim.cli",
+            "run",
+            str(SMALL),
+            "--replicates",
+            "1",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = Served([str(out / "small")], out, out / "server.log")
+    try:
+        view = Page(browser, server.url, 1366, 768)
+        assert view.day == 0
+        assert "replay of" in view.note.inner_text()
+        scrub = view.page.get_by_role("slider", name="Day shown")
+        scrub.focus()
+        scrub.press("End")
+        view.wait_for(lambda: view.day == DAYS, "the last day")
+        crime = {t["name"]: t["y"] for t in view.figure_data("safesim-crime-chart")}
+        _equal_before_and_differing_after(crime["with − without"])
+        scrub.press("Home")
+        view.wait_for(lambda: view.day == 0, "day 0")
+        # Play moves through the saved days as it does through simulated ones.
+        view.button("▶").click()
+        view.wait_for(lambda: view.day >= CAMPAIGN_DAY + 60, "the campaign's second month")
+        view.button("❚❚").click()
+        time.sleep(1.0)
+        view.check_offline()
+        view.screenshot("viz-replay.png")
+        view.page.close()
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log(), server.log()

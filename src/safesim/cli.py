@@ -902,31 +902,56 @@ def _die_with_parent() -> None:
 
 
 @main.command()
-@click.argument("scenario_file", metavar="[SCENARIO]", default="scenarios/small.yaml")
+@click.argument("scenario_file", metavar="[SCENARIO | RESULTS_DIR]", default="scenarios/small.yaml")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port."
 )
 def viz(scenario_file: str, host: str, port: int) -> None:
-    """Serve the browser view of SCENARIO (default: scenarios/small.yaml).
+    """Serve the browser view of SCENARIO (default: the shipped scenarios/small.yaml), or
+    replay RESULTS_DIR, a folder `safesim run` wrote.
 
-    A Mesa SolaraViz page: the city map (recent crime as a heat layer, hot spots,
-    patrolled cells, cameras, offenders), crime by type and the sense of security as the
-    days run, with the campaign start marked, and sliders for patrol officers, cameras,
-    grid workers, volunteers, target-hardening devices and the seed (press Reset to apply
-    them). The city is shrunk to 20,000 households, interventions scaled alike, so it
-    stays interactive. Stop with Ctrl+C.
+    A Mesa SolaraViz page: the city with the mix (recent crime per cell, patrol teams'
+    stops, grid workers' calls, cameras and offenders, each described on hover), the
+    difference map against the no-intervention twin (the same seeds), criminal cases
+    and the sense of security with and without the mix as the days run, with the
+    campaign marked, and sliders for patrol officers, cameras, grid workers, volunteers,
+    target-hardening devices and the seed (press Reset to apply them). The city is
+    shrunk to 20,000 households, interventions scaled alike, so it stays interactive.
+    A replay shows the run's daily series with a day slider, without simulating. The
+    shipped scenarios are found from any folder. Stop with Ctrl+C.
     """
     import importlib.util
     import os
     import signal
     import subprocess
 
-    try:
-        scenario = load_scenario(scenario_file)
-    except ScenarioError as exc:
-        fail(str(exc))
-        return
+    from safesim.shipped import resolve_scenario
+    from safesim.viz import RESULTS_ENV, ReplayError, ReplayModel
+
+    target = Path(scenario_file)
+    env = dict(os.environ)
+    env.pop(RESULTS_ENV, None)
+    env.pop(VIZ_SCENARIO_ENV, None)
+    if target.is_dir():
+        try:
+            replay = ReplayModel(str(target))
+        except ReplayError as exc:
+            fail(str(exc))
+            return
+        title = f"replay of {replay.name} ({target})"
+        env[RESULTS_ENV] = str(target.resolve())
+    else:
+        resolved = resolve_scenario(scenario_file)
+        try:
+            scenario = load_scenario(resolved)
+        except ScenarioError as exc:
+            fail(str(exc))
+            return
+        title = scenario.name
+        env[VIZ_SCENARIO_ENV] = str(resolved.resolve())
+    # Solara's "This website runs on Solara" banner covers the bottom of a laptop screen.
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     if importlib.util.find_spec("solara") is None:
         fail("the browser view needs solara: pip install 'mesa[rec]'")
     problem = _port_problem(host, port)
@@ -936,7 +961,6 @@ def viz(scenario_file: str, host: str, port: int) -> None:
     if app_spec is None or app_spec.origin is None:
         fail("safesim.viz_app is missing from this installation")
         return
-    env = {**os.environ, VIZ_SCENARIO_ENV: str(Path(scenario_file).resolve())}
     command = [
         sys.executable, "-m", "solara", "run", app_spec.origin,
         "--host", host, "--port", str(port), "--production", "--no-open",
@@ -948,7 +972,7 @@ def viz(scenario_file: str, host: str, port: int) -> None:
             "machine that can reach this one; use 127.0.0.1 unless that is intended",
             err=True,
         )
-    click.echo(f"safesim viz: {scenario.name} at http://{url_host}:{port}/ (Ctrl+C to stop)")
+    click.echo(f"safesim viz: {title} at http://{url_host}:{port}/ (Ctrl+C to stop)")
     server = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
 
     def stop_on_terminate(signum: int, frame: object) -> None:

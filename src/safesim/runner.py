@@ -176,15 +176,18 @@ def write_run(
     parameters_file: str | Path | None = None,
     extra: dict[str, Content] | None = None,
 ) -> dict[str, Path]:
-    """Write daily.csv, summary.csv, effects.csv and spillover.csv (when the
-    counterfactual twin ran), any ``extra`` files and manifest.json under ``out_dir`` as
-    one set (an older set there is replaced whole, so no file of it is left behind)."""
+    """Write daily.csv, summary.csv, effects.csv, daily_twin.csv and spillover.csv (the
+    last three when the counterfactual twin ran), any ``extra`` files and manifest.json
+    under ``out_dir`` as one set (an older set there is replaced whole, so no file of it
+    is left behind)."""
     contents: dict[str, Content] = {
         "daily.csv": combine_daily(dailies),
         "summary.csv": summarise(scenario, dailies),
     }
     if twin_dailies is not None:
         contents["effects.csv"] = effects(scenario, dailies, twin_dailies)
+        # The twin's days too, so `safesim viz RESULTS_DIR` replays mix against twin.
+        contents["daily_twin.csv"] = combine_daily(twin_dailies)
     if spill is not None:
         contents["spillover.csv"] = spill
     contents.update(extra or {})

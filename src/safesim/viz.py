@@ -1,32 +1,37 @@
 """The browser view of a scenario: a scaled-down model whose levers are keyword arguments,
-and the components SolaraViz shows beside Mesa's controls.
+its no-intervention twin, and a replay of a finished run.
 
 ``VizModel`` runs a ``SafetyModel`` built from a scenario file, shrunk to
-``VIZ_HOUSEHOLDS`` households so a day takes milliseconds. Offenders and every
+``VIZ_HOUSEHOLDS`` households so a day takes about a millisecond. Offenders and every
 intervention count shrink by the same factor, so the doses per household that the
 mechanisms respond to are the scenario's. Its keyword arguments (the sizes of the
 interventions and the seed) are what the page's sliders set; SolaraViz rebuilds the model
-with them on Reset.
+with them on Reset. Beside it runs the counterfactual twin (``SafetyModel.
+counterfactual_twin``): the same seeds with no intervention, identical to the mix until
+the campaign starts, so every difference the page shows after that is the mix's doing.
 
-The components draw with matplotlib: the city map (recent crime as a heat layer, hot
-spots, patrolled cells, cameras, active offenders), crime by type and the sense of
-security over the days run so far with the campaign start marked, and a note of the
-scale and the intervention sizes in force.
+``ReplayModel`` steps through a results folder written by ``safesim run`` instead of
+simulating: Play and the day slider move through the days it saved.
+
+The page itself (Plotly figures that update in place) is in ``safesim.viz_page``.
 
 **Examples**::
 
-    from safesim.viz import VizModel, map_figure
+    from safesim.viz import VizModel
     model = VizModel("scenarios/guiyang.yaml", officers=60, rng=3)
     for _ in range(30):
         model.step()
-    map_figure(model.city).savefig("map.png")
+    model.daily(), model.twin_daily()
 
-Serve it with ``safesim viz scenarios/guiyang.yaml``.
+Serve it with ``safesim viz scenarios/guiyang.yaml`` or replay a run with
+``safesim viz results/small``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,23 +39,18 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-import solara
-from matplotlib.figure import Figure
-from mesa.visualization.utils import update_counter
 
 from safesim.model import SafetyModel
-from safesim.offenders import ACTIVE
-from safesim.plotting import CRIME_TYPES, concise_dates, mark_campaign
 from safesim.scaling import scale_scenario
 from safesim.scenario import Calendar, Scenario, load_scenario
+from safesim.shipped import resolve_scenario
 
 SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
+RESULTS_ENV = "SAFESIM_VIZ_RESULTS"
 DEFAULT_SCENARIO = "scenarios/small.yaml"
 # Large enough for hot spots to form on a grid of a few hundred cells, small enough that
-# a day takes a few milliseconds and the map redraws at play speed.
+# a day (of the mix and of its twin) takes a few milliseconds.
 VIZ_HOUSEHOLDS = 20_000
-# Cells with the most recent crime that the map outlines as hot spots.
-HOT_SPOT_SHARE = 0.05
 ROLLING_DAYS = 30
 
 HARDENING_DEVICES = (
@@ -174,14 +174,16 @@ def parse_seed(value: int | str | None, default: int) -> int:
 
 
 class VizModel(mesa.Model):
-    """The model SolaraViz drives: a scenario file, shrunk, with slider levers.
+    """The model SolaraViz drives: a scenario file, shrunk, with slider levers, and its
+    no-intervention twin stepped alongside.
 
-    It holds the city model (``city``, a ``SafetyModel``) and ``step()`` runs it one day;
-    ``spec`` is the scenario as run (shrunk, levers set).
+    It holds the city model (``city``, a ``SafetyModel``) and its counterfactual twin
+    (``twin``); ``step()`` runs both one day. ``spec`` is the scenario as run (shrunk,
+    levers set).
 
     Args:
         scenario_path: scenario file (default: ``$SAFESIM_VIZ_SCENARIO`` or
-            ``scenarios/small.yaml``).
+            ``scenarios/small.yaml``, found among the shipped scenarios from any folder).
         rng: run seed (an int or its text; blank: the scenario's seed).
         officers: patrol officers after scaling (auxiliaries keep the scenario's ratio).
         cameras: public cameras after scaling.
@@ -204,7 +206,7 @@ class VizModel(mesa.Model):
         hardening_devices: int | None = None,
         households: int = VIZ_HOUSEHOLDS,
     ):
-        path = scenario_path or default_scenario_path()
+        path = resolve_scenario(scenario_path or default_scenario_path())
         full = load_scenario(path)
         scaled = shrink_scenario(full, households)
         spec = set_levers(
@@ -225,13 +227,22 @@ class VizModel(mesa.Model):
         self.full_households = full.city.households.value
         self.levers = lever_values(spec)
         self.city = SafetyModel(spec, seed=seed)
+        # Forked at day 0 so the pair shares the burn-in and every random stream (common
+        # random numbers); a mix that starts in the burn-in gets a twin of its own.
+        self.twin = self.city.counterfactual_twin() or SafetyModel(spec.counterfactual(), seed=seed)
+        self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
+        # Play steps in a thread of its own while the page may render from another: the
+        # page holds this lock while it reads, so it never sees the mix a day ahead.
+        self.lock = threading.RLock()
         self.running = self.city.running
 
     def step(self) -> None:
         # Play may ask for one more step after the last day: the run is over, not an error.
-        if self.city.running:
-            self.city.step()
-        self.running = self.city.running
+        with self.lock:
+            if self.city.running:
+                self.city.step()
+                self.twin.step()
+            self.running = self.city.running
 
     @property
     def day(self) -> int:
@@ -249,12 +260,32 @@ class VizModel(mesa.Model):
     def calendar(self) -> Calendar:
         return self.city.calendar
 
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def baseline_security(self) -> float:
+        return float(self.spec.city.baseline.sense_of_security.value)
+
     def date_of(self, day: int) -> date:
         return self.calendar.start + timedelta(days=day)
 
     def daily(self) -> pd.DataFrame:
-        """The days run so far."""
-        return self.city.record.frame(self.day)
+        """The mix's days run so far."""
+        return self._frame("mix", self.city)
+
+    def twin_daily(self) -> pd.DataFrame:
+        """The twin's days run so far (as many as the mix's)."""
+        return self._frame("twin", self.twin)
+
+    def _frame(self, which: str, model: SafetyModel) -> pd.DataFrame:
+        # Every figure and note of a frame reads these tables: build each once a day.
+        cached = self._frames.get(which)
+        if cached is None or cached[0] != model.day:
+            cached = (model.day, model.record.frame(model.day))
+            self._frames[which] = cached
+        return cached[1]
 
 
 def model_params(model: VizModel) -> dict[str, Any]:
@@ -278,7 +309,89 @@ def model_params(model: VizModel) -> dict[str, Any]:
     return params
 
 
-# ---------------------------------------------------------------------- figures
+# ---------------------------------------------------------------------- replay
+class ReplayError(ValueError):
+    """A folder that cannot be replayed; one line naming it and what is missing."""
+
+
+def _mean_by_day(daily: pd.DataFrame) -> pd.DataFrame:
+    """The replicate mean of each numeric column, one row per day, dates kept."""
+    numeric = daily.drop(columns=["replicate", "date"], errors="ignore")
+    mean = numeric.groupby("day", sort=True).mean().reset_index()
+    dates = daily.groupby("day", sort=True)["date"].first().to_numpy()
+    mean.insert(1, "date", dates)
+    return mean
+
+
+class ReplayModel(mesa.Model):
+    """A finished run replayed: each step shows one more of the days it saved.
+
+    Reads ``daily.csv`` (and, when the run had its counterfactual twin,
+    ``daily_twin.csv``) from a folder ``safesim run`` wrote, averages the replicates day
+    by day, and ``step()`` or ``seek()`` moves through them without simulating.
+    A run saves no per-cell maps, so the replay shows the daily series, not the city.
+
+    Args:
+        results_dir: the run's folder (default: ``$SAFESIM_VIZ_RESULTS``).
+    """
+
+    def __init__(self, results_dir: str | None = None):
+        super().__init__(rng=0)
+        folder = Path(results_dir or os.environ.get(RESULTS_ENV, ""))
+        self.results_dir = str(folder)
+        daily_path = folder / "daily.csv"
+        if not daily_path.is_file():
+            raise ReplayError(f"{folder}: no daily.csv here (write one with safesim run)")
+        manifest_path = folder / "manifest.json"
+        try:
+            manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+        except (OSError, ValueError) as exc:
+            raise ReplayError(f"{manifest_path}: cannot be read ({exc})") from None
+        try:
+            mix = pd.read_csv(daily_path)
+            twin_path = folder / "daily_twin.csv"
+            twin = pd.read_csv(twin_path) if twin_path.is_file() else None
+        except (OSError, ValueError) as exc:
+            raise ReplayError(f"{folder}: cannot read its daily tables ({exc})") from None
+        for table, label in ((mix, "daily.csv"), (twin, "daily_twin.csv")):
+            if table is not None and not {"day", "date", "criminal_total"} <= set(table):
+                raise ReplayError(f"{folder / label}: not a safesim daily table")
+        self.replicates = int(mix["replicate"].nunique()) if "replicate" in mix else 1
+        self._mix = _mean_by_day(mix)
+        self._twin = _mean_by_day(twin) if twin is not None else None
+        self.days = len(self._mix)
+        self.name = str(manifest.get("scenario") or folder.name)
+        start = date.fromisoformat(str(self._mix["date"].iloc[0]))
+        campaign = manifest.get("campaign_start")
+        campaign_start = date.fromisoformat(campaign) if campaign else None
+        self.start = start
+        self.campaign_day = (campaign_start - start).days if campaign_start else self.days
+        self.campaign_start = campaign_start
+        self.baseline_security = float(manifest.get("baseline_sense_of_security") or np.nan)
+        self.day = 0
+        self.lock = threading.RLock()
+        self.running = self.days > 0
+
+    def step(self) -> None:
+        self.seek(self.day + 1)
+
+    def seek(self, day: int) -> None:
+        """Show the days up to ``day`` (clipped to the run's)."""
+        with self.lock:
+            self.day = int(min(max(day, 0), self.days))
+            self.running = self.day < self.days
+
+    def date_of(self, day: int) -> date:
+        return self.start + timedelta(days=day)
+
+    def daily(self) -> pd.DataFrame:
+        return self._mix.iloc[: self.day]
+
+    def twin_daily(self) -> pd.DataFrame | None:
+        return None if self._twin is None else self._twin.iloc[: self.day]
+
+
+# ---------------------------------------------------------------------- notes
 def scale_note(model: VizModel) -> str:
     """One line saying how the shown city relates to the scenario."""
     households = model.spec.city.households.value
@@ -292,185 +405,59 @@ def scale_note(model: VizModel) -> str:
     )
 
 
-def levers_note(model: VizModel) -> str:
-    """Markdown: day, date, campaign start and the intervention sizes in force."""
+def day_line(model: VizModel | ReplayModel) -> str:
+    """Which day is shown, its date and where the campaign starts."""
     day = model.day
-    lines = [
-        f"**{model.spec.name}**: {scale_note(model)}",
-        "",
-        f"Day {day} of {model.days} ({model.date_of(day).isoformat()}); campaign starts "
-        f"{model.calendar.campaign_start.value.isoformat()} (day {model.campaign_day}); "
-        f"seed {model.seed}",
-        "",
-    ]
+    campaign = model.date_of(model.campaign_day).isoformat()
+    return (
+        f"Day {day} of {model.days} ({model.date_of(max(day - 1, 0)).isoformat()}); "
+        f"campaign starts {campaign} (day {model.campaign_day})"
+    )
+
+
+def lever_lines(model: VizModel) -> list[str]:
+    """The intervention sizes in force, one line each."""
+    lines = []
     auxiliaries = count_at(model.spec, "interventions.patrols.auxiliaries")
     for name, label in LEVERS.items():
         value = model.levers[name]
         if value is None:
-            lines.append(f"- {label}: none in this scenario")
+            lines.append(f"{label}: none in this scenario")
         elif name == "officers" and auxiliaries:
-            lines.append(f"- {label}: {value:,} (+{auxiliaries:,} auxiliaries)")
+            lines.append(f"{label}: {value:,} (+{auxiliaries:,} auxiliaries)")
         else:
-            lines.append(f"- {label}: {value:,}")
+            lines.append(f"{label}: {value:,}")
+    return lines
+
+
+def effect_line(model: VizModel | ReplayModel) -> str:
+    """Criminal cases since the campaign start with the mix and without it."""
+    mix, twin = model.daily(), model.twin_daily()
+    if twin is None:
+        return "No counterfactual in this run (it was run with --no-counterfactual)."
+    if model.day <= model.campaign_day:
+        return "Before the campaign the mix and its no-intervention twin are the same city."
+    since = slice(model.campaign_day, model.day)
+    with_mix = float(mix["criminal_total"].iloc[since].sum())
+    without = float(twin["criminal_total"].iloc[since].sum())
+    change = f" ({100.0 * (with_mix - without) / without:+.1f} %)" if without else ""
+    return (
+        f"Since the campaign start: {with_mix:,.0f} criminal cases with the mix, "
+        f"{without:,.0f} without it{change}."
+    )
+
+
+def levers_note(model: VizModel) -> str:
+    """Plain text: the scenario, the day, the seed and the intervention sizes in force."""
+    lines = [
+        f"{model.spec.name}: {scale_note(model)}",
+        f"{day_line(model)}; seed {model.seed}",
+        effect_line(model),
+        *lever_lines(model),
+    ]
     return "\n".join(lines)
-
-
-def hot_spots(model: SafetyModel) -> np.ndarray:
-    """Cells in the top ``HOT_SPOT_SHARE`` by recent crime (only cells with some)."""
-    recent = model.recent_crime
-    n = max(1, round(HOT_SPOT_SHARE * recent.size))
-    top = np.argsort(-recent, kind="stable")[:n]
-    return top[recent[top] > 0]
-
-
-def map_figure(model: SafetyModel) -> Figure:
-    """The city: recent crime per cell as a heat layer, hot spots outlined, today's
-    patrolled cells, camera cells, and active offenders as dots."""
-    layout, fields = model.layout, model.fields
-    fig = Figure(figsize=(6.4, 4.3), layout="constrained")
-    ax = fig.subplots()
-    heat = model.recent_crime.reshape(layout.height, layout.width)
-    image = ax.imshow(
-        heat,
-        cmap="YlOrRd",
-        origin="lower",
-        vmin=0.0,
-        vmax=max(1.0, float(heat.max())),
-        interpolation="nearest",
-    )
-    fig.colorbar(image, ax=ax, shrink=0.8, label="recent crimes per cell", location="left")
-
-    spots = hot_spots(model)
-    x, y = layout.xy(spots)
-    ax.scatter(x, y, marker="s", s=90, facecolors="none", edgecolors="darkred", linewidths=1.6)
-    patrolled = np.flatnonzero(fields.patrol_visits > 0)
-    x, y = layout.xy(patrolled)
-    ax.scatter(x, y, marker="o", s=28, color="tab:blue", edgecolors="white", linewidths=0.5)
-    cameras = np.flatnonzero(fields.camera_coverage > 0)
-    x, y = layout.xy(cameras)
-    ax.scatter(x, y, marker="^", s=10, color="black", alpha=0.6)
-    offenders = model.offenders
-    active = offenders.status == ACTIVE
-    # Offenders share cells: a fixed jitter per offender keeps dots apart without flicker.
-    jitter = np.random.default_rng(0).uniform(-0.35, 0.35, size=(2, offenders.x.size))
-    ax.scatter(
-        offenders.x[active] + jitter[0, active],
-        offenders.y[active] + jitter[1, active],
-        s=5,
-        color="dimgray",
-    )
-
-    guardianship = float(fields.guardianship.mean()) if fields.guardianship.size else 0.0
-    day = getattr(model, "day", 0)
-    ax.set_title(f"Day {day}; volunteer guardianship {guardianship:.2f} city-wide", fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlim(-0.5, layout.width - 0.5)
-    ax.set_ylim(-0.5, layout.height - 0.5)
-    handles = [
-        ax.scatter([], [], marker="s", s=60, facecolors="none", edgecolors="darkred"),
-        ax.scatter([], [], marker="o", s=28, color="tab:blue"),
-        ax.scatter([], [], marker="^", s=14, color="black", alpha=0.6),
-        ax.scatter([], [], s=8, color="dimgray"),
-    ]
-    labels = [
-        f"hot spot\n(top {HOT_SPOT_SHARE:.0%} of cells)",
-        f"patrolled today\n({patrolled.size} cells)",
-        f"camera cells\n({cameras.size})",
-        f"active offenders\n({int(active.sum())})",
-    ]
-    fig.legend(handles, labels, loc="outside right center", fontsize=8)
-    return fig
-
-
-def _dates(model: VizModel, daily: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(daily["date"])
-
-
-def _frame_calendar(ax: Any, model: VizModel) -> None:
-    start = pd.Timestamp(model.calendar.start)
-    end = pd.Timestamp(model.calendar.start + timedelta(days=model.days - 1))
-    ax.set_xlim(start, end)
-    mark_campaign(ax, pd.Timestamp(model.calendar.campaign_start.value), end)
-    concise_dates(ax)
-    ax.grid(alpha=0.3)
-
-
-def crime_figure(model: VizModel) -> Figure:
-    """Crime by type: cases in the last 30 days, over the days run so far."""
-    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
-    ax = fig.subplots()
-    daily = model.daily()
-    if len(daily):
-        dates = _dates(model, daily)
-        for column, label in CRIME_TYPES.items():
-            rolling = daily[column].rolling(ROLLING_DAYS, min_periods=1).sum()
-            ax.plot(dates, rolling, label=label, linewidth=1.4)
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
-    else:
-        ax.text(0.5, 0.5, "press Step or ▶ to run", transform=ax.transAxes, ha="center")
-    _frame_calendar(ax, model)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel(f"cases in the last {ROLLING_DAYS} days")
-    ax.set_title("Crime by type", fontsize=10)
-    return fig
-
-
-def security_figure(model: VizModel) -> Figure:
-    """The share of households that feel safe, day by day, against the baseline."""
-    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
-    ax = fig.subplots()
-    daily = model.daily()
-    baseline = 100.0 * model.spec.city.baseline.sense_of_security.value
-    ax.axhline(baseline, color="gray", linestyle="--", linewidth=1, label="scenario baseline")
-    low, high = baseline - 2.0, baseline + 6.0
-    if len(daily):
-        share = 100.0 * daily["sense_of_security"]
-        ax.plot(_dates(model, daily), share, color="tab:green", label="households feeling safe")
-        low, high = min(low, share.min() - 0.5), max(high, share.max() + 0.5)
-    # A fixed range around the baseline, widened only when needed, keeps the live chart still.
-    ax.set_ylim(low, high)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
-    _frame_calendar(ax, model)
-    ax.set_ylabel("households feeling safe (%)")
-    ax.set_title("Sense of security", fontsize=10)
-    return fig
-
-
-# ---------------------------------------------------------------------- components
-# Each component reads Mesa's update counter so it redraws after every step, and carries a
-# CSS class so tests (and users' style sheets) can find it.
-@solara.component
-def CityMap(model: VizModel) -> None:
-    update_counter.get()
-    with solara.Column(classes=["safesim-map"]):
-        solara.FigureMatplotlib(map_figure(model.city), format="png")
-
-
-@solara.component
-def CrimeChart(model: VizModel) -> None:
-    update_counter.get()
-    with solara.Column(classes=["safesim-crime-chart"]):
-        solara.FigureMatplotlib(crime_figure(model), format="png")
-
-
-@solara.component
-def SecurityChart(model: VizModel) -> None:
-    update_counter.get()
-    with solara.Column(classes=["safesim-security-chart"]):
-        solara.FigureMatplotlib(security_figure(model), format="png")
-
-
-@solara.component
-def LeversInForce(model: VizModel) -> None:
-    update_counter.get()
-    with solara.Column(classes=["safesim-levers"]):
-        solara.Markdown(levers_note(model))
-
-
-COMPONENTS = [CityMap, CrimeChart, SecurityChart, LeversInForce]
 
 
 def scenario_file(path: str | Path) -> str:
     """An absolute path, so the server finds the scenario whatever its working folder."""
-    return str(Path(path).resolve())
+    return str(resolve_scenario(path).resolve())

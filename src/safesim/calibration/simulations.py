@@ -183,7 +183,10 @@ def open_journal(out_dir: Path, identity: dict[str, Any], restart: bool) -> Jour
 
 
 # Modules that do not change what a run computes.
-NOT_MODEL = {"cli.py", "plotting.py", "sweeps.py", "sensitivity.py", "viz.py", "viz_app.py"}
+NOT_MODEL = {
+    "cli.py", "plotting.py", "sweeps.py", "sensitivity.py", "shipped.py",
+    "viz.py", "viz_app.py", "viz_page.py",
+}  # fmt: skip
 
 
 def model_digest() -> str:
