@@ -334,10 +334,14 @@ def test_killed_sweep_resumes_to_identical_files(
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_the_worker_pool_and_the_sweep_resumes(
-    tmp_path: Path, reference: dict[str, bytes]
-) -> None:
-    args = ["sweep", SMALL, *QUICK, "--workers", "2", "--out", str(tmp_path)]
+def test_ctrl_c_stops_the_worker_pool_and_the_sweep_resumes(tmp_path: Path) -> None:
+    # Thirty runs, so Ctrl-C after the second lands while the pool is still busy (the
+    # quick sweep's ten could all finish before the signal arrived).
+    longer = [*QUICK[: QUICK.index("--replicates") + 1], "6", *QUICK[QUICK.index("--days") :]]
+    whole = cli("sweep", SMALL, *longer, "--out", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr
+    reference = sweep_bytes(tmp_path / "whole" / "small-sweep")
+    args = ["sweep", SMALL, *longer, "--workers", "2", "--out", str(tmp_path)]
     process = subprocess.Popen(
         [sys.executable, "-m", "safesim.cli", *args],
         stdout=subprocess.PIPE,
