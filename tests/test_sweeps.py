@@ -348,6 +348,9 @@ def test_ctrl_c_stops_the_worker_pool_and_the_sweep_resumes(tmp_path: Path) -> N
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As at a terminal: a test run started in the background inherits SIGINT ignored,
+        # and Python then never raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     wait_for_records(tmp_path / "small-sweep" / ".runs", 2, process)
     os.killpg(process.pid, signal.SIGINT)
