@@ -172,7 +172,7 @@ class Page:
         self.note.wait_for()
 
     def attribute(self, name: str) -> str:
-        return self.note.get_attribute(f"data-{name}", timeout=30_000) or ""
+        return self.note.get_attribute(f"data-{name}", timeout=PAGE_TIMEOUT_MS) or ""
 
     @property
     def day(self) -> int:
