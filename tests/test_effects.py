@@ -183,18 +183,20 @@ def guichi():
 
 
 def test_guichi_2021_counts_out_of_sample(guichi):
-    """Guichi 2021 (not used to set any parameter): 35 serious violent cases of every kind,
-    116 dispute hazards found, 84 resolved. The model's 2021 violent dispute cases are part
-    of the 35 and at least a fifth of it; disputes found and resolved lie within a factor
-    5 of the report's; violent dispute cases stay a small share of criminal cases."""
+    """Guichi 2021 (not used to set any parameter): 35 serious violent cases of every kind;
+    116 petition dispute hazards found, 84 resolved, in one screening (docs/odd.md 7.4).
+    The model's 2021 violent dispute cases are part of the 35 and at least a fifth of it;
+    its year of grid work finds at least the screening's 116, and of the same order; it
+    settles a share between Guichi's 73 % for petitions and Suizhou's > 98 %; violent
+    dispute cases stay a small share of criminal cases."""
     years = []
     for r in range(3):
         daily = run_once(guichi, replicate_seed(guichi.seed, r))
         years.append(daily[daily["date"] >= "2021-01-01"].sum(numeric_only=True))
     mean = {k: float(np.mean([y[k] for y in years])) for k in years[0].index}
     assert 35 / 5 <= mean["dispute_violence"] <= 35, mean["dispute_violence"]
-    assert 116 / 5 <= mean["disputes_found"] <= 116 * 5, mean["disputes_found"]
-    assert 84 / 5 <= mean["disputes_mediated"] <= 84 * 5, mean["disputes_mediated"]
+    assert 116 <= mean["disputes_found"] <= 116 * 5, mean["disputes_found"]
+    assert 0.72 <= mean["disputes_mediated"] / mean["disputes_found"] <= 0.98, mean
     assert mean["dispute_violence"] / mean["criminal_total"] < 0.05
 
 

@@ -18,6 +18,7 @@ from safesim.validation import (
     places_holding,
     pooled_ratio,
     repeat_victimisation,
+    same_block_burglaries,
     top_share,
 )
 
@@ -100,6 +101,22 @@ def test_repeat_window_exposure_stops_at_the_end_of_the_run() -> None:
     out = repeat_victimisation(np.array([0]), np.array([390]), households=10, span=400)
     assert out["first month"] == (0.0, pytest.approx(9 / (10 * 400)))
     assert out["sixth month"] == (0.0, 0.0)
+
+
+def test_same_block_burglaries_count_the_other_homes_of_the_block() -> None:
+    # Block 0 (homes 0-9): home 0 on days 0 and 10, home 3 on day 20 and day 170.
+    # Block 1 (homes 10-19): home 12 on day 5. 20 homes, 400 days.
+    homes = np.array([0, 12, 0, 3, 3])
+    cells = np.array([0, 1, 0, 0, 0])
+    days = np.array([0, 5, 10, 20, 170])
+    out = same_block_burglaries(homes, cells, days, np.array([10, 10]), 20, 400)
+    rate = 5 / (20 * 400)
+    observed, expected = out["first month"]
+    # Home 3 on day 20 after home 0 on days 0 and 10; a home's own repeat is not counted.
+    assert observed == 2
+    assert expected == pytest.approx(rate * 30 * 9 * 5)
+    observed, _ = out["sixth month"]
+    assert observed == 2  # home 3 on day 170 after home 0 on days 0 (170) and 10 (160)
 
 
 def test_knox_finds_space_time_clusters_and_not_random_events() -> None:

@@ -5,7 +5,8 @@ State kept per household (index ``h``, homes sorted by cell):
 phone, anti-climb, home camera), ``protection`` (chance a burglary attempt fails, derived
 from ``devices``), ``unit_member`` (in a ten-household unit), ``grid_covered`` and
 ``visit_phase`` (whether a grid worker serves it and when in the sweep cycle they call),
-``last_victimised`` / ``victimisations`` (victimisation history) and ``disposition``
+``last_victimised`` / ``victimisations`` (victimisation history), ``cell_last_victim``
+(per cell: its most recent victim, the home a returning burglar goes back to) and ``disposition``
 (the household's own leaning to feel safe, one of a few quantile classes).
 """
 
@@ -58,6 +59,7 @@ class Households:
         self.visit_phase = np.zeros(n, dtype=np.float32)
         self.last_victimised = np.full(n, NEVER, dtype=np.int32)
         self.victimisations = np.zeros(n, dtype=np.int16)
+        self.cell_last_victim = np.full(layout.cells, -1, dtype=np.int64)
         self.disposition = rng.integers(0, DISPOSITION_CLASSES, size=n, dtype=np.int8)
         self._table = protection_table(params)
 
@@ -80,8 +82,26 @@ class Households:
     def record_victimisation(self, homes: np.ndarray, day: int) -> None:
         self.last_victimised[homes] = day
         np.add.at(self.victimisations, homes, 1)
+        if homes.size:
+            # The last of a day's victims in each cell, chosen explicitly: a fancy
+            # assignment with repeated cells does not promise which value wins.
+            last = homes.size - 1 - np.unique(self.cell[homes][::-1], return_index=True)[1]
+            self.cell_last_victim[self.cell[homes[last]]] = homes[last]
 
-    def repeat_risk(self, homes: np.ndarray, day: int, params: MechanismParameters) -> np.ndarray:
-        """Extra choice weight of recently victimised homes (Farrell & Pease 1993)."""
-        since = (day - self.last_victimised[homes]).astype(np.float64)
-        return 1.0 + params.repeat_victim_weight * np.exp(-since / params.repeat_victim_decay_days)
+    def repeat_pull(
+        self, cells: np.ndarray, day: int, params: MechanismParameters
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The most recent victim of each of ``cells`` and its extra Luce weight against
+        any other home there, ``repeat_victim_weight · exp(−days since / decay)`` times
+        the share of it the home's visible protection leaves (Farrell & Pease 1993;
+        Polvi et al. 1991). Cells never burgled give victim −1 and weight 0."""
+        victim = self.cell_last_victim[cells]
+        known = victim >= 0
+        home = np.where(known, victim, 0)
+        since = (day - self.last_victimised[home]).astype(np.float64)
+        weight = (
+            params.repeat_victim_weight
+            * np.exp(-since / params.repeat_victim_decay_days)
+            * (1.0 - params.protection_visibility * self.protection[home])
+        )
+        return victim, np.where(known, np.maximum(weight, 0.0), 0.0)

@@ -7,9 +7,11 @@ are avoided (displacement). At the day's last cell it offends with probability
 ``1 - exp(-kappa * A * m)`` (A attractiveness, m the guardianship multiplier). What it
 commits follows the place (routine activity theory: robbery where people pass, burglary
 where people live). A burglar sizes up ``candidate_homes`` homes and picks one in
-proportion to how suitable it looks, weighing target hardening and recent victimisation
-(repeat victimisation, Farrell & Pease 1993); hardening may foil the attempt (Tseloni et
-al. 2017). Each offence risks arrest; the arrested are incapacitated for a sentence.
+proportion to how suitable its visible security makes it look, or goes back to the cell's
+most recent victim with the chance a Luce weight of ``1 + repeat_victim_weight ·
+exp(−t / decay)`` against each other home gives it (repeat victimisation, Farrell & Pease
+1993); hardening may foil the attempt (Tseloni et al. 2017). Each offence risks arrest;
+the arrested are incapacitated for a sentence.
 
 The pool turns over as in Short et al. 2008's constant replenishment Γ: new offenders
 arrive at a constant rate ``pool × desistance`` and every offender, at large or in jail,
@@ -183,6 +185,7 @@ class Offenders:
         u_type = streams["crime_type"].random(cap)
         u_success = streams["target_success"].random(cap)
         u_homes = streams["victim_choice"].random((cap, p.candidate_homes + 1))
+        u_return = streams["repeat_return"].random(cap)
         u_arrest = streams["arrest"].random(cap)
         sentences = streams["sentence"].exponential(p.sentence_mean_days, cap)
 
@@ -212,14 +215,19 @@ class Offenders:
         candidates = layout.cell_start[cell[b]][:, None] + (
             u_homes[burglar, :-1] * homes_here[:, None]
         ).astype(np.int64)
-        score = (
-            1.0 - p.protection_visibility * households.protection[candidates]
-        ) * households.repeat_risk(candidates, day, p)
+        score = 1.0 - p.protection_visibility * households.protection[candidates]
         # Luce choice: a home is picked in proportion to how suitable it looks, since
         # burglars judge security and past success imperfectly.
         cum = np.cumsum(score, axis=1)
         pick = (cum < (u_homes[burglar, -1] * cum[:, -1])[:, None]).sum(axis=1)
         chosen = candidates[np.arange(b.size), np.minimum(pick, p.candidate_homes - 1)]
+        # Repeat victimisation (the boost account: the burglar, or one who heard of the
+        # haul, goes back). Returning with chance a / (n + a) makes the cell's last
+        # victim, of weight 1 + a, as likely a target as Luce choice over all n homes of
+        # the cell would make it, which a sample of a few candidates cannot.
+        victim, pull = households.repeat_pull(cell[b], day, p)
+        returns = u_return[burglar] < pull / (homes_here + pull)
+        chosen = np.where(returns, victim, chosen)
         burgled = u_success[burglar] >= households.protection[chosen]
         burglary_homes = chosen[burgled]
         households.record_victimisation(burglary_homes, day)

@@ -58,7 +58,9 @@ class MechanismParameters(BaseModel):
     )  # fmt: skip
     repeat_victim_weight: float = _p(
         12.0, 2.0, 20.0,
-        "extra choice weight of a just-victimised home; Farrell & Pease 1993: >12x in month 1",
+        "extra Luce weight of a block's just-victimised home against each other home there "
+        "(a home burgled today is 13x as likely a target as its neighbours); Polvi et al. "
+        "1991, Farrell & Pease 1993: >12x the expected rate in month 1",
     )  # fmt: skip
     repeat_victim_decay_days: float = _p(
         30.0, 7.0, 90.0,

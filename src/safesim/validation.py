@@ -53,19 +53,23 @@ KNOX_PERMUTATIONS = 49
 CONCENTRATION_SHARE = 0.5
 DECAY_DELIVERY_DAYS = 182
 DECAY_WINDOW_DAYS = 90
-# Column, the report's figure, what it counts, and the range a model value is held to.
-# Violent dispute cases are one kind among the report's 35 serious violent cases, so
-# they lie between a fifth of 35 and 35 (as docs/odd.md 7.4 states); the dispute counts
-# are checked by whether the report's figure lies inside the model's 90 % interval.
-GUICHI_REPORT = {
-    "dispute_violence": (
-        35.0,
-        "violent dispute cases (民转刑), one kind among the 35 serious violent cases",
-        (7.0, 35.0),
-    ),
-    "disputes_found": (116.0, "dispute hazards found (矛盾纠纷隐患排查)", None),
-    "disputes_mediated": (84.0, "dispute hazards resolved (化解)", None),
-}
+# Guichi's report, read as it is written (004_5ee5726593a1ac67.txt, 信访 section): its
+# 116 dispute hazards were found, and 84 resolved, in one action, the towns' first
+# 信访矛盾纠纷隐患大排查大化解 of petition-related hazards, by the new town-level petition
+# meetings. They are a subset of the disputes a year of grid work finds, and the hardest
+# kind (petitions, 信访积案), so the model's year of grid work must find at least 116 and
+# settle a share at least Guichi's 73 % and at most Suizhou's > 98 %. Violent dispute
+# cases are one kind among the report's 35 serious violent cases, so they lie between a
+# fifth of 35 and 35 (docs/odd.md 7.4).
+GUICHI_FOUND = 116.0
+GUICHI_RESOLVED = 84.0
+GUICHI_SERIOUS_VIOLENT = 35.0
+# The same order as the one screening's count: a fifth of the year's finds or more.
+GUICHI_FOUND_ORDER = 5.0
+GUICHI_SOURCE = (
+    "Guichi district report, 2021: 排查信访矛盾纠纷隐患116个，已化解84件 "
+    "(one town-level screening of petition hazards); Suizhou > 98 % mediated"
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ FULL = Settings(
     seed=2024,
     replicates=8,
     households=50_000,
-    pattern_households=200_000,
+    pattern_households=830_400,
     stationarity_households=830_400,
     stationarity_years=5,
     guichi_households=50_000,
@@ -161,7 +165,10 @@ def pooled_ratio(
         raise ValueError("no events to compare against")
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, n.size, size=(BOOTSTRAP_DRAWS, n.size))
-    draws = n[picks].sum(axis=1) / np.maximum(d[picks].sum(axis=1), 1e-12)
+    den = d[picks].sum(axis=1)
+    # A resample with no event to compare against has no ratio: it is unbounded above.
+    draws = np.full(BOOTSTRAP_DRAWS, np.inf)
+    np.divide(n[picks].sum(axis=1), den, out=draws, where=den > 0)
     low, high = np.quantile(draws, [0.05, 0.95])
     return float(n.sum() / d.sum()), (float(low), float(high))
 
@@ -657,6 +664,11 @@ class Validation:
                 per_rep[f"repeat {window} obs"].append(observed)
                 per_rep[f"repeat {window} exp"].append(expected)
             cells = model.households.cell[homes].astype(np.int64)
+            for window, (observed, expected) in same_block_burglaries(
+                homes, cells, days, model.layout.homes, model.households.n, len(log)
+            ).items():
+                per_rep[f"block {window} obs"].append(observed)
+                per_rep[f"block {window} exp"].append(expected)
             x, y = model.layout.xy(cells)
             rng = np.random.default_rng(seed)
             for band, (lo, hi) in {
@@ -694,7 +706,9 @@ class Validation:
                     unit="×",
                     low=low,
                     high=high,
-                    note=f"{int(sum(per_rep[f'repeat {window} obs']))} repeats observed",
+                    note=f"{int(sum(per_rep[f'repeat {window} obs']))} repeats observed; "
+                    "the block's other homes: "
+                    f"{block_ratio(per_rep, window):.2f}× (the place's own risk)",
                 )
             )
         near = pooled_ratio(per_rep["knox near obs"], per_rep["knox near exp"], self.boot_seed())
@@ -755,27 +769,53 @@ class Validation:
             model = SafetyModel(city, seed=seed)
             model.run()
             year = model.record.frame().iloc[start : start + 365]
-            for column in GUICHI_REPORT:
+            for column in ("dispute_violence", "disputes_found", "disputes_mediated"):
                 per_rep[column].append(scale * float(year[column].sum()))
-        facts = []
-        for column, (report, label, bounds) in GUICHI_REPORT.items():
-            low, high = bounds or (None, None)
-            facts.append(
-                self.fact(
-                    "Out of sample: Guichi 2021 (not used in calibration)",
-                    f"Guichi 2021: {label}",
-                    spread(per_rep[column]),
-                    literature=f"{report:.0f}"
-                    + (f" (held to {low:.0f}–{high:.0f})" if bounds else ""),
-                    source="Guichi district report, 2021 (scenarios/guichi.yaml)",
-                    unit="count",
-                    report_value=None if bounds else report,
-                    low=low,
-                    high=high,
-                    note=f"city of {s.guichi_households:,} households, counts × {scale:g}",
-                )
-            )
-        return facts
+        found = np.array(per_rep["disputes_found"])
+        mediated = np.array(per_rep["disputes_mediated"])
+        share = 100.0 * mediated / np.maximum(found, 1.0)
+        group = "Out of sample: Guichi 2021 (not used in calibration)"
+        note = f"city of {s.guichi_households:,} households, counts × {scale:g}"
+        return [
+            self.fact(
+                group,
+                "Guichi 2021: violent dispute cases (民转刑), one kind among the 35 serious "
+                "violent cases",
+                spread(per_rep["dispute_violence"]),
+                literature=f"{GUICHI_SERIOUS_VIOLENT:.0f} of every kind (held to "
+                f"{GUICHI_SERIOUS_VIOLENT / 5:.0f}–{GUICHI_SERIOUS_VIOLENT:.0f})",
+                source="Guichi district report, 2021 (scenarios/guichi.yaml)",
+                unit="count",
+                low=GUICHI_SERIOUS_VIOLENT / 5,
+                high=GUICHI_SERIOUS_VIOLENT,
+                note=note,
+            ),
+            self.fact(
+                group,
+                "Guichi 2021: disputes a year of grid work finds, against the 116 petition "
+                "dispute hazards (信访矛盾纠纷隐患) one screening found",
+                spread(found),
+                literature=f"≥ {GUICHI_FOUND:.0f}, the same order (held to "
+                f"{GUICHI_FOUND:.0f}–{GUICHI_FOUND * GUICHI_FOUND_ORDER:.0f})",
+                source=GUICHI_SOURCE,
+                unit="count",
+                low=GUICHI_FOUND,
+                high=GUICHI_FOUND * GUICHI_FOUND_ORDER,
+                note=note,
+            ),
+            self.fact(
+                group,
+                "Guichi 2021: share of found disputes settled",
+                spread(share),
+                literature=f"{100 * GUICHI_RESOLVED / GUICHI_FOUND:.0f} % of the petition "
+                "hazards (the hardest kind) to > 98 % (Suizhou's mediation)",
+                source=GUICHI_SOURCE,
+                unit="% of found",
+                low=100 * GUICHI_RESOLVED / GUICHI_FOUND,
+                high=98.0,
+                note=f"{np.mean(mediated):.0f} of {np.mean(found):.0f} a year",
+            ),
+        ]
 
     def run(self) -> list[Fact]:
         return [
@@ -810,6 +850,43 @@ def repeat_victimisation(
         exposure = np.clip(span - 1 - days - first + 1, 0, last - first + 1)
         out[window] = (float(observed), float(rate * exposure.sum()))
     return out
+
+
+def same_block_burglaries(
+    homes: np.ndarray,
+    cells: np.ndarray,
+    days: np.ndarray,
+    homes_per_cell: np.ndarray,
+    households: int,
+    span: int,
+) -> dict[str, tuple[float, float]]:
+    """For each window after a burglary, (burglaries of the other homes of the same block
+    observed, expected at the city's rate): the place's lasting risk, which a home's own
+    repeats share, as against the boost that is the home's alone."""
+    rate = homes.size / (households * span)
+    order = np.lexsort((days, cells))
+    c, h, d = cells[order], homes[order], days[order]
+    out = {}
+    for window, (first, last) in REPEAT_WINDOWS.items():
+        observed = 0
+        lag = 1
+        while lag < c.size:
+            same = c[lag:] == c[:-lag]
+            if not same.any():
+                break
+            gap = d[lag:] - d[:-lag]
+            other = h[lag:] != h[:-lag]
+            observed += int(np.count_nonzero(same & other & (gap >= first) & (gap <= last)))
+            lag += 1
+        exposure = np.clip(span - 1 - days - first + 1, 0, last - first + 1)
+        neighbours = homes_per_cell[cells] - 1
+        out[window] = (float(observed), float(rate * (exposure * neighbours).sum()))
+    return out
+
+
+def block_ratio(per_rep: dict[str, list[float]], window: str) -> float:
+    expected = sum(per_rep[f"block {window} exp"])
+    return sum(per_rep[f"block {window} obs"]) / expected if expected > 0 else float("nan")
 
 
 def knox(
@@ -866,6 +943,10 @@ def run_validation(settings: Settings, progress: Callable[[str], None] | None = 
 
 
 def _number(value: float, unit: str) -> str:
+    if np.isinf(value):
+        return "unbounded"
+    if unit == "% of found":
+        return f"{value:.1f}"
     if unit in ("%", "pp"):
         return f"{value:+.1f}"
     if unit == "count":
