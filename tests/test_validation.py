@@ -154,6 +154,14 @@ def test_pooled_ratio_and_its_interval() -> None:
         pooled_ratio([1, 2], [0, 0], seed=0)
 
 
+def test_a_ratio_whose_resamples_can_lack_a_denominator_is_unbounded_above() -> None:
+    # One replicate of eight holds the only event to compare against.
+    value, (low, high) = pooled_ratio([5, 0, 3, 0, 2, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0], seed=1)
+    assert value == 10.0
+    assert np.isfinite(low) and low <= value
+    assert high == np.inf
+
+
 def test_verdicts() -> None:
     def fact(value: float, interval=(0.0, 0.0), **kw) -> Fact:
         return Fact("g", "n", "lit", "src", "%", value, interval, 2, **kw)

@@ -675,10 +675,13 @@ def prediction_statements() -> dict[tuple[str, str], tuple[str, float]]:
             35.0,
         ),
         ("guichi", "campaign_year_count_disputes_found"): (
-            "116 dispute hazards found in 2021",
+            "116 petition dispute hazards found in one screening in 2021 (a subset)",
             116.0,
         ),
-        ("guichi", "campaign_year_share_disputes_mediated"): ("84 of 116 resolved (72.4 %)", 72.41),
+        ("guichi", "campaign_year_share_disputes_mediated"): (
+            "84 of those 116 resolved (72.4 %)",
+            72.41,
+        ),
         ("shishou", "campaign_end_sense_of_security"): (
             "sense of security ranked 6th in Hubei in H2 2016, up 14 places (a rank, no level)",
             float("nan"),
