@@ -830,28 +830,44 @@ class Validation:
 
 
 # ---------------------------------------------------------------------- pattern statistics
+def _pairs_by_gap(
+    place: np.ndarray, days: np.ndarray, homes: np.ndarray, other_homes: bool
+) -> dict[str, int]:
+    """Pairs of burglaries at the same ``place`` (a home, or a block) counted by the
+    window their gap falls in; with ``other_homes`` only pairs of two different homes."""
+    order = np.lexsort((days, place))
+    p, d, h = place[order], days[order], homes[order]
+    observed = dict.fromkeys(REPEAT_WINDOWS, 0)
+    lag = 1
+    while lag < p.size:
+        same = p[lag:] == p[:-lag]
+        if not same.any():
+            break
+        if other_homes:
+            same &= h[lag:] != h[:-lag]
+        gap = d[lag:] - d[:-lag]
+        for window, (first, last) in REPEAT_WINDOWS.items():
+            observed[window] += int(np.count_nonzero(same & (gap >= first) & (gap <= last)))
+        lag += 1
+    return observed
+
+
+def _exposure(days: np.ndarray, span: int, first: int, last: int) -> np.ndarray:
+    """Days of each window after each burglary that fall inside the run."""
+    return np.clip(span - 1 - days - first + 1, 0, last - first + 1)
+
+
 def repeat_victimisation(
     homes: np.ndarray, days: np.ndarray, households: int, span: int
 ) -> dict[str, tuple[float, float]]:
     """For each window after a burglary, (repeat burglaries of the same home observed,
     expected at the city's rate over the home-days each window had in the run)."""
     rate = homes.size / (households * span)
-    order = np.lexsort((days, homes))
-    h, d = homes[order], days[order]
-    out = {}
-    for window, (first, last) in REPEAT_WINDOWS.items():
-        observed = 0
-        lag = 1
-        while lag < h.size:
-            same = h[lag:] == h[:-lag]
-            if not same.any():
-                break
-            gap = d[lag:] - d[:-lag]
-            observed += int(np.count_nonzero(same & (gap >= first) & (gap <= last)))
-            lag += 1
-        exposure = np.clip(span - 1 - days - first + 1, 0, last - first + 1)
-        out[window] = (float(observed), float(rate * exposure.sum()))
-    return out
+    observed = _pairs_by_gap(homes, days, homes, other_homes=False)
+    return {
+        window: (float(observed[window]), float(rate * _exposure(days, span, *bounds).sum()))
+        for window, bounds in REPEAT_WINDOWS.items()
+    }
 
 
 def same_block_burglaries(
@@ -866,24 +882,15 @@ def same_block_burglaries(
     observed, expected at the city's rate): the place's lasting risk, which a home's own
     repeats share, as against the boost that is the home's alone."""
     rate = homes.size / (households * span)
-    order = np.lexsort((days, cells))
-    c, h, d = cells[order], homes[order], days[order]
-    out = {}
-    for window, (first, last) in REPEAT_WINDOWS.items():
-        observed = 0
-        lag = 1
-        while lag < c.size:
-            same = c[lag:] == c[:-lag]
-            if not same.any():
-                break
-            gap = d[lag:] - d[:-lag]
-            other = h[lag:] != h[:-lag]
-            observed += int(np.count_nonzero(same & other & (gap >= first) & (gap <= last)))
-            lag += 1
-        exposure = np.clip(span - 1 - days - first + 1, 0, last - first + 1)
-        neighbours = homes_per_cell[cells] - 1
-        out[window] = (float(observed), float(rate * (exposure * neighbours).sum()))
-    return out
+    observed = _pairs_by_gap(cells, days, homes, other_homes=True)
+    neighbours = homes_per_cell[cells] - 1
+    return {
+        window: (
+            float(observed[window]),
+            float(rate * (_exposure(days, span, *bounds) * neighbours).sum()),
+        )
+        for window, bounds in REPEAT_WINDOWS.items()
+    }
 
 
 def block_ratio(per_rep: dict[str, list[float]], window: str) -> float:
