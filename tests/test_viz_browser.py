@@ -359,27 +359,18 @@ def test_the_page_reads_on_a_small_laptop(served: Served, browser: Any) -> None:
     view.page.close()
 
 
+def _replay_server(out: Path) -> Served:
+    """`safesim viz` replaying one replicate of small.yaml run into ``out``."""
+    _require_browser()
+    run = [sys.executable, "-m", "safesim.cli", "run", str(SMALL), "--replicates", "1"]
+    subprocess.run([*run, "--out", str(out)], check=True, capture_output=True)
+    return Served([str(out / "small")], out, out / "server.log")
+
+
 def test_a_results_folder_replays_without_simulating(
     browser: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    _require_browser()
-    out = tmp_path_factory.mktemp("replay")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "safesim.cli",
-            "run",
-            str(SMALL),
-            "--replicates",
-            "1",
-            "--out",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    server = Served([str(out / "small")], out, out / "server.log")
+    server = _replay_server(tmp_path_factory.mktemp("replay"))
     try:
         view = Page(browser, server.url, 1366, 768)
         assert view.day == 0
@@ -400,9 +391,6 @@ def test_a_results_folder_replays_without_simulating(
     assert "Traceback" not in server.log(), server.log()
 
 
-RUN_SMALL_ONCE = [sys.executable, "-m", "safesim.cli", "run", str(SMALL), "--replicates", "1"]
-
-
 @pytest.mark.xfail(
     strict=False,
     reason="known: on a busy 2-core machine the replay page sometimes loses its controls "
@@ -411,14 +399,7 @@ RUN_SMALL_ONCE = [sys.executable, "-m", "safesim.cli", "run", str(SMALL), "--rep
 def test_a_replay_plays_through_its_saved_days(
     browser: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    _require_browser()
-    out = tmp_path_factory.mktemp("replay_play")
-    subprocess.run(
-        [*RUN_SMALL_ONCE, "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    server = Served([str(out / "small")], out, out / "server.log")
+    server = _replay_server(tmp_path_factory.mktemp("replay_play"))
     try:
         view = Page(browser, server.url, 1366, 768)
         assert view.day == 0
