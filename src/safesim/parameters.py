@@ -142,24 +142,24 @@ class MechanismParameters(BaseModel):
         "reviews measure, Piza et al. 2019)",
     )  # fmt: skip
     cameras_per_cell_half_cover: float = _p(
-        0.5, 0.3, 5.0,
-        "cameras in a 100 m cell giving it 1 - 1/e coverage (assumption: the reviews' "
-        "effects are for the areas a scheme watches, so one camera covers most of its "
-        "block, 86 %; with 0.5 camera cells show -15% offender crime and -19% property "
-        "crime, docs/validation.md, as Welsh & Farrington 2009 and Piza et al. 2019 find; "
-        "1.5, a third of a block per camera, gave -7%)",
+        1.5, 0.5, 5.0,
+        "cameras in a 100 m cell giving it 1 - 1/e coverage (assumption: an HD camera "
+        "watches a street frontage, so a cell with the one to three cameras a scheme puts "
+        "there is covered as the reviews' scheme areas are; the reviews give effects per "
+        "scheme area, not per camera, so only the order of magnitude is assumed)",
+        prior=_log_uniform("no figure of the area one camera watches: an assumption"),
     )  # fmt: skip
     # --- Patrols (Braga et al. 2019; Braga & Weisburd 2020; Koper 1995) -------------
     patrol_deterrence: float = _p(
-        0.14, 0.04, 0.3,
-        "fall in offending at a saturated hot spot; patrol presence rarely saturates a "
-        "cell, so at Guiyang's officers per household 0.14 gives -11% in the cells visited "
-        "(docs/validation.md), held by a test to Braga & Weisburd 2020 (60 tests): -8% "
-        "(d = 0.12) to -16% (log IRR); Ratcliffe et al. 2011 foot patrol -23% violent crime "
-        "as the upper bound",
-        prior=_normal(0.14, 0.05, "Braga & Weisburd 2020: -8 to -16 % in treated cells, "
-            "which deterrence of 0.08-0.2 gives at the scenarios' patrol presence "
-            "(docs/validation.md)"),
+        0.12, 0.04, 0.23,
+        "fall in offending at a hot spot patrolled at the trials' dose (about Koper's "
+        "guidance, which patrol_visits_to_saturate calls saturation); Braga & Weisburd 2020 "
+        "(60 tests): -8% (d = 0.12) to -16% (log IRR), the default their midpoint; lower "
+        "bound half the smaller reading (Braga et al. 2019: a small mean effect); upper "
+        "bound Ratcliffe et al. 2011 foot patrol, -23% violent crime, the largest trial "
+        "figure in the evidence",
+        prior=_normal(0.12, 0.04, "Braga & Weisburd 2020: -8 % (d) to -16 % (log IRR) in "
+            "treated hot spots, one sd either side"),
     )  # fmt: skip
     koper_minutes: float = _p(
         6.0, 2.0, 15.0,
@@ -211,11 +211,11 @@ class MechanismParameters(BaseModel):
     )
     # --- Guardianship and collective efficacy (Bennett et al. 2008; Sampson 1997) ---
     guardianship_effect: float = _p(
-        0.25, 0.1, 0.35,
-        "fall in offending where volunteers saturate a cell; at Guiyang's volunteers per "
-        "household 0.25 gives -19% city-wide (docs/validation.md), inside Bennett, "
-        "Holloway & Farrington 2008: -16% to -26%",
-        prior=_normal(0.25, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, -16 "
+        0.21, 0.1, 0.3,
+        "fall in offending where volunteers saturate a cell; Bennett, Holloway & Farrington "
+        "2008 (18 evaluations): OR 1.19 (fixed) to 1.36 (random), -16% to -26%, the "
+        "default their midpoint; bounds leave room for each pooled estimate's uncertainty",
+        prior=_normal(0.21, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, -16 "
             "to -26 %"),
     )  # fmt: skip
     volunteers_per_100_households_half: float = _p(
@@ -241,7 +241,9 @@ class MechanismParameters(BaseModel):
     alarm_protection_factor: float = _p(
         0.9, 0.8, 1.3,
         "the same ratio for a burglar alarm alone (alarm phones); Tseloni et al. 2017: "
-        "alarms alone gave less protection than no security (factor < 1)",
+        "burglar alarms alone gave less protection than no security, so the default is "
+        "below 1; the size is not in the evidence read (assumption: 0.9, a small "
+        "shortfall), and the bounds reach above 1 because the direction is one survey's",
     )  # fmt: skip
     anti_climb_protection_factor: float = _p(
         3.0, 2.0, 5.0,
@@ -262,12 +264,11 @@ class MechanismParameters(BaseModel):
     )
     # --- Grid workers and disputes (民转刑; Epstein 2002 as template) ---------------
     dispute_escalation_per_day: float = _p(
-        0.0012, 0.0003, 0.005,
-        "daily hazard that an unmediated dispute turns violent (民转刑); no published rate: "
-        "with the fade and fight hazards 0.8-12.5% of unmediated disputes turn violent, "
-        "bounded by the reports' counts (Guichi 2021: 35 serious violent cases of every "
-        "kind in a district of 200,000 households; Tongren: family-dispute homicides "
-        "-22.22%)",
+        0.003, 0.0005, 0.02,
+        "daily hazard that an unmediated dispute turns violent (民转刑). ASSUMPTION: no "
+        "published escalation rate exists (evidence.md, disputes turning violent); a "
+        "log-uniform prior over 0.0005-0.02, with the fade and fight hazards 1-36% of "
+        "unmediated disputes turning violent, and the default its geometric centre (8%)",
         prior=_log_uniform("no published escalation rate (evidence.md, disputes turning violent)"),
     )  # fmt: skip
     dispute_fight_per_day: float = _p(
@@ -281,14 +282,19 @@ class MechanismParameters(BaseModel):
     )  # fmt: skip
     grid_visit_detection: float = _p(
         0.7, 0.2, 1.0,
-        "chance a grid worker's visit uncovers a live dispute; no controlled evaluation of "
-        "grid management exists: a wide prior, held by a test to Guichi's 116 found",
+        "chance a grid worker's visit uncovers a live dispute. ASSUMPTION: no controlled "
+        "evaluation of grid management exists (evidence.md), so a wide uniform prior; the "
+        "default is the model's first guess, that a visit mostly finds what is there",
         prior={"shape": "uniform", "source": "no evaluation of grid management (evidence.md)"},
     )  # fmt: skip
     mediation_success: float = _p(
-        0.9, 0.7, 0.98,
-        "share of found disputes settled; the reports: Guichi 73% (84 of 116), Tongren "
-        "91% (3,517 of 3,881 problems), Suizhou >98%",
+        0.9, 0.5, 0.98,
+        "share of found disputes settled. ASSUMPTION: no controlled evaluation of people's "
+        "mediation exists (evidence.md); the default reads the fitted cities' own accounts "
+        "at face value (Tongren: 3,517 of 3,881 flagged problems solved, 91%; Suizhou: "
+        "> 98% mediation success), which are upper-biased self-reports, so the upper bound "
+        "is Suizhou's 98% and the uniform prior reaches down to a coin toss",
+        prior={"shape": "uniform", "source": "no evaluation of people's mediation (evidence.md)"},
     )  # fmt: skip
     hardening_advice: float = _p(
         0.002, 0.0, 0.02, "chance a grid visit leads a home to fit a better lock"
