@@ -1,51 +1,78 @@
-"""Sources an analyst can cite: every report a scenario names is in the table."""
+"""Sources an analyst can cite: every report a scenario names is an entry of the table,
+cited by its key with the figure in the report's own words, never by a file of ours."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 import yaml
 
 from safesim.scenario import ScenarioError, load_scenario
-from safesim.sources import SOURCES, cite, cited_files
+from safesim.sources import CITATION_KEY, FILE_OR_PATH, SOURCES, cite, cited_reports
 
 from .conftest import SCENARIOS
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 CITY_REPORTS = {
-    "guiyang": "000_4d1602843caf5288.txt",
-    "tongren": "001_bb6bb6370bc45abe.txt",
-    "suizhou": "002_8a1c98b042d425d4.txt",
-    "shishou": "003_9b3e4f2e3c4eb369.txt",
-    "guichi": "004_5ee5726593a1ac67.txt",
+    "guiyang": "guiyang-2014",
+    "tongren": "tongren-2021",
+    "suizhou": "suizhou-2015",
+    "shishou": "shishou-2017",
+    "guichi": "guichi-2021",
 }
+
+
+def _source_strings(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        found = [v for k, v in data.items() if k == "source" and isinstance(v, str)]
+        return found + [s for v in data.values() for s in _source_strings(v)]
+    if isinstance(data, list):
+        return [s for v in data for s in _source_strings(v)]
+    return []
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_every_shipped_scenario_cites_only_reports_in_the_table(path) -> None:
     text = path.read_text(encoding="utf-8")
-    for name in cited_files(text):
-        assert name in SOURCES, (path, name)
+    assert FILE_OR_PATH.findall(text) == [], f"{path.name} names a file outside the repository"
+    for key in cited_reports(text):
+        assert key in SOURCES, (path, key)
+    for source in _source_strings(yaml.safe_load(text)):
+        key, _, words = source.partition(": ")
+        assert CITATION_KEY.fullmatch(key) and key in SOURCES, (path.name, source)
+        assert words.strip(), f"{path.name}: '{source}' gives no words of the report"
     scenario = load_scenario(path)
     if scenario.name in CITY_REPORTS:
-        assert [r.file for r in scenario.sources()] == [CITY_REPORTS[scenario.name]]
+        assert [r.key for r in scenario.sources()] == [CITY_REPORTS[scenario.name]]
 
 
 def test_each_report_has_a_title_an_issuer_and_a_date() -> None:
     assert set(SOURCES) == set(CITY_REPORTS.values())
     for report in SOURCES.values():
         assert report.title and report.issuer and report.date
-        assert report.title in cite(report.file) and report.issuer in cite(report.file)
-    assert SOURCES["004_5ee5726593a1ac67.txt"].date == "2021-11-12"
-    assert SOURCES["003_9b3e4f2e3c4eb369.txt"].date == "2017-05-14"
+        assert report.title in cite(report.key) and report.issuer in cite(report.key)
+    assert SOURCES["guichi-2021"].date == "2021-11-12"
+    assert SOURCES["shishou-2017"].date == "2017-05-14"
 
 
-def test_a_source_naming_an_unknown_report_is_refused(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "source",
+    [
+        "wuhan-2019: 500台",
+        "004_5ee5726593a1ac67.txt: 500台",
+        "guichi-2021: 500台 (../shared/seeds/notes)",
+        "guichi-2021: 500台 (report-figures.md)",
+    ],
+    ids=["unknown key", "file name", "path", "notes file"],
+)
+def test_a_source_not_citing_an_entry_of_the_table_is_refused(tmp_path, source) -> None:
     data = yaml.safe_load((SCENARIOS / "guichi.yaml").read_text(encoding="utf-8"))
-    data["interventions"]["cameras"]["count"]["source"] = "009_0123456789abcdef.txt: 500台"
+    data["interventions"]["cameras"]["count"]["source"] = source
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     message = str(err.value)
     assert "bad.yaml" in message and "interventions.cameras.count.source" in message
-    assert "009_0123456789abcdef.txt" in message and "sources table" in message
+    assert "sources table" in message

@@ -74,7 +74,7 @@ TEXT = {
         "title": "Title",
         "issuer": "Issued or published by",
         "date": "Date",
-        "file": "File",
+        "key": "Cited as",
     },
     "zh": {
         "asked": "问题",
@@ -89,7 +89,7 @@ TEXT = {
         "title": "标题",
         "issuer": "发布单位",
         "date": "日期",
-        "file": "文件",
+        "key": "引用为",
     },
 }
 

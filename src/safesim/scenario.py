@@ -45,7 +45,7 @@ from safesim.quantities import (
     Strict,
     When,
 )
-from safesim.sources import SOURCES, SourceReport, cited_files, unknown_files
+from safesim.sources import SOURCES, SourceReport, cited_reports, unknown_citations
 
 __all__ = [
     "LAND_USES",
@@ -226,21 +226,21 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _sources_resolve(self) -> Scenario:
         for where, text in _source_strings(self.model_dump(mode="python")):
-            missing = unknown_files(text)
+            missing = unknown_citations(text)
             if missing:
                 raise ValueError(
                     f"{where}: cites {missing[0]}, which is not in the sources table "
-                    "(safesim.sources)"
+                    "(safesim.sources); cite a report by its key there"
                 )
         return self
 
     def sources(self) -> list[SourceReport]:
         """The reports the scenario's ``source:`` strings cite, in table order."""
-        files = {
-            f for _, text in _source_strings(self.model_dump(mode="python"))
-            for f in cited_files(text)
+        keys = {
+            key for _, text in _source_strings(self.model_dump(mode="python"))
+            for key in cited_reports(text)
         }  # fmt: skip
-        return [report for name, report in SOURCES.items() if name in files]
+        return [report for key, report in SOURCES.items() if key in keys]
 
     def mechanism_parameters(self) -> MechanismParameters:
         from safesim.parameters import resolve

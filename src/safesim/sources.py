@@ -1,16 +1,17 @@
 """The source reports scenarios cite, named so an analyst can cite them too.
 
-A scenario's ``source:`` strings begin with the report's file name
-(``000_4d1602843caf5288.txt: 贵阳市刑事发案数同比下降18.24%``). This table gives each
-file its title, the body that issued or published it and its date, as read from the
-reports' own first and last lines; the scenario schema refuses a source naming a file
-that is not here. Where a report does not print its date, ``date`` says what the text
-allows and ``date_note`` why.
+A scenario's ``source:`` strings begin with the key of a report's entry here and go on
+with the figure in the report's own words (``guiyang-2014: 贵阳市刑事发案数同比下降18.24%``).
+Each entry gives the report's title, the body that issued or published it and its date, as
+read from the report's own first and last lines, so a reader can find the report without
+any file of ours. The scenario schema refuses a source whose key is not here, and one that
+names a text file or a path instead of a key. Where a report does not print its date,
+``date`` says what the text allows and ``date_note`` why.
 
 **Examples**::
 
     from safesim.sources import SOURCES, cite
-    cite("004_5ee5726593a1ac67.txt")   # 'Guichi district political-legal committee ...'
+    cite("guichi-2021")   # '贵池区委政法委 (Guichi district political-legal committee) ...'
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SourceReport:
-    file: str
+    key: str
     place: str
     title: str
     issuer: str
@@ -33,10 +34,10 @@ class SourceReport:
 
 
 SOURCES: dict[str, SourceReport] = {
-    s.file: s
+    s.key: s
     for s in (
         SourceReport(
-            file="000_4d1602843caf5288.txt",
+            key="guiyang-2014",
             place="Guiyang (贵阳市)",
             title="治标治本施综合之策 同心同力建平安之城——贵阳市加强社会治理深化平安建设工作综述",
             issuer="newspaper feature by 张勇 and 黄圣杰 (outlet not named in the text)",
@@ -44,7 +45,7 @@ SOURCES: dict[str, SourceReport] = {
             date_note="not printed; it gives figures for January–October 2014",
         ),
         SourceReport(
-            file="001_bb6bb6370bc45abe.txt",
+            key="tongren-2021",
             place="Tongren (铜仁市)",
             title="铜仁：市域社会治理成效斐然",
             issuer="法制生活报 (Guizhou legal-affairs newspaper, fzshb.cn), page 7, "
@@ -53,7 +54,7 @@ SOURCES: dict[str, SourceReport] = {
             date_note="not printed; it gives figures for the year 2020",
         ),
         SourceReport(
-            file="002_8a1c98b042d425d4.txt",
+            key="suizhou-2015",
             place="Suizhou high-tech zone (随州高新区)",
             title="让辖区更平安 让群众更满意——随州高新技术产业园区加强和创新社会管理工作纪实",
             issuer="随州日报 (Suizhou Daily) feature series, reporter 徐军国",
@@ -61,7 +62,7 @@ SOURCES: dict[str, SourceReport] = {
             date_note="not printed; it reports the zone's 2014 provincial award and '今年以来'",
         ),
         SourceReport(
-            file="003_9b3e4f2e3c4eb369.txt",
+            key="shishou-2017",
             place="Shishou (石首市)",
             title="深化平安石首建设 提升群众幸福指数",
             issuer="中共石首市委、石首市人民政府 (Shishou municipal Party committee and "
@@ -69,7 +70,7 @@ SOURCES: dict[str, SourceReport] = {
             date="2017-05-14",
         ),
         SourceReport(
-            file="004_5ee5726593a1ac67.txt",
+            key="guichi-2021",
             place="Guichi district (贵池区)",
             title="“五个结合”深化“平安贵池”建设 提升人民群众安全感满意度",
             issuer="贵池区委政法委 (Guichi district political-legal committee), "
@@ -79,18 +80,24 @@ SOURCES: dict[str, SourceReport] = {
     )
 }
 
-REPORT_FILE = re.compile(r"\b(\d{3}_[0-9a-f]{16}\.txt)\b")
+CITATION_KEY = re.compile(r"(?<![\w-])([a-z]+-(?:19|20)\d{2})(?![\w-])")
+# What a source string must not cite in place of a key: a text or notes file, or a path
+# out of the repository, which a reader of the scenario cannot open.
+FILE_OR_PATH = re.compile(r"[\w./-]*\.(?:txt|md)\b|\.\./[\w./-]*")
 
 
-def cited_files(text: str) -> list[str]:
-    """The report file names a source string mentions."""
-    return REPORT_FILE.findall(text)
+def cited_reports(text: str) -> list[str]:
+    """The keys of the reports a source string cites."""
+    return CITATION_KEY.findall(text)
 
 
-def unknown_files(text: str) -> list[str]:
-    return [f for f in cited_files(text) if f not in SOURCES]
+def unknown_citations(text: str) -> list[str]:
+    """What a source string cites that is not an entry of the table: unknown keys, and any
+    file name or path."""
+    unknown = [key for key in cited_reports(text) if key not in SOURCES]
+    return unknown + FILE_OR_PATH.findall(text)
 
 
-def cite(file: str) -> str:
-    """'issuer, “title”, date' for a report file (KeyError when it is not in the table)."""
-    return SOURCES[file].citation()
+def cite(key: str) -> str:
+    """'issuer, “title”, date' for a report's key (KeyError when it is not in the table)."""
+    return SOURCES[key].citation()
