@@ -91,6 +91,10 @@ class CalibrationConfig(Strict):
 
     @model_validator(mode="after")
     def _subsets(self) -> CalibrationConfig:
+        both = set(self.scenarios) & set(self.predict)
+        if both:
+            name = sorted(both)[0]
+            raise ValueError(f"predict: '{name}' is also fitted; a held-out city sets nothing")
         for name in self.effect_parameters:
             if name not in self.parameters:
                 raise ValueError(f"effect_parameters: '{name}' is not a fitted parameter")

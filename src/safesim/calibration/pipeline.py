@@ -668,18 +668,27 @@ def likelihood_free_trend(trend: TrendGrid, n: int, rng: np.random.Generator) ->
 
 
 def prediction_statements() -> dict[tuple[str, str], tuple[str, float]]:
-    """What the prediction cities' reports state, beside the model figure nearest to it."""
+    """What the prediction cities' reports state, beside the model figure nearest to it.
+
+    A report's figure is the value to compare with only where it counts what the model
+    figure counts; where no model figure is like for like, the statement says so and the
+    value is NaN."""
     return {
         ("guichi", "campaign_year_count_dispute_violence"): (
-            "35 serious violent cases in 2021, all cleared (not only dispute violence)",
-            35.0,
+            "35 serious violent cases of every kind in 2021, all cleared; no like-for-like "
+            "model figure: violent disputes are one kind among them, and the model does "
+            "not count serious violent crime of all kinds",
+            float("nan"),
         ),
         ("guichi", "campaign_year_count_disputes_found"): (
-            "116 petition dispute hazards found in one screening in 2021 (a subset)",
-            116.0,
+            "116 petition dispute hazards found in one screening in 2021; no like-for-like "
+            "model figure: the model counts the disputes a year of grid visits finds",
+            float("nan"),
         ),
         ("guichi", "campaign_year_share_disputes_mediated"): (
-            "84 of those 116 resolved (72.4 %)",
+            "84 of that screening's 116 resolved by the report's date (72.4 %), against the "
+            "model's share of a year's found disputes mediated: a share of the same kind, "
+            "not of the same disputes",
             72.41,
         ),
         ("shishou", "campaign_end_sense_of_security"): (
