@@ -1,29 +1,39 @@
-"""Benchmark safesim: Guiyang at full scale, household-days per second by city size, and
-the speed-up over the same household core written the usual Mesa way.
+"""Benchmark safesim against its floor and against the landed engine, side by side.
 
 Run from the repository root::
 
-    python benchmarks/run.py            # the full benchmark (a few minutes)
-    python benchmarks/run.py --quick    # a smaller version (well under a minute)
+    python benchmarks/run.py              # the full benchmark (several minutes)
+    python benchmarks/run.py --quick      # 30 days, 2 repeats, no million-household city
 
-Every measurement runs in a fresh Python process, so that one city's memory does not
-inflate the next one's peak; the peak is that process's ``ru_maxrss`` (resident set, which
-also counts the interpreter and imported libraries: ``rss_after_import_mb`` gives that
-floor). Timings are wall clock; small measurements are repeated and the fastest run kept.
-Figures go to ``results/benchmarks/benchmark.json`` and ``benchmark.csv``.
+Every figure is measured for two engines in one run: this checkout ("now") and the
+engine of commit ``LANDED`` ("landed", extracted with ``git archive`` into a cache folder
+and imported from there through ``PYTHONPATH``), on the same scenario file. The repeats
+are interleaved (landed, now, landed, now, ...) so that a change in the machine's load
+falls on both alike; each figure is the median over repeats with its range. Seconds are
+also given as a multiple of the floor (``benchmarks/floor.py``: only the random numbers a
+Guiyang day draws, for the same number of days), and "now" as a multiple of "landed".
+The machine's load average is recorded before and after: on a shared machine absolute
+seconds move with it, the ratios much less.
+
+Each measurement is a fresh Python process; its peak memory is that process's
+``ru_maxrss`` (interpreter and libraries included). Figures go to
+``results/benchmarks/benchmark.json`` and ``benchmark.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -32,78 +42,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 GUIYANG = ROOT / "scenarios" / "guiyang.yaml"
 OUT_DIR = ROOT / "results" / "benchmarks"
+LANDED = "2ecfcec"
+LANDED_CACHE = Path(tempfile.gettempdir()) / "safesim-benchmark-engines"
 YEAR = 365
-# Targets on a 2-core machine (reported, never asserted).
-TARGET_GUIYANG_SECONDS = 10.0
-TARGET_GUIYANG_PEAK_MB = 1024.0
-TARGET_SPEEDUP_AT_100K = 100.0
-TARGET_MILLION_COST_RATIO = 12.0
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One timed run: ``kind`` is "safesim" or "mesa_reference"."""
-
-    label: str
-    kind: str
-    households: int | None  # None: the scenario as it is
-    days: int
-    repeats: int = 1
-    # Start the campaign on the first recorded day, so every intervention is at work in
-    # the timed year (in Guiyang's own calendar the first year is all before it).
-    campaign: bool = False
-    # Also run the counterfactual twin forked after the burn-in (as `safesim run` does).
-    twin: bool = False
-    note: str = ""
-
-
-CAMPAIGN = "campaign from day 0, doses per household as Guiyang's"
-
-
-def plan(quick: bool) -> list[Measurement]:
-    if quick:
-        return [
-            Measurement("guiyang_full", "safesim", None, 30, note="quick: 30 days"),
-            Measurement("safesim_10k", "safesim", 10_000, 60, campaign=True, note=CAMPAIGN),
-            Measurement("safesim_100k", "safesim", 100_000, 60, campaign=True, note=CAMPAIGN),
-            Measurement("mesa_reference_10k", "mesa_reference", 10_000, 20),
-            Measurement(
-                "mesa_reference_100k",
-                "mesa_reference",
-                100_000,
-                2,
-                note="2 days timed, extrapolated per household-day",
-            ),
-        ]
-    return [
-        Measurement("guiyang_full", "safesim", None, YEAR, note="2012: before the campaign"),
-        Measurement("guiyang_full_campaign", "safesim", None, YEAR, campaign=True, note=CAMPAIGN),
-        Measurement(
-            "guiyang_full_campaign_twin",
-            "safesim",
-            None,
-            YEAR,
-            campaign=True,
-            twin=True,
-            note=CAMPAIGN + "; with its counterfactual twin",
-        ),
-        Measurement(
-            "safesim_10k", "safesim", 10_000, YEAR, repeats=3, campaign=True, note=CAMPAIGN
-        ),
-        Measurement(
-            "safesim_100k", "safesim", 100_000, YEAR, repeats=3, campaign=True, note=CAMPAIGN
-        ),
-        Measurement("safesim_1m", "safesim", 1_000_000, YEAR, campaign=True, note=CAMPAIGN),
-        Measurement("mesa_reference_10k", "mesa_reference", 10_000, YEAR),
-        Measurement(
-            "mesa_reference_100k",
-            "mesa_reference",
-            100_000,
-            5,
-            repeats=2,
-            note="5 days timed, extrapolated per household-day",
-        ),
-    ]
+MILLION = 1_000_000
+ENGINES = ("landed", "now")
+CLI_RUN = ["run", str(GUIYANG), "--days", str(YEAR), "--replicates", "1", "--no-counterfactual"]
 
 
 def peak_rss_mb() -> float:
@@ -111,10 +55,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-# ----------------------------------------------------------------------------- worker
-def measure_safesim(
-    households: int | None, days: int, campaign: bool, twin: bool = False
-) -> dict[str, Any]:
+# ----------------------------------------------------------------------------- workers
+# Each runs in a fresh process of one engine and prints one JSON line last.
+def work_year(days: int, households: int | None) -> dict[str, Any]:
+    """A Guiyang campaign year (campaign from the first recorded day, so every
+    intervention is at work in the timed days) and its counterfactual twin."""
     from safesim.model import SafetyModel
     from safesim.scaling import scale_scenario
     from safesim.scenario import load_scenario
@@ -122,160 +67,270 @@ def measure_safesim(
     scenario = load_scenario(GUIYANG)
     if households is not None:
         scenario = scale_scenario(scenario, households)
-    if campaign:
-        scenario = scenario.with_values({"calendar.campaign_start": scenario.calendar.start})
-    after_import = peak_rss_mb()
+    scenario = scenario.with_values({"calendar.campaign_start": scenario.calendar.start})
     started = time.perf_counter()
     model = SafetyModel(scenario, seed=scenario.seed, days=days)
     built = time.perf_counter()
-    counterfactual = model.counterfactual_twin() if twin else None
+    twin = model.counterfactual_twin() if households is None else None
+    forked = time.perf_counter()
     model.run()
-    if counterfactual is not None:
-        counterfactual.run()
-    finished = time.perf_counter()
-    return {
+    stepped = time.perf_counter()
+    result: dict[str, Any] = {
         "households": model.households.n,
-        "cells": model.layout.cells,
-        "construct_s": built - started,
-        "steps_s": finished - built,
-        "rss_after_import_mb": after_import,
+        "build_burn_in_s": built - started,
+        "steps_s": stepped - forked,
     }
+    if twin is not None:
+        twin.run()
+        result["twin_fork_s"] = forked - built
+        result["twin_steps_s"] = time.perf_counter() - stepped
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
 
 
-def measure_reference(households: int, days: int) -> dict[str, Any]:
-    from mesa_reference import MesaReferenceModel
+def work_cli(args: list[str], out: str) -> dict[str, Any]:
+    from safesim.cli import main
 
-    after_import = peak_rss_mb()
-    started = time.perf_counter()
-    model = MesaReferenceModel(households, seed=1)
-    built = time.perf_counter()
-    for _ in range(days):
-        model.step()
-    finished = time.perf_counter()
-    return {
-        "households": households,
-        "cells": len(model.blocks),
-        "construct_s": built - started,
-        "steps_s": finished - built,
-        "rss_after_import_mb": after_import,
-    }
+    sys.argv = ["safesim", *args] + (["--out", out] if args[:1] == ["run"] else [])
+    code: Any = 0
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+    return {"exit": code, "peak_rss_mb": peak_rss_mb()}
+
+
+def work_floor(days: int) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from floor import floor_seconds
+
+    return {"floor_s": floor_seconds(days)}
 
 
 def worker(spec: dict[str, Any]) -> None:
-    if spec["kind"] == "safesim":
-        result = measure_safesim(
-            spec["households"], spec["days"], spec["campaign"], spec.get("twin", False)
-        )
+    kind = spec["kind"]
+    if kind == "year":
+        result = work_year(spec["days"], spec.get("households"))
+    elif kind == "cli":
+        result = work_cli(spec["args"], spec["out"])
     else:
-        result = measure_reference(spec["households"], spec["days"])
-    result["peak_rss_mb"] = peak_rss_mb()
-    print(json.dumps(result))
+        result = work_floor(spec["days"])
+    sys.stdout.flush()
+    print("\n" + json.dumps(result))
 
 
-# ----------------------------------------------------------------------------- driver
-def run_measurement(m: Measurement) -> dict[str, Any]:
-    """Run ``m`` in fresh processes; keep the fastest repeat and the largest peak."""
-    spec = json.dumps(
-        {
-            "kind": m.kind,
-            "households": m.households,
-            "days": m.days,
-            "campaign": m.campaign,
-            "twin": m.twin,
-        }
-    )
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    runs = []
-    for _ in range(m.repeats):
-        done = subprocess.run(
-            [sys.executable, __file__, "--worker", spec],
+# ----------------------------------------------------------------------------- engines
+def landed_source() -> Path:
+    """The landed commit's ``src`` folder, extracted once into a cache."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", LANDED],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    folder = LANDED_CACHE / commit
+    if not (folder / "src" / "safesim" / "__init__.py").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", commit, "src"],
             capture_output=True,
-            text=True,
             check=True,
-            cwd=ROOT,
-            env=env,
-        )
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    best = min(runs, key=lambda r: r["steps_s"])
-    steps_s = best["steps_s"]
-    return {
-        "label": m.label,
-        "kind": m.kind,
-        "households": best["households"],
-        "cells": best["cells"],
-        "days": m.days,
-        "repeats": m.repeats,
-        "construct_s": round(best["construct_s"], 3),
-        "steps_s": round(steps_s, 3),
-        "total_s": round(best["construct_s"] + steps_s, 3),
-        "household_days_per_s": round(best["households"] * m.days / steps_s),
-        "microseconds_per_household_day": round(1e6 * steps_s / (best["households"] * m.days), 4),
-        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
-        "rss_after_import_mb": round(best["rss_after_import_mb"], 1),
-        "note": m.note,
-    }
+        ).stdout
+        with tempfile.TemporaryFile() as handle:
+            handle.write(archive)
+            handle.seek(0)
+            with tarfile.open(fileobj=handle) as tar:
+                tar.extractall(folder, filter="data")
+    return folder / "src"
 
 
-def summarise(rows: list[dict[str, Any]], quick: bool) -> dict[str, Any]:
-    by = {r["label"]: r for r in rows}
-    summary: dict[str, Any] = {}
-    for size in ("10k", "100k"):
-        ours, ref = by.get(f"safesim_{size}"), by.get(f"mesa_reference_{size}")
-        if ours and ref:
-            summary[f"speedup_vs_mesa_reference_{size}"] = round(
-                ours["household_days_per_s"] / ref["household_days_per_s"], 1
-            )
-    if "safesim_1m" in by and "safesim_100k" in by:
-        summary["cost_1m_over_100k"] = round(
-            by["safesim_1m"]["steps_s"] / by["safesim_100k"]["steps_s"], 2
+def engine_env(engine: str, sources: dict[str, Path]) -> dict[str, str]:
+    # PYTHONPATH comes before the editable install's finder, so `import safesim` gets
+    # the engine named here.
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(sources[engine])}
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+# What the ``safesim`` console script runs, so a help's time is the command's own and not
+# this file's imports.
+CONSOLE_SCRIPT = "import sys; from safesim.cli import main; sys.argv[0] = 'safesim'; main()"
+
+
+def time_help(args: list[str], env: dict[str, str]) -> float:
+    """Wall-clock seconds of ``safesim ARGS`` (a help: it writes nothing)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", CONSOLE_SCRIPT, *args],
+        capture_output=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+    return time.perf_counter() - started
+
+
+def launch(spec: dict[str, Any], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    """Run one worker; its wall-clock seconds (process start to exit) and its result."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{spec}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    return wall, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    unit: str  # "s", "x" or "MB"
+    target: float | None  # an upper bound, or None
+    floor_ratio: bool = False  # also given as a multiple of the floor
+
+
+FIGURES = [
+    Figure("help_s", "`safesim --help`", "s", 0.3),
+    Figure("run_help_s", "`safesim run --help`", "s", 0.3),
+    Figure(
+        "cli_run_s", "`safesim run guiyang --days 365 --replicates 1 --no-counterfactual`", "s", 4.0
+    ),
+    Figure("build_burn_in_s", "Guiyang build + 180-day burn-in", "s", 2.0),
+    Figure("steps_s", "Guiyang campaign year, steps", "s", 1.0, floor_ratio=True),
+    Figure(
+        "twin_ratio",
+        "(build + year + fork + twin's year) / (build + year): what the twin adds",
+        "x",
+        1.4,
+    ),
+    Figure("cli_run_peak_mb", "peak memory of the CLI command", "MB", 250.0),
+    Figure("twin_peak_mb", "peak memory of a year with its twin", "MB", 250.0),
+    Figure("million_per_household", "1M households / Guiyang, steps per household", "x", 1.3),
+]
+FLOOR_TARGET = 4.0
+
+
+def one_repeat(
+    engine: str,
+    env: dict[str, str],
+    days: int,
+    million: bool,
+    out: str,
+) -> dict[str, float]:
+    got: dict[str, float] = {}
+    got["help_s"] = time_help(["--help"], env)
+    got["run_help_s"] = time_help(["run", "--help"], env)
+    cli_args = [*CLI_RUN]
+    cli_args[cli_args.index("--days") + 1] = str(days)
+    got["cli_run_s"], cli = launch({"kind": "cli", "args": cli_args, "out": out}, env)
+    if cli["exit"] not in (0, None):
+        raise RuntimeError(f"{engine}: safesim run exited {cli['exit']}")
+    got["cli_run_peak_mb"] = cli["peak_rss_mb"]
+    _, year = launch({"kind": "year", "days": days}, env)
+    got["build_burn_in_s"] = year["build_burn_in_s"]
+    got["steps_s"] = year["steps_s"]
+    single = year["build_burn_in_s"] + year["steps_s"]
+    got["twin_ratio"] = (single + year["twin_fork_s"] + year["twin_steps_s"]) / single
+    got["twin_peak_mb"] = year["peak_rss_mb"]
+    if million:
+        _, big = launch({"kind": "year", "days": days, "households": MILLION}, env)
+        got["million_per_household"] = (big["steps_s"] / big["households"]) / (
+            year["steps_s"] / year["households"]
         )
-    full = by.get("guiyang_full")
-    if not quick and full:
-        summary["targets"] = {
-            "guiyang_total_s_le_10": full["total_s"] <= TARGET_GUIYANG_SECONDS,
-            "guiyang_peak_mb_le_1024": full["peak_rss_mb"] <= TARGET_GUIYANG_PEAK_MB,
-            "speedup_100k_ge_100": summary.get("speedup_vs_mesa_reference_100k", 0)
-            >= TARGET_SPEEDUP_AT_100K,
-            "cost_1m_over_100k_le_12": summary.get("cost_1m_over_100k", float("inf"))
-            <= TARGET_MILLION_COST_RATIO,
-        }
-    return summary
+    return got
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "low": min(values), "high": max(values)}
+
+
+SUFFIX = {"MB": " MB", "x": "×", "s": " s"}
+
+
+def number(value: float, unit: str) -> str:
+    if unit == "MB":
+        return f"{value:.0f}"
+    return f"{value:.3f}" if unit == "s" and value < 1.0 else f"{value:.2f}"
+
+
+def fmt(value: float, unit: str) -> str:
+    return number(value, unit) + SUFFIX[unit]
+
+
+def fmt_range(s: dict[str, float], unit: str) -> str:
+    low, high = number(s["low"], unit), number(s["high"], unit)
+    return f"{fmt(s['median'], unit)} ({low}–{high})"
+
+
+def table(results: dict[str, Any], floor: dict[str, float], days: int) -> str:
+    lines = [
+        "| figure | target | landed | now | now / landed | landed / floor | now / floor | met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for fig in FIGURES:
+        if fig.key not in results["now"]:
+            continue
+        landed, now = results["landed"][fig.key], results["now"][fig.key]
+        ratio = now["median"] / landed["median"]
+        floor_cells = ["", ""]
+        met = now["median"] <= fig.target if fig.target is not None else None
+        target = f"≤ {fmt(fig.target, fig.unit)}" if fig.target is not None else ""
+        if fig.floor_ratio:
+            floor_cells = [
+                f"{landed['median'] / floor['median']:.1f}×",
+                f"{now['median'] / floor['median']:.1f}×",
+            ]
+            met = met and now["median"] / floor["median"] <= FLOOR_TARGET
+            target += f", ≤ {FLOOR_TARGET:.0f}× floor"
+        lines.append(
+            f"| {fig.label} | {target} | {fmt_range(landed, fig.unit)} "
+            f"| {fmt_range(now, fig.unit)} | {ratio:.2f}× | {floor_cells[0]} | {floor_cells[1]} "
+            f"| {'yes' if met else 'no'} |"
+        )
+    lines.append(
+        f"| floor: the random numbers of {days} Guiyang days | | | {fmt_range(floor, 's')} "
+        "| | | | |"
+    )
+    return "\n".join(lines)
 
 
 def environment() -> dict[str, Any]:
     versions = {"python": platform.python_version()}
-    for package in ("safesim", "mesa", "numpy", "scipy"):
+    for package in ("mesa", "numpy", "scipy", "pandas"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     return {
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "now_commit": head,
+        "landed_commit": LANDED,
         "versions": versions,
         "created_unix": int(time.time()),
     }
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    header = (
-        "| run | households | days | build + burn-in s | steps s | total s "
-        "| household-days/s | peak RSS MB | note |"
-    )
-    lines = [header, "|" + "---|" * 9]
-    for r in rows:
-        lines.append(
-            f"| {r['label']} | {r['households']:,} | {r['days']} | {r['construct_s']:.2f} "
-            f"| {r['steps_s']:.2f} | {r['total_s']:.2f} | {r['household_days_per_s']:,} "
-            f"| {r['peak_rss_mb']:.0f} | {r['note']} |"
-        )
-    return "\n".join(lines)
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smaller, faster version")
+    parser.add_argument("--quick", action="store_true", help="30 days, 2 repeats, no 1M city")
+    parser.add_argument("--repeats", type=int, default=None, help="interleaved repeats (3)")
+    parser.add_argument("--days", type=int, default=None, help="timed days (365)")
+    parser.add_argument("--no-million", action="store_true", help="skip the 1M-household city")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder for the figures")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -283,26 +338,52 @@ def main() -> None:
         worker(json.loads(args.worker))
         return
 
+    days = args.days or (30 if args.quick else YEAR)
+    repeats = args.repeats or (2 if args.quick else 3)
+    million = not (args.quick or args.no_million)
+    sources = {"landed": landed_source(), "now": ROOT / "src"}
+    envs = {engine: engine_env(engine, sources) for engine in ENGINES}
     info = environment()
-    rows = []
-    for m in plan(args.quick):
-        print(f"  {m.label} ({m.days} days) ...", file=sys.stderr, flush=True)
-        rows.append(run_measurement(m))
-    summary = summarise(rows, args.quick)
-
+    info["load_average_at_start"] = load()
+    raw: dict[str, list[dict[str, float]]] = {engine: [] for engine in ENGINES}
+    floors: list[float] = []
+    say: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory() as out:
+        for repeat in range(repeats):
+            for engine in ENGINES if repeat % 2 == 0 else ENGINES[::-1]:
+                say(f"  repeat {repeat + 1}/{repeats}: {engine} (load {load()[0]}) ...")
+                raw[engine].append(one_repeat(engine, envs[engine], days, million, out))
+            _, floor = launch({"kind": "floor", "days": days}, envs["now"])
+            floors.append(floor["floor_s"])
+    info["load_average_at_end"] = load()
+    results = {
+        engine: {key: summary([r[key] for r in raw[engine]]) for key in raw[engine][0]}
+        for engine in ENGINES
+    }
+    floor_summary = summary(floors)
+    text = table(results, floor_summary, days)
     args.out.mkdir(parents=True, exist_ok=True)
-    report = {"quick": args.quick, "environment": info, "runs": rows, "summary": summary}
+    report = {
+        "days": days,
+        "repeats": repeats,
+        "environment": info,
+        "floor_s": floor_summary,
+        "figures": results,
+        "raw": raw,
+        "floors": floors,
+    }
     (args.out / "benchmark.json").write_text(json.dumps(report, indent=2) + "\n")
-    with (args.out / "benchmark.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-    print(table(rows))
+    heading = (
+        f"{repeats} interleaved repeats, {days} days; load average "
+        f"{info['load_average_at_start']} at start, {info['load_average_at_end']} at end "
+        f"on {info['cpus']} CPUs; now = {info['now_commit']}, landed = {LANDED}; "
+        "median (range)"
+    )
+    (args.out / "benchmark.md").write_text(heading + "\n\n" + text + "\n")
+    print(heading)
     print()
-    for key, value in summary.items():
-        print(f"{key}: {value}")
-    print(f"\nwrote {args.out / 'benchmark.json'} and {args.out / 'benchmark.csv'}")
+    print(text)
+    print(f"\nwrote {args.out / 'benchmark.json'} and {args.out / 'benchmark.md'}")
 
 
 if __name__ == "__main__":

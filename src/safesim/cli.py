@@ -9,13 +9,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from tqdm import tqdm
 
-from safesim.results import ResultsError, folder_lock, set_command
-from safesim.scenario import NAME_PATTERN, Scenario, ScenarioError, load_scenario
+# Only click is imported up front, so `safesim --help` starts at once: each command
+# imports what it needs (numpy, pydantic, pandas, scipy, ...) when it runs.
+if TYPE_CHECKING:
+    from safesim.scenario import Scenario
 
 
 def one_line(text: str) -> str:
@@ -39,6 +40,8 @@ class SafesimGroup(click.Group):
     would print over three), a file-system error, memory running out."""
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        from safesim.results import set_command
+
         kwargs["standalone_mode"] = False
         set_command(["safesim", *(sys.argv[1:] if args is None else list(args))])
         try:
@@ -58,6 +61,8 @@ class SafesimGroup(click.Group):
 
 def load_checked(scenario_file: str) -> Scenario:
     """The scenario, or one line and exit 2; warns of a city with no offenders."""
+    from safesim.scenario import ScenarioError, load_scenario
+
     try:
         scenario = load_scenario(scenario_file)
     except ScenarioError as exc:
@@ -74,6 +79,8 @@ def load_checked(scenario_file: str) -> Scenario:
 def check_name(option: str, name: str | None) -> None:
     """A results folder name stays inside --out: no '..', no '/', not hidden, not huge."""
     import re
+
+    from safesim.scenario import NAME_PATTERN
 
     if name is not None and not re.match(NAME_PATTERN, name):
         fail(
@@ -104,6 +111,7 @@ def check_cost(
     scenario: Scenario, scenario_file: str, days: int | None, runs: int = 1, workers: int = 1
 ) -> None:
     from safesim.limits import check_feasible
+    from safesim.scenario import ScenarioError
 
     try:
         check_feasible(scenario, scenario_file, days, runs, workers)
@@ -200,9 +208,12 @@ def run(
     effects.csv each outcome against the counterfactual twin (the same replicate seeds
     with no intervention): mix, twin, difference and % difference with 90 % intervals.
     """
+    from tqdm import tqdm
+
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import resolve
+    from safesim.results import ResultsError, folder_lock
     from safesim.runner import (
         AUTO_MAX_REPLICATES,
         run_paired_until_narrow,
@@ -210,6 +221,7 @@ def run(
         run_replicates,
         write_run,
     )
+    from safesim.scenario import ScenarioError
 
     scenario = load_checked(scenario_file)
     try:
@@ -375,6 +387,8 @@ def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
     """The one error handler of sweep and sensitivity: bad input is one line and exit 2,
     a lost worker or an interrupt says where the finished runs are kept."""
     from safesim.batch import JOURNAL_DIR, SweepError, WorkerLost
+    from safesim.results import ResultsError
+    from safesim.scenario import ScenarioError
     from safesim.sensitivity import AnalysisError
 
     try:
@@ -647,9 +661,12 @@ def compare(
     """
     import re
 
+    from tqdm import tqdm
+
     from safesim.brief import BriefError, write_brief
     from safesim.compare import compare_scenarios, write_comparison
     from safesim.plotting import PlotError, plot_results
+    from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
 
     if len(scenario_files) < 2:
         fail("compare needs at least two scenario files (A B [C ...])")
@@ -771,9 +788,12 @@ def optimize(
     """
     import re
 
+    from tqdm import tqdm
+
     from safesim.brief import BriefError, write_brief
     from safesim.optimize import OptimizeError, OptimizeSettings, optimise
     from safesim.plotting import PlotError, plot_results
+    from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
 
     if name is not None and not re.match(NAME_PATTERN, name):
         fail(f"--name '{name}': use letters, digits, '.', '_' and '-' only")
@@ -836,6 +856,7 @@ def _check_language(lang: str) -> None:
     """Chinese labels need a CJK font: say how to install one rather than draw boxes."""
     if lang == "zh":
         from safesim.plotting import cjk_font
+        from safesim.scenario import ScenarioError
 
         if cjk_font() is None:
             raise ScenarioError(
@@ -926,6 +947,7 @@ def viz(scenario_file: str, host: str, port: int) -> None:
     import signal
     import subprocess
 
+    from safesim.scenario import ScenarioError, load_scenario
     from safesim.shipped import resolve_scenario
     from safesim.viz import RESULTS_ENV, ReplayError, ReplayModel
 
@@ -1078,6 +1100,7 @@ def calibrate(
     run is journaled as it finishes: after Ctrl-C or a kill the same command continues.
     """
     from safesim.calibration import Calibration, load_config
+    from safesim.scenario import ScenarioError
     from safesim.sweeps import SweepError
 
     try:
@@ -1146,6 +1169,7 @@ def validate(quick: bool, replicates: int | None, out_file: str) -> None:
     from dataclasses import replace
 
     from safesim.runner import atomic_write_text
+    from safesim.scenario import ScenarioError
     from safesim.validation import FULL, QUICK, render, run_validation
 
     settings = QUICK if quick else FULL

@@ -83,6 +83,9 @@ class Offenders:
         self.propensity = np.zeros(0)
         self._arrival_cdf = np.cumsum(layout.static_attractiveness)
         self._arrival_cdf /= self._arrival_cdf[-1]
+        # The day's movement weights framed by a border of zeros, reused every day: the
+        # border is never written, so it stays zero.
+        self._framed = np.zeros((layout.height + 2, layout.width + 2))
         self._place(np.arange(pool), streams["offender_arrival"])
         self.status[:pool] = ACTIVE
 
@@ -144,8 +147,8 @@ class Offenders:
         w, h = self.layout.width, self.layout.height
         # The weight field framed by a border of zeros: a step off the map weighs nothing,
         # and the 9 neighbours of any cell are fixed offsets, with no bounds checks.
-        framed = np.zeros((h + 2, w + 2))
-        framed[1:-1, 1:-1] = (attractiveness * multiplier).reshape(h, w)
+        framed = self._framed
+        np.multiply(attractiveness.reshape(h, w), multiplier.reshape(h, w), out=framed[1:-1, 1:-1])
         weight_field = framed.ravel()
         offsets = _DY * (w + 2) + _DX
         rng = self.streams["offender_movement"]

@@ -37,9 +37,12 @@ from contextlib import contextmanager
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import pandas as pd
+# pandas is imported by whoever makes the frames written here, not by importing this
+# module: the command line imports it to record its command and must start at once.
+if TYPE_CHECKING:
+    import pandas as pd
 
 CSV_FLOAT_FORMAT = "%.6f"
 MANIFEST = "manifest.json"
@@ -236,15 +239,15 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     atomic_write_text(path, csv_text(frame))
 
 
-Content = pd.DataFrame | str | bytes
+Content: TypeAlias = "pd.DataFrame | str | bytes"
 
 
 def _as_bytes(content: Content) -> tuple[bytes, int | None]:
-    if isinstance(content, pd.DataFrame):
-        return csv_text(content).encode("utf-8"), len(content)
     if isinstance(content, str):
         return content.encode("utf-8"), None
-    return content, None
+    if isinstance(content, bytes):
+        return content, None
+    return csv_text(content).encode("utf-8"), len(content)
 
 
 def _describe_files(contents: Mapping[str, Content]) -> tuple[dict[str, bytes], dict[str, Any]]:

@@ -12,6 +12,8 @@ is the household's own disposition (one of a few quantile classes of a normal sp
 
 The city-wide share is computed exactly from cell climates and class counts, corrected
 only for the few recently victimised homes, so a day costs O(cells), not O(households).
+Its sigmoids over cells x classes are taken as ``1 / (1 + e^-L_c e^-u_k)``: one
+exponential per cell instead of one per cell and class, the same value to rounding.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from safesim.households import DISPOSITION_CLASSES, NEVER, Households
 from safesim.parameters import MechanismParameters
 
 MONTH_DAYS = 30.0
+_DX = np.array([-1, 0, 1, -1, 0, 1, -1, 0, 1])
+_DY = np.array([-1, -1, -1, 0, 0, 0, 1, 1, 1])
 
 
 class SenseOfSecurity:
@@ -33,6 +37,7 @@ class SenseOfSecurity:
         self.params = params
         quantiles = (np.arange(DISPOSITION_CLASSES) + 0.5) / DISPOSITION_CLASSES
         self.disposition_values = norm.ppf(quantiles) * params.safety_spread
+        self._disposition_odds = np.exp(-self.disposition_values)
         self.class_counts = np.zeros((layout.cells, DISPOSITION_CLASSES))
         np.add.at(self.class_counts, (households.cell, households.disposition), 1.0)
         self._occupied = np.flatnonzero(layout.homes > 0)
@@ -59,38 +64,67 @@ class SenseOfSecurity:
         # daily city-wide share reuses one buffer rather than allocating cells x classes.
         self._occupied_counts = self.class_counts[self._occupied]
         self._share_buffer = np.empty_like(self._occupied_counts)
+        self._climate_odds = np.empty(self._occupied.size)
+        self._target = np.empty(layout.cells)
+        self._term = np.empty(layout.cells)
 
-    def _target_climate(self, patrol_visibility: np.ndarray, guardianship: np.ndarray):
+    def _target_climate(
+        self,
+        patrol_visibility: np.ndarray,
+        guardianship: np.ndarray,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """intercept - crime term - disorder term + patrols + guardians, each cell, into
+        ``out`` (a new array if None) with the same operations in the same order."""
         p = self.params
-        return (
-            self.intercept
-            - p.fear_local_crime * self.crime_rate / self.crime_reference
-            - p.fear_disorder * self.disorder_rate / self.disorder_reference
-            + p.safety_patrol_visibility * patrol_visibility
-            + p.safety_guardianship * guardianship
-        )
+        target = np.empty(self.layout.cells) if out is None else out
+        term = self._term
+        np.multiply(p.fear_local_crime, self.crime_rate, out=target)
+        np.divide(target, self.crime_reference, out=target)
+        np.subtract(self.intercept, target, out=target)
+        np.multiply(p.fear_disorder, self.disorder_rate, out=term)
+        np.divide(term, self.disorder_reference, out=term)
+        target -= term
+        np.multiply(p.safety_patrol_visibility, patrol_visibility, out=term)
+        target += term
+        np.multiply(p.safety_guardianship, guardianship, out=term)
+        target += term
+        return target
 
     def observe(self, crime_cells: np.ndarray, disorder_cells: np.ndarray) -> None:
         """Fold today's crimes and disorder into monthly local rates (3x3 blocks)."""
-        w, h, n = self.layout.width, self.layout.height, self.layout.cells
         decay = 1.0 / MONTH_DAYS
         for rate, cells in ((self.crime_rate, crime_cells), (self.disorder_rate, disorder_cells)):
             rate *= 1.0 - decay
             if cells.size:
-                counts = np.bincount(cells, minlength=n).astype(float)
-                rate += (counts + neighbour_sum(counts, w, h)) * self._per_100
+                # A day's few cases touch only the 3 x 3 blocks around them: count the
+                # cases in each touched block rather than filter the whole city.
+                block, cases = np.unique(self._blocks_around(cells), return_counts=True)
+                rate[block] += cases * self._per_100[block]
         if self._typical is not None:
             occupied, weights = self._occupied, self._home_weights
             self._typical.append(
                 (
-                    float(self.crime_rate[occupied] @ weights),
-                    float(self.disorder_rate[occupied] @ weights),
+                    # Not ``@``: a threaded BLAS dot of this size can take
+                    # milliseconds on a busy machine, the sum of products microseconds.
+                    float(np.sum(self.crime_rate[occupied] * weights)),
+                    float(np.sum(self.disorder_rate[occupied] * weights)),
                 )
             )
 
+    def _blocks_around(self, cells: np.ndarray) -> np.ndarray:
+        """Every on-map cell of the 3 x 3 block around each of ``cells``, with repeats."""
+        w, h = self.layout.width, self.layout.height
+        x = (cells % w)[:, None] + _DX[None, :]
+        y = (cells // w)[:, None] + _DY[None, :]
+        inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        return (y * w + x)[inside]
+
     def adapt(self, patrol_visibility: np.ndarray, guardianship: np.ndarray) -> None:
-        target = self._target_climate(patrol_visibility, guardianship)
-        self.climate += (target - self.climate) / self.params.safety_adaptation_days
+        gap = self._target_climate(patrol_visibility, guardianship, out=self._target)
+        gap -= self.climate
+        gap /= self.params.safety_adaptation_days
+        self.climate += gap
 
     def settle(self, share: float, patrol_visibility: np.ndarray, guardianship: np.ndarray):
         """Set the intercept so that the current city feels as safe as ``share`` (burn-in)."""
@@ -130,10 +164,17 @@ class SenseOfSecurity:
         return np.insert(victims, np.searchsorted(victims, fresh), fresh)
 
     def _share_without_fear(self) -> float:
+        # sigmoid(L + u) = 1 / (1 + e^-L e^-u): a very low climate makes e^-L infinite
+        # and the share 0, its limit.
+        odds = self._climate_odds
+        np.take(self.climate, self._occupied, out=odds)
+        np.negative(odds, out=odds)
+        with np.errstate(over="ignore"):
+            np.exp(odds, out=odds)
         probs = self._share_buffer
-        np.add(self.climate[self._occupied][:, None], self.disposition_values[None, :], out=probs)
-        expit(probs, out=probs)
-        np.multiply(self._occupied_counts, probs, out=probs)
+        np.multiply(odds[:, None], self._disposition_odds[None, :], out=probs)
+        probs += 1.0
+        np.divide(self._occupied_counts, probs, out=probs)
         return float(np.sum(probs))
 
     def share(self, day: int, households: Households) -> float:
