@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from safesim.cli import main
+from safesim.scenario import load_scenario
 from safesim.validation import (
     INSIDE,
     OUTSIDE,
@@ -20,13 +21,17 @@ from safesim.validation import (
     VERDICTS,
     Fact,
     KnoxSummary,
+    PatternTask,
+    campaign_only,
     knox_table,
     load_protocol,
     places_holding,
+    plain,
     pooled_ratio,
     random_spread_holding,
     repeat_timing,
     repeat_victimisation,
+    run_tasks,
     same_block_burglaries,
     settings_for,
     top_share,
@@ -279,3 +284,17 @@ def test_the_protocol_gives_every_range_and_the_code_none() -> None:
     for fragment in ("-16.0", "-33.8", "12.0, None", "GUICHI_FOUND", "116"):
         assert fragment not in source, fragment
     assert settings_for(PROTOCOL, "full").replicates >= PROTOCOL["minimum_replicates"]
+
+
+@pytest.mark.slow
+def test_workers_do_not_change_the_figures() -> None:
+    city = plain(campaign_only(load_scenario(ROOT / "scenarios" / "small.yaml"), 5_000))
+    bands = ((0, 100), (100, 200))
+    tasks = [PatternTask(city, seed, bands, ((0, 7), (8, 30)), 9) for seed in (1, 2, 3)]
+    labels = ["a", "b", "c"]
+    one = run_tasks(tasks, labels, 1, lambda label: None)
+    two = run_tasks(tasks, labels, 2, lambda label: None)
+    for a, b in zip(one, two, strict=True):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert np.array_equal(a[key], b[key]), key
