@@ -17,16 +17,23 @@ from safesim.parameters import MechanismParameters
 from safesim.runner import replicate_seed, run_once
 from safesim.scaling import scale_scenario
 from safesim.scenario import Rate, load_scenario
+from safesim.validation import INSIDE, Fact, load_protocol
 
 from .conftest import SCENARIOS, keep_only
 
 
 def assert_in_evidence(effect: TreatedEffect, low: float, high: float, what: str) -> None:
-    """The 90 % interval is a fall and overlaps the published range [low, high]."""
+    """The validation protocol's rule: the whole 90 % interval lies within the published
+    range [low, high], on at least the protocol's minimum of replicates. An interval that
+    merely overlaps the range is not evidence of agreement."""
     lo, hi = effect.interval
-    summary = f"{what}: {effect.change:+.3f} (90 % {lo:+.3f} to {hi:+.3f})"
-    assert hi < 0, f"{summary} is no fall"
-    assert lo <= high and hi >= low, f"{summary} lies outside the evidence {low:+.2f}..{high:+.2f}"
+    fact = Fact(
+        "effects", what, "", "", "", effect.change, (lo, hi), len(effect.mix),
+        low=low, high=high, minimum_replicates=load_protocol()["minimum_replicates"],
+    )  # fmt: skip
+    summary = f"{what}: {effect.change:+.3f} (90 % {lo:+.3f} to {hi:+.3f}, {len(effect.mix)} runs)"
+    evidence = f"{low:+.2f}..{high:+.2f}"
+    assert fact.verdict == INSIDE, f"{summary} is {fact.verdict} the evidence {evidence}"
 
 
 # ---------------------------------------------------------------- patrols

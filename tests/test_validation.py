@@ -12,19 +12,35 @@ import pytest
 from click.testing import CliRunner
 
 from safesim.cli import main
+from safesim.scenario import load_scenario
 from safesim.validation import (
+    INSIDE,
+    OUTSIDE,
+    OVERLAPS,
+    UNDETERMINED,
+    VERDICTS,
     Fact,
-    knox,
+    KnoxSummary,
+    PatternTask,
+    campaign_only,
+    knox_table,
+    load_protocol,
     places_holding,
+    plain,
     pooled_ratio,
+    random_spread_holding,
+    repeat_timing,
     repeat_victimisation,
+    run_tasks,
     same_block_burglaries,
+    settings_for,
     top_share,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "validation.md"
 ROW = re.compile(r"^\| (?P<name>[^|]+) \| (?P<lit>[^|]*) \| (?P<src>[^|]*) \| (?P<value>[^|]+) \|")
+PROTOCOL = load_protocol()
 
 
 def facts_in(text: str) -> dict[str, list[str]]:
@@ -45,34 +61,55 @@ def facts_in(text: str) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def quick_file(tmp_path_factory: pytest.TempPathFactory) -> str:
-    out = tmp_path_factory.mktemp("validate") / "validation.md"
-    result = CliRunner().invoke(main, ["validate", "--quick", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out.read_text(encoding="utf-8")
+    # Run from a folder outside the repository: scenarios and protocol come from the
+    # installed package, and two workers give the same file as one.
+    folder = tmp_path_factory.mktemp("validate")
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=folder):
+        result = runner.invoke(main, ["validate", "--quick", "--workers", "2", "--out", "v.md"])
+        assert result.exit_code == 0, result.output
+        return Path("v.md").read_text(encoding="utf-8")
 
 
-def test_quick_writes_every_fact_with_a_number(quick_file: str) -> None:
-    groups = facts_in(quick_file)
-    assert len(groups) == 6
-    rows = [
-        line
-        for line in quick_file.splitlines()
-        if line.startswith("| ") and not line.startswith("| fact |")
+def fact_rows(text: str) -> list[list[str]]:
+    return [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("| ")
+        and not line.startswith(("| fact |", "| distance |"))
+        and not re.match(r"^\| \d", line)
     ]
-    assert sum(len(names) for names in groups.values()) == len(rows) >= 20
-    for line in rows:
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        value, interval, verdict = cells[3], cells[4], cells[5]
-        assert "nan" not in (value + interval).lower(), line
+
+
+def test_quick_writes_every_protocol_fact_with_a_number(quick_file: str) -> None:
+    groups = facts_in_tables(quick_file)
+    assert set(groups) == set(PROTOCOL["groups"].values())
+    rows = fact_rows(quick_file)
+    keys = [k for k in PROTOCOL["facts"] if k != "stationarity"]
+    # Each protocol fact once, stationarity once per recorded column.
+    assert len(rows) == len(keys) + 4
+    for cells in rows:
+        value, interval, verdict = cells[3], cells[4], cells[7]
+        assert "nan" not in (value + interval).lower(), cells
         numbers = re.findall(r"[-+]?\d+(?:\.\d+)?", value + " " + interval)
-        assert len(numbers) >= 3 and all(math.isfinite(float(n)) for n in numbers), line
-        assert verdict in ("inside", "outside", "no published range", "too few events"), line
+        # A ratio whose resamples lack a denominator is "unbounded" above, never a number.
+        bounds = len(numbers) + interval.count("unbounded")
+        assert bounds >= 3 and all(math.isfinite(float(n)) for n in numbers), cells
+        assert verdict in VERDICTS, cells
+        # Two replicates are below the protocol's minimum: nothing can be judged inside.
+        assert verdict != INSIDE, cells
+    assert "## Knox table" in quick_file
+
+
+def facts_in_tables(text: str) -> dict[str, list[str]]:
+    groups = facts_in(text.split("## Knox table")[0])
+    return groups
 
 
 def test_committed_file_has_the_facts_the_command_makes(quick_file: str) -> None:
     committed = DOCS.read_text(encoding="utf-8")
     assert "Written by `safesim validate`;" in committed
-    assert facts_in(committed) == facts_in(quick_file)
+    assert facts_in_tables(committed) == facts_in_tables(quick_file)
 
 
 @pytest.mark.slow
@@ -119,23 +156,62 @@ def test_same_block_burglaries_count_the_other_homes_of_the_block() -> None:
     assert observed == 2  # home 3 on day 170 after home 0 on days 0 (170) and 10 (160)
 
 
-def test_knox_finds_space_time_clusters_and_not_random_events() -> None:
+BANDS_M = ((0, 100), (100, 200), (1000, 2000))
+BANDS_DAYS = ((0, 7), (8, 30))
+
+
+def test_knox_table_finds_planted_near_repeats_in_their_band_only() -> None:
     rng = np.random.default_rng(1)
     n = 600
     x = rng.integers(0, 100, n)
     y = rng.integers(0, 100, n)
     days = rng.integers(0, 365, n)
-    homes = np.arange(n)
-    observed, expected = knox(x, y, days, homes, 0.0, 400.0, 30, np.random.default_rng(2))
-    assert observed / expected == pytest.approx(1.0, abs=0.15)
-    # Each event followed by a neighbour's burglary a few days later, next door.
+    observed, shuffled = knox_table(
+        x, y, days, np.arange(n), BANDS_M, BANDS_DAYS, 19, np.random.default_rng(2)
+    )
+    ratio = observed / shuffled.mean(axis=0)
+    assert shuffled.shape == (19, 3, 2)
+    assert np.all(np.abs(ratio[2] - 1.0) < 0.15)  # random events: no interaction
+    # Each event followed by a burglary next door 3 days later: the 0–100 m × 0–7 days
+    # band is raised, and significantly; the 8–30 days band and 1–2 km are not.
     xs = np.concatenate([x, np.minimum(x + 1, 99)])
     ys = np.concatenate([y, y])
     ds = np.concatenate([days, days + 3])
-    observed, expected = knox(
-        xs, ys, ds, np.arange(2 * n), 0.0, 400.0, 30, np.random.default_rng(2)
+    observed, shuffled = knox_table(
+        xs, ys, ds, np.arange(2 * n), BANDS_M, BANDS_DAYS, 19, np.random.default_rng(2)
     )
-    assert observed / expected > 1.5  # 600 planted pairs over ≈ 600 by chance
+    ratio = observed / shuffled.mean(axis=0)
+    assert ratio[0, 0] > 3.0
+    assert (observed[0, 0] > shuffled[:, 0, 0]).all()  # p = 1 / 20, the smallest
+    assert abs(ratio[0, 1] - 1.0) < 0.5 and abs(ratio[2, 0] - 1.0) < 0.2
+
+
+def test_knox_summary_pools_replicates_and_tests_the_pooled_count() -> None:
+    # Two replicates, 4 permutations, one band: observed 10 + 12 against draws of 5–7.
+    observed = np.array([[[10]], [[12]]])
+    shuffled = np.array([[[[5]], [[6]], [[7]], [[6]]], [[[6]], [[6]], [[5]], [[7]]]])
+    knox = KnoxSummary(((0, 100),), ((0, 7),), observed, shuffled)
+    d, t = knox.select((0, 200), (0, 14))
+    obs, exp = knox.cells(d, t)
+    assert obs.tolist() == [10.0, 12.0] and exp.tolist() == [6.0, 6.0]
+    assert knox.p_value(d, t) == pytest.approx(1 / 5)  # no draw reaches 22
+    with pytest.raises(ValueError):
+        knox.select((300, 400), (0, 7))
+
+
+def test_repeat_timing_counts_only_burglaries_with_a_whole_month_after() -> None:
+    # Home 0: days 0, 5, 40; home 1: days 380, 382 (too late for a whole month). 400 days.
+    out = repeat_timing(np.array([0, 0, 0, 1, 1]), np.array([0, 5, 40, 380, 382]), span=400)
+    assert out == {"week": 1, "month": 1}
+
+
+def test_random_spread_of_sparse_counts_needs_far_fewer_than_half_the_places() -> None:
+    rng = np.random.default_rng(0)
+    # 0.4 events a place: half the events sit in roughly a sixth of the places.
+    share = random_spread_holding(4000, 10_000, 0.5, rng)
+    assert 0.10 < share < 0.22
+    # Dense counts: half the events need close to half the places.
+    assert random_spread_holding(1_000_000, 1000, 0.5, rng) > 0.45
 
 
 def test_concentration_of_known_counts() -> None:
@@ -162,14 +238,63 @@ def test_a_ratio_whose_resamples_can_lack_a_denominator_is_unbounded_above() -> 
     assert high == np.inf
 
 
-def test_verdicts() -> None:
-    def fact(value: float, interval=(0.0, 0.0), **kw) -> Fact:
-        return Fact("g", "n", "lit", "src", "%", value, interval, 2, **kw)
+def fact(interval: tuple[float, float], replicates: int = 8, **kw) -> Fact:
+    value = sum(interval) / 2
+    return Fact(
+        "g", "n", "lit", "src", "%", value, interval, replicates, minimum_replicates=4, **kw
+    )
 
-    assert fact(-10.0, low=-16.0, high=-8.0).verdict == "inside"
-    assert fact(-20.0, low=-16.0, high=-8.0).verdict == "outside"
-    assert fact(1.5, high=2.0).verdict == "inside"
-    assert fact(3.0).verdict == "no published range"
-    assert fact(400.0, (380.0, 420.0), report_value=35.0).verdict == "outside"
-    assert fact(40.0, (30.0, 50.0), report_value=35.0).verdict == "inside"
-    assert fact(0.0, low=1.0, measurable=False).verdict == "too few events"
+
+def test_an_interval_overlapping_a_range_but_not_within_it_is_not_inside() -> None:
+    # A fabricated estimate whose value lies in the range and whose interval pokes out.
+    assert fact((-18.0, -10.0), low=-16.0, high=-8.0).verdict == OVERLAPS
+    assert fact((-12.0, -2.0), low=-16.0, high=-8.0).verdict == OVERLAPS
+    assert fact((-15.0, -9.0), low=-16.0, high=-8.0).verdict == INSIDE
+    assert fact((-25.0, -17.0), low=-16.0, high=-8.0).verdict == OUTSIDE
+    assert fact((1.5, 2.5), high=2.0).verdict == OVERLAPS
+    assert fact((1.0, 1.8), high=2.0).verdict == INSIDE
+
+
+def test_too_few_replicates_or_too_wide_an_interval_is_undetermined() -> None:
+    assert fact((-15.0, -9.0), replicates=2, low=-16.0, high=-8.0).verdict == UNDETERMINED
+    assert fact((-30.0, 5.0), low=-16.0, high=-8.0).verdict == UNDETERMINED
+    # ... but an interval that misses the range is outside whatever its width.
+    assert fact((-60.0, -20.0), low=-16.0, high=-8.0).verdict == OUTSIDE
+
+
+def test_point_facts_and_significance() -> None:
+    assert fact((-0.3, 0.4), point=0.0, alternative=1.0).verdict == INSIDE
+    assert fact((0.2, 0.9), point=0.0, alternative=1.0).verdict == OUTSIDE
+    assert fact((-0.5, 1.5), point=0.0, alternative=1.0).verdict == UNDETERMINED
+    assert fact((1.1, 1.3), low=1.0, alpha=0.05, p_value=0.01).verdict == INSIDE
+    assert fact((1.1, 1.3), low=1.0, alpha=0.05, p_value=0.2).verdict == OVERLAPS
+    assert fact((0.9, 1.1), low=1.0, alpha=0.05, p_value=0.01).verdict == OVERLAPS
+    assert fact((0.0, 0.0), low=1.0, measurable=False).verdict == "too few events"
+    assert fact((1.0, 2.0)).verdict == "no published range"
+
+
+def test_the_protocol_gives_every_range_and_the_code_none() -> None:
+    source = (ROOT / "src" / "safesim" / "validation.py").read_text(encoding="utf-8")
+    for spec in PROTOCOL["facts"].values():
+        assert {"group", "name", "measured", "unit", "literature", "source"} <= set(spec)
+        assert "range" in spec or "point" in spec, spec["name"]
+        assert spec["group"] in PROTOCOL["groups"]
+    # No figure of a range is written into the code (the protocol is the one place).
+    assert not re.search(r"\b(low|high)\s*=\s*-?\d", source)
+    for fragment in ("-16.0", "-33.8", "12.0, None", "GUICHI_FOUND", "116"):
+        assert fragment not in source, fragment
+    assert settings_for(PROTOCOL, "full").replicates >= PROTOCOL["minimum_replicates"]
+
+
+@pytest.mark.slow
+def test_workers_do_not_change_the_figures() -> None:
+    city = plain(campaign_only(load_scenario(ROOT / "scenarios" / "small.yaml"), 5_000))
+    bands = ((0, 100), (100, 200))
+    tasks = [PatternTask(city, seed, bands, ((0, 7), (8, 30)), 9) for seed in (1, 2, 3)]
+    labels = ["a", "b", "c"]
+    one = run_tasks(tasks, labels, 1, lambda label: None)
+    two = run_tasks(tasks, labels, 2, lambda label: None)
+    for a, b in zip(one, two, strict=True):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert np.array_equal(a[key], b[key]), key

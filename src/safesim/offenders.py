@@ -7,11 +7,11 @@ are avoided (displacement). At the day's last cell it offends with probability
 ``1 - exp(-kappa * A * m)`` (A attractiveness, m the guardianship multiplier). What it
 commits follows the place (routine activity theory: robbery where people pass, burglary
 where people live). A burglar sizes up ``candidate_homes`` homes and picks one in
-proportion to how suitable its visible security makes it look, or goes back to the cell's
-most recent victim with the chance a Luce weight of ``1 + repeat_victim_weight ·
-exp(−t / decay)`` against each other home gives it (repeat victimisation, Farrell & Pease
-1993); hardening may foil the attempt (Tseloni et al. 2017). Each offence risks arrest;
-the arrested are incapacitated for a sentence.
+proportion to how suitable its visible security makes it look, or goes back to one of the
+cell's recent victims with the chance Luce weights of ``1 + repeat_victim_weight ·
+exp(−t / decay)`` (each victim's own: event dependence) against each other home give it
+(repeat victimisation, Farrell & Pease 1993); hardening may foil the attempt (Tseloni et
+al. 2017). Each offence risks arrest; the arrested are incapacitated for a sentence.
 
 The pool turns over as in Short et al. 2008's constant replenishment Γ: new offenders
 arrive at a constant rate ``pool × desistance`` and every offender, at large or in jail,
@@ -225,11 +225,10 @@ class Offenders:
         pick = (cum < (u_homes[burglar, -1] * cum[:, -1])[:, None]).sum(axis=1)
         chosen = candidates[np.arange(b.size), np.minimum(pick, p.candidate_homes - 1)]
         # Repeat victimisation (the boost account: the burglar, or one who heard of the
-        # haul, goes back). Returning with chance a / (n + a) makes the cell's last
-        # victim, of weight 1 + a, as likely a target as Luce choice over all n homes of
-        # the cell would make it, which a sample of a few candidates cannot.
-        victim, pull = households.repeat_pull(cell[b], day, p)
-        returns = u_return[burglar] < pull / (homes_here + pull)
+        # haul, goes back). Returning with chance S / (n + S) makes each recent victim,
+        # of weight 1 + a, as likely a target as Luce choice over all n homes of the cell
+        # would make it, which a sample of a few candidates cannot.
+        returns, victim = households.repeat_return(cell[b], homes_here, day, p, u_return[burglar])
         chosen = np.where(returns, victim, chosen)
         burgled = u_success[burglar] >= households.protection[chosen]
         burglary_homes = chosen[burgled]
