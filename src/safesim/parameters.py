@@ -63,8 +63,10 @@ class MechanismParameters(BaseModel):
         "1991, Farrell & Pease 1993: >12x the expected rate in month 1",
     )  # fmt: skip
     repeat_victim_decay_days: float = _p(
-        30.0, 7.0, 90.0,
-        "e-folding days of repeat risk; half of repeats within 7 days, <2x at 6 months",
+        11.2, 7.0, 66.0,
+        "e-folding days of a burgled home's own boost, solved analytically from Polvi et "
+        "al. 1991 (half of a month's repeats within 7 days gives 11.2 days); the upper "
+        "bound is the longest boost that is below 1x by six months (< 2x there)",
     )  # fmt: skip
     candidate_homes: int = Field(
         3, ge=1, le=10,
