@@ -140,6 +140,50 @@ class ReplicateCount(click.ParamType):
         self.fail(f"{value!r} is not a whole number ≥ 1 or 'auto'", param, ctx)
 
 
+def draw_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--draws`` and ``--draws-from``: the parameter draws the replicates run at."""
+    command = click.option(
+        "--draws-from",
+        "draws_from",
+        default=None,
+        metavar="FILE|priors",
+        help="Weighted parameter sample to draw from (default: calibration/"
+        "posterior_samples.csv; 'priors': the evidence priors in parameters.py).",
+    )(command)
+    return click.option(
+        "--draws",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help="Parameter draws the replicates are spread over (ignored with --parameters).",
+    )(command)
+
+
+def default_replicates(parameters_file: str | None) -> int:
+    from safesim.draws import DEFAULT_POINT_REPLICATES, DEFAULT_RUNS
+
+    return DEFAULT_POINT_REPLICATES if parameters_file else DEFAULT_RUNS
+
+
+def choose_run_draws(
+    seed: int, draws: int, runs: int, draws_from: str | None, parameters_file: str | None
+) -> Any:
+    """The command's ``ParameterDraws``, or one line and exit 2."""
+    from safesim.calibration import load_parameters
+    from safesim.draws import DrawsError, choose_draws
+
+    try:
+        if parameters_file:
+            point = load_parameters(parameters_file)
+            return choose_draws(seed, 1, runs, point=point, point_file=parameters_file)
+        priors = draws_from == "priors"
+        return choose_draws(
+            seed, draws, runs, sample_file=None if priors else draws_from, use_priors=priors
+        )
+    except (DrawsError, ScenarioError) as exc:
+        fail(str(exc))
+
+
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option(
@@ -154,11 +198,11 @@ class ReplicateCount(click.ParamType):
 @click.option(
     "--replicates",
     type=ReplicateCount(),
-    default="5",
-    show_default=True,
-    help="Independent replicates (seeds derived from --seed); intervals need at least 5. "
-    "'auto': add replicates until the criminal-case effect's 90 % interval is within "
-    "±2 points (at most 40; needs the counterfactual twin).",
+    default=None,
+    help="Independent replicates (seeds derived from --seed), spread over the parameter "
+    "draws (default 20; 5 with --parameters); intervals need at least 5. 'auto' (with "
+    "--parameters): add replicates until the criminal-case effect's 90 % interval is "
+    "within ±2 points (at most 40; needs the counterfactual twin).",
 )
 @click.option(
     "--counterfactual/--no-counterfactual",
@@ -179,17 +223,21 @@ class ReplicateCount(click.ParamType):
     "parameters_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Mechanism parameters file (as `safesim calibrate` writes); "
-    "the scenario's own `parameters:` still win.",
+    help="Run every replicate at this one point of the mechanism parameters (as `safesim "
+    "calibrate` writes): the intervals then hold run noise only. The scenario's own "
+    "`parameters:` still win.",
 )
+@draw_options
 def run(
     scenario_file: str,
     seed: int | None,
     days: int | None,
-    replicates: int | str,
+    replicates: int | str | None,
     counterfactual: bool,
     out_root: str,
     parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
 ) -> None:
     """Run SCENARIO and write daily.csv, summary.csv, effects.csv and manifest.json.
 
@@ -219,6 +267,13 @@ def run(
         return
     parameters = resolve(scenario, fitted=fitted)
     seed = scenario.seed if seed is None else seed
+    if replicates == "auto" and not parameters_file:
+        fail("--replicates auto runs at one point: give --parameters FILE")
+    if replicates is None:
+        replicates = default_replicates(parameters_file)
+    draw_set = None
+    if replicates != "auto":
+        draw_set = choose_run_draws(seed, draws, int(replicates), draws_from, parameters_file)
     with_twin = counterfactual and any(
         spec is not None for spec in dict(scenario.interventions).values()
     )
@@ -246,19 +301,19 @@ def run(
                     dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
                 elif with_twin:
                     paired = run_paired_with_areas(
-                        scenario, seed, replicates, days, parameters=parameters,
-                        progress=bar.update,
+                        scenario, seed, int(replicates), days, parameters=parameters,
+                        progress=bar.update, draws=draw_set,
                     )  # fmt: skip
                     dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
                 else:
                     dailies = run_replicates(
                         scenario, seed, int(replicates), days, parameters=parameters,
-                        progress=bar.update,
+                        progress=bar.update, draws=draw_set,
                     )  # fmt: skip
             wall = time.perf_counter() - started
             paths = write_run(
                 out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill,
-                parameters_file=parameters_file,
+                parameters_file=parameters_file, draws=draw_set,
             )  # fmt: skip
     except ResultsError as exc:
         fail(str(exc))
@@ -267,6 +322,8 @@ def run(
     click.echo(
         f"{scenario.name}: {done} replicate(s){twin_note} × {len(dailies[0])} days in {wall:.1f} s"
     )
+    if draw_set is not None:
+        click.echo(f"  parameters: {draw_set.describe()}")
     if done < MIN_REPLICATES_FOR_INTERVAL:
         click.echo(
             f"warning: {done} replicate(s): the 90 % intervals need at least "
@@ -292,22 +349,43 @@ def _echo_headline_effects(effects_csv: Path) -> None:
     import pandas as pd
 
     table = pd.read_csv(effects_csv)
-    click.echo("effect against the same city with no intervention (90 % interval):")
+    spread = "spread_p05" in table.columns
+    low, high = ("spread_p05", "spread_p95") if spread else ("difference_p05", "difference_p95")
+    p_low, p_high = (
+        ("percent_spread_p05", "percent_spread_p95") if spread else ("percent_p05", "percent_p95")
+    )
+    click.echo(
+        "effect against the same city with no intervention (mean; 90 % of runs fall in "
+        "[...]):"
+    )
     for _, row in table.iterrows():
         label = HEADLINE_EFFECTS.get(str(row["outcome"]))
         if label is None:
             continue
-        mean, lo, hi = row["difference"], row["difference_p05"], row["difference_p95"]
+        mean, lo, hi = row["difference"], row[low], row[high]
         if row["outcome"] == "sense_of_security":
             figure = f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]"
         elif row["outcome"] == "cost_per_crime_averted":
             figure = f"{mean:,.0f} [{lo:,.0f}, {hi:,.0f}]"
         else:
             figure = (
-                f"{row['percent_change']:+.1f} % [{row['percent_p05']:+.1f}, "
-                f"{row['percent_p95']:+.1f}]  ({row['difference']:+,.0f} cases)"
+                f"{row['percent_change']:+.1f} % [{row[p_low]:+.1f}, "
+                f"{row[p_high]:+.1f}]  ({row['difference']:+,.0f} cases)"
             )
+        if spread and row["outcome"] != "cost_per_crime_averted":
+            figure += "  " + _share_words(row["share_parameters"], row["share_run_noise"])
         click.echo(f"  {label:24s} {figure}")
+    if spread and len(table):
+        click.echo(f"  the intervals hold {table['intervals_hold'].iloc[0]}")
+
+
+def _share_words(parameters: float, noise: float) -> str:
+    """How much of an interval is the evidence and how much chance, in plain words."""
+    import math
+
+    if not math.isfinite(parameters):
+        return "(too few runs per draw to split evidence from chance)"
+    return f"({100 * parameters:.0f} % from the evidence, {100 * noise:.0f} % chance)"
 
 
 def _at_least(option: str, value: int | None, minimum: int) -> None:
