@@ -678,10 +678,19 @@ def sensitivity(
 @click.option(
     "--replicates",
     type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Replicates per scenario, on the same seeds for all.",
+    default=None,
+    help="Replicates per scenario, on the same seeds and parameter draws for all "
+    "(default 20; 5 with --parameters).",
 )
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Run every replicate at this one point of the mechanism parameters: the "
+    "intervals then hold run noise only.",
+)
+@draw_options
 @click.option(
     "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the first's)."
 )
@@ -709,7 +718,10 @@ def sensitivity(
 )
 def compare(
     scenario_files: tuple[str, ...],
-    replicates: int,
+    replicates: int | None,
+    parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
     seed: int | None,
     days: int | None,
     out_root: str,
@@ -740,11 +752,15 @@ def compare(
         fail(str(exc))
         return
     seed = scenarios[0].seed if seed is None else seed
+    replicates = replicates or default_replicates(parameters_file)
+    draw_set = choose_run_draws(seed, draws, replicates, draws_from, parameters_file)
     name = name or "compare-" + "-".join(s.name for s in scenarios)
     total = sum(days or s.calendar.days for s in scenarios) * replicates
     started = time.perf_counter()
     with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
-        result = compare_scenarios(scenarios, seed, replicates, days, progress=bar.update)
+        result = compare_scenarios(
+            scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
+        )
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / name
     paths = write_comparison(out_dir, result, scenario_files, days, wall)
@@ -755,11 +771,13 @@ def compare(
         fail(str(exc))
         return
     click.echo(f"{name}: {len(scenarios)} scenarios × {replicates} replicates in {wall:.1f} s")
+    click.echo(f"  parameters: {draw_set.describe()}")
     headline = result.differences[result.differences["outcome"] == "campaign_criminal_total"]
     for row in headline.itertuples():
         click.echo(
             f"  {row.scenario} − {row.against}: criminal cases {row.difference_mean:+.1f} "
-            f"(90 % interval {row.difference_p05:+.1f} to {row.difference_p95:+.1f})"
+            f"(90 % of paired runs {row.spread_p05:+.1f} to {row.spread_p95:+.1f}); "
+            f"{row.verdict}"
         )
     for path in written:
         click.echo(f"  wrote {path}")
