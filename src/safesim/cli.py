@@ -498,14 +498,25 @@ def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
     "--replicates",
     type=click.IntRange(min=1),
     default=None,
-    help="Runs per mix (default: the sweep file's, else 5).",
+    help="Runs per mix, spread over the parameter draws (default: the sweep file's, else 5).",
 )
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Run every mix at this one point of the mechanism parameters (run noise only).",
+)
+@draw_options
 @batch_options("sweep")
 def sweep(
     scenario_file: str,
     vary: tuple[str, ...],
     sweep_file: str | None,
     replicates: int | None,
+    parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
     days: int | None,
     seed: int | None,
     workers: int,
@@ -558,6 +569,9 @@ def sweep(
                 from_file = True
             raise SweepError(f"{sweep_file}: {message}" if from_file else message) from None
         plan.sweep_file = sweep_file
+        plan.draws = choose_run_draws(
+            plan.seed, draws, plan.replicates, draws_from, parameters_file
+        )
         largest = max(plan.points, key=lambda p: p.scenario.city.households.value).scenario
         check_cost(largest, scenario_file, plan.days, len(plan.points) * plan.replicates, workers)
         folder[0] = check_out(out_root, plan.name)
