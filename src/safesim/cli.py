@@ -818,8 +818,17 @@ def compare(
     "--replicates",
     type=click.IntRange(min=1),
     default=None,
-    help="Replicates per mix, on the seeds of the no-intervention twin (default 3).",
+    help="Replicates per mix, on the seeds and parameter draws of the no-intervention "
+    "twin (default 3).",
 )
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Score every mix at this one point of the mechanism parameters (run noise only).",
+)
+@draw_options
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -860,6 +869,9 @@ def optimize(
     trials: int | None,
     population: int | None,
     replicates: int | None,
+    parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
     days: int | None,
     seed: int | None,
     workers: int,
@@ -904,11 +916,19 @@ def optimize(
         fail(str(exc))
         return
     out_dir = Path(out_root) / (name or f"{scenario.name}-optimize")
+    draw_set = choose_run_draws(
+        scenario.seed if seed is None else seed,
+        draws,
+        settings.replicates,
+        draws_from,
+        parameters_file,
+    )
     try:
         with tqdm(total=settings.trials, unit="mix", desc=out_dir.name, disable=None) as bar:
             result = optimise(
-                scenario, scenario_file, settings, out_dir, restart=restart, progress=bar.update
-            )
+                scenario, scenario_file, settings, out_dir, restart=restart, progress=bar.update,
+                draws=draw_set,
+            )  # fmt: skip
     except OptimizeError as exc:
         fail(str(exc))
         return
@@ -935,6 +955,11 @@ def optimize(
         f"{best['crimes_averted']:.1f} criminal cases averted (90 % interval "
         f"{best['crimes_averted_p05']:.1f} to {best['crimes_averted_p95']:.1f}), felt safety "
         f"{best['security_change_pp']:+.2f} points"
+    )
+    click.echo(
+        f"  parameters: {draw_set.describe()}; best of the front in "
+        f"{100 * best['probability_best']:.0f} % of paired runs, within 10 % of the best in "
+        f"{100 * best['probability_within_10pct']:.0f} %"
     )
     for file in ("trials.csv", "front.csv", "recommended.yaml", "manifest.json"):
         click.echo(f"  wrote {out_dir / file}")
