@@ -355,8 +355,7 @@ def _echo_headline_effects(effects_csv: Path) -> None:
         ("percent_spread_p05", "percent_spread_p95") if spread else ("percent_p05", "percent_p95")
     )
     click.echo(
-        "effect against the same city with no intervention (mean; 90 % of runs fall in "
-        "[...]):"
+        "effect against the same city with no intervention (mean; 90 % of runs fall in [...]):"
     )
     for _, row in table.iterrows():
         label = HEADLINE_EFFECTS.get(str(row["outcome"]))
@@ -1180,6 +1179,52 @@ def brief(results_dir: str, lang: str) -> None:
     except BriefError as exc:
         fail(str(exc))
         return
+    click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.argument("results_dir", metavar="RESULTS_DIR")
+@click.option(
+    "--value-per-case",
+    "values",
+    type=click.FloatRange(min=0),
+    multiple=True,
+    help="Yuan a criminal case averted is worth to the decision maker; repeat for more "
+    "(default: the break-even value, where the choice is hardest).",
+)
+def voi(results_dir: str, values: tuple[float, ...]) -> None:
+    """Rank the mechanism parameters by what learning each would be worth (EVPPI).
+
+    RESULTS_DIR is a run, compare or optimize folder made over parameter draws. Each
+    option's net benefit (value × criminal cases averted − yearly cost) is regressed on
+    each drawn parameter over the runs with a one-term GAM (a GCV-chosen P-spline), the
+    method of Strong, Oakley & Brennan (2014); writes voi.csv beside the results.
+    """
+    from safesim.results import write_csv
+    from safesim.voi import VoiError, value_of_information
+
+    try:
+        table = value_of_information(results_dir, values)
+    except VoiError as exc:
+        fail(str(exc))
+        return
+    path = Path(results_dir) / "voi.csv"
+    write_csv(table, path)
+    for value, rows in table.groupby("value_per_case_yuan", sort=True):
+        first = rows.iloc[0]
+        click.echo(
+            f"at ¥{value:,.0f} a criminal case averted: the choice now is {first['choice_now']}; "
+            f"perfect information on every parameter would be worth up to "
+            f"¥{first['evpi_yuan']:,.0f} ({int(first['runs'])} runs over "
+            f"{int(first['draws'])} draws)"
+        )
+        for row in rows.itertuples():
+            worth = (
+                "would not change the choice"
+                if row.evppi_yuan < 0.01 * max(first["evpi_yuan"], 1.0)
+                else f"worth about ¥{row.evppi_yuan:,.0f}"
+            )
+            click.echo(f"  {row.parameter:28s} {worth}  (R² {row.r_squared:.2f})")
     click.echo(f"  wrote {path}")
 
 
