@@ -133,3 +133,11 @@ def test_the_probability_of_doing_better_counts_paired_runs() -> None:
     assert probability == pytest.approx(0.875)
     assert "88 %" in verdict
     assert np.isnan(probability_better(np.zeros(4), -1)[0])
+
+
+def test_the_brief_of_a_self_comparison_says_tie_and_no_city_caveat(self_comparison: Path) -> None:
+    html = (self_comparison / "brief.html").read_text(encoding="utf-8")
+    assert "the same in every run" in html
+    assert "does better in" not in html
+    assert "Scenarios of different cities" not in html  # the same city twice
+    assert "The intervals hold both what the evidence leaves uncertain" in html
