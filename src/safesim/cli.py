@@ -299,6 +299,7 @@ def run(
                         scenario, seed, days, parameters=parameters, progress=bar.update
                     )
                     dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
+                    draw_set = choose_run_draws(seed, 1, len(dailies), None, parameters_file)
                 elif with_twin:
                     paired = run_paired_with_areas(
                         scenario, seed, int(replicates), days, parameters=parameters,
