@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from safesim.cli import main
-from safesim.voi import evppi, pspline_smooth
+from safesim.voi import evppi, noise_floor, pspline_smooth
 
 from .conftest import SCENARIOS
 
@@ -42,6 +42,9 @@ def test_evppi_matches_the_closed_form_and_ignores_what_does_not_matter() -> Non
     assert 0.3 < r2 < 0.5  # signal variance 2,500 of 6,100
     nothing, _ = evppi(net_benefit, psi)
     assert nothing < 0.15 * expected
+    # Shuffling φ between draws (here every run its own draw) destroys its information.
+    floor = noise_floor(net_benefit, np.arange(n), phi, times=5)
+    assert floor < 0.15 * expected
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +72,7 @@ def test_voi_ranks_the_drawn_parameters_of_a_run(priced_run: Path) -> None:
     # No single parameter is worth more than knowing them all, bar estimation noise.
     assert (table["evppi_yuan"] <= 1.5 * table["evpi_yuan"] + 1.0).all()
     assert "choice now" in result.output
+    assert (table["noise_floor_yuan"] >= 0).all() and "noise alone" in result.output
 
 
 def test_voi_refuses_a_run_at_one_point(tmp_path: Path) -> None:

@@ -1219,12 +1219,17 @@ def voi(results_dir: str, values: tuple[float, ...]) -> None:
             f"¥{first['evpi_yuan']:,.0f} ({int(first['runs'])} runs over "
             f"{int(first['draws'])} draws)"
         )
+        click.echo(
+            f"  a parameter shuffled between draws gets ¥{first['noise_floor_yuan']:,.0f} "
+            "from these runs' noise alone: only values well above it are information"
+        )
         for row in rows.itertuples():
-            worth = (
-                "would not change the choice"
-                if row.evppi_yuan < 0.01 * max(first["evpi_yuan"], 1.0)
-                else f"worth about ¥{row.evppi_yuan:,.0f}"
-            )
+            if row.evppi_yuan < 0.01 * max(first["evpi_yuan"], 1.0):
+                worth = "would not change the choice"
+            elif not row.above_noise:
+                worth = f"¥{row.evppi_yuan:,.0f}, not above the noise: more draws needed"
+            else:
+                worth = f"worth about ¥{row.evppi_yuan:,.0f}"
             click.echo(f"  {row.parameter:28s} {worth}  (R² {row.r_squared:.2f})")
     click.echo(f"  wrote {path}")
 

@@ -24,9 +24,13 @@ cross-validation, as ``mgcv::gam`` does by default. Run noise, which no study ca
 resolve, stays in the residuals and so does not count as information.
 
 Regression EVPPI carries an upward bias of the order of the fitted values' noise when
-the PSA is small; ``r_squared`` beside each estimate says how much of the net benefit's
-spread the parameter explains. EVPI (all parameters at once) is estimated from the
-draws' mean net benefits and is inflated by their run noise (an upper estimate).
+the PSA is small (Strong et al. use thousands of draws): with few draws any parameter
+seems to explain the draws' mean net benefits. ``noise_floor_yuan`` is the EVPPI the same
+runs give a parameter shuffled between draws, which cannot carry information; only an
+EVPPI more than twice it is read as information (``above_noise``). ``r_squared`` says how
+much of the net benefit's spread the parameter explains. EVPI (all parameters at once) is
+estimated from the draws' mean net benefits and is inflated by their run noise (an upper
+estimate).
 
 **Examples**::
 
@@ -83,7 +87,10 @@ def pspline_smooth(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     if span <= 0 or np.unique(x).size < 4:
         return np.full_like(y, y.mean()), 1.0
     unit = (x - x.min()) / span
-    inner = np.linspace(0.0, 1.0, SPLINE_INTERVALS + 1)
+    # A basis no richer than the distinct values bear: with few draws a rich spline
+    # would thread their means and count run noise as information.
+    intervals = max(1, min(SPLINE_INTERVALS, np.unique(x).size // 4))
+    inner = np.linspace(0.0, 1.0, intervals + 1)
     knots = np.r_[[0.0] * SPLINE_DEGREE, inner, [1.0] * SPLINE_DEGREE]
     basis = BSpline.design_matrix(unit, knots, SPLINE_DEGREE).toarray()
     k = basis.shape[1]
@@ -94,7 +101,7 @@ def pspline_smooth(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     for smoothing in SMOOTHING_GRID:
         inverse = np.linalg.pinv(gram + smoothing * penalty)
         fitted = basis @ (inverse @ cross)
-        edf = float(np.trace(basis @ inverse @ basis.T))
+        edf = float(np.trace(inverse @ gram))
         if edf >= n - 1:
             continue
         gcv = n * float(np.sum((y - fitted) ** 2)) / (n - edf) ** 2
@@ -119,6 +126,22 @@ def evppi(net_benefit: np.ndarray, parameter: np.ndarray) -> tuple[float, float]
         total += float(np.var(incremental[:, d]))
     value = float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max())
     return max(value, 0.0), explained / total if total > 0 else math.nan
+
+
+def noise_floor(
+    net_benefit: np.ndarray, draw: np.ndarray, values: np.ndarray, times: int = 20
+) -> float:
+    """The EVPPI a parameter unrelated to the net benefit gets from these runs: a
+    parameter's draw values shuffled between draws (runs of one draw keep one value), the
+    mean over ``times`` shuffles. An EVPPI not clearly above it is noise, not information."""
+    rng = np.random.default_rng(0)
+    draws = np.unique(draw)
+    per_draw = {d: values[draw == d][0] for d in draws}
+    out = []
+    for _ in range(times):
+        shuffled = dict(zip(draws, rng.permutation([per_draw[d] for d in draws]), strict=True))
+        out.append(evppi(net_benefit, np.array([shuffled[d] for d in draw]))[0])
+    return float(np.mean(out))
 
 
 def evpi(net_benefit: np.ndarray, draw: np.ndarray) -> float:
@@ -239,6 +262,8 @@ def value_of_information(folder: str | Path, values: Sequence[float] = ()) -> pd
         nb = psa.net_benefit(value)
         best = psa.options[int(np.argmax(nb.mean(axis=0)))]
         total = evpi(nb, psa.draw)
+        first = psa.parameters.columns[0]
+        floor = noise_floor(nb, psa.draw, psa.parameters[first].to_numpy(float))
         for name in psa.parameters.columns:
             worth, r2 = evppi(nb, psa.parameters[name].to_numpy(float))
             rows.append(
@@ -248,6 +273,8 @@ def value_of_information(folder: str | Path, values: Sequence[float] = ()) -> pd
                     "evppi_yuan": worth,
                     "r_squared": r2,
                     "evpi_yuan": total,
+                    "noise_floor_yuan": floor,
+                    "above_noise": worth > 2.0 * floor,
                     "choice_now": best,
                     "options": len(psa.options),
                     "runs": len(nb),
