@@ -791,7 +791,7 @@ def compare(
         click.echo(
             f"  {row.scenario} − {row.against}: criminal cases {row.difference_mean:+.1f} "
             f"(90 % of paired runs {row.spread_p05:+.1f} to {row.spread_p95:+.1f}); "
-            f"{row.verdict}"
+            f"{row.verdict if row.verdict.startswith('tie') else f'{row.scenario} {row.verdict}'}"
         )
     for path in written:
         click.echo(f"  wrote {path}")
