@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,27 +171,38 @@ def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
     )
 
 
+# The language of the brief being written: the statements on uncertainty are given in it.
+_LANG: ContextVar[str] = ContextVar("brief_lang", default="en")
+
+
+def say(en: str, zh: str) -> str:
+    return zh if _LANG.get() == "zh" else en
+
+
 def intervals_hold(manifest: dict[str, Any]) -> str:
     """What the folder's intervals hold, in plain words (from its parameter draws)."""
     draws = manifest.get("parameter_draws")
     if not isinstance(draws, dict):
         return COMMON_LIMITS[1]
     if draws.get("source") == "point":
-        return (
+        return say(
             "Every run used one value of each mechanism strength, so the intervals show "
             "chance (run-to-run noise) only, not how uncertain the evidence leaves the "
-            "strength of each intervention."
+            "strength of each intervention.",
+            "每次运行都取同一组机制强度，区间只反映偶然性（运行间的随机波动），"
+            "不反映证据对各项措施效果强弱的不确定性。",
         )
-    what = (
-        "the calibration's posterior"
-        if draws.get("source") == "posterior"
-        else ("the evidence priors in parameters.py")
-    )
-    return (
+    posterior = draws.get("source") == "posterior"
+    what = "the calibration's posterior" if posterior else "the evidence priors in parameters.py"
+    what_zh = "校准后验分布" if posterior else "parameters.py 中的证据先验"
+    n_draws, runs = draws.get("draws", "?"), draws.get("runs", "?")
+    return say(
         f"The intervals hold both what the evidence leaves uncertain (each run's mechanism "
-        f"strengths drawn from {what}, {draws.get('draws', '?')} draws) and chance "
-        f"({draws.get('runs', '?')} runs in all); they do not hold the error of the reports' "
-        "own figures or of the model's structure."
+        f"strengths drawn from {what}, {n_draws} draws) and chance "
+        f"({runs} runs in all); they do not hold the error of the reports' "
+        "own figures or of the model's structure.",
+        f"区间同时包含证据尚未确定的部分（每次运行的机制强度从{what_zh}中抽取，共 {n_draws} 组）"
+        f"和偶然性（共 {runs} 次运行）；不包含报告数字本身的误差或模型结构的误差。",
     )
 
 
@@ -203,12 +215,17 @@ def spread_words(row: Any, digits: int = 0, sign: float = 1.0) -> str:
     and chance."""
     mean = sign * float(row["difference"])
     ends = sorted(sign * float(row[k]) for k in ("spread_p05", "spread_p95"))
-    text = f"{fmt(mean, digits)} (9 runs in 10: {fmt(ends[0], digits)} to {fmt(ends[1], digits)})"
+    low, high = fmt(ends[0], digits), fmt(ends[1], digits)
+    text = say(
+        f"{fmt(mean, digits)} (9 runs in 10: {low} to {high})",
+        f"{fmt(mean, digits)}（十次运行中有九次在 {low} 至 {high} 之间）",
+    )
     share = row.get("share_parameters")
     if share is not None and pd.notna(share):
-        text += (
-            f"; {100 * float(share):.0f} % of that spread is the evidence's uncertainty, "
-            f"{100 * (1 - float(share)):.0f} % chance"
+        evidence, chance = f"{100 * float(share):.0f}", f"{100 * (1 - float(share)):.0f}"
+        text += say(
+            f"; {evidence} % of that spread is the evidence's uncertainty, {chance} % chance",
+            f"；其中 {evidence}% 来自证据的不确定性，{chance}% 来自偶然性",
         )
     return text
 
@@ -263,12 +280,18 @@ def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
         lead = []
         if "criminal_total" in by_outcome.index:
             lead.append(
-                "Criminal cases averted against doing nothing: "
+                say(
+                    "Criminal cases averted against doing nothing: ",
+                    "与不采取措施相比减少的刑事案件：",
+                )
                 + spread_words(by_outcome.loc["criminal_total"], 0, -1.0)
             )
         if "sense_of_security" in by_outcome.index:
             lead.append(
-                "Change in households feeling safe, points: "
+                say(
+                    "Change in households feeling safe, points: ",
+                    "有安全感住户比例的变化（百分点）：",
+                )
                 + spread_words(by_outcome.loc["sense_of_security"], 2)
             )
         says = [*lead, intervals_hold(manifest), *says]
@@ -320,17 +343,37 @@ COMPARE_HEADLINES = (
 )
 
 
+COMPARE_LABELS_ZH = {
+    "campaign_criminal_total": "刑事案件（行动年）",
+    "campaign_dispute_violence": "民转刑案件（行动年）",
+    "campaign_public_order": "治安案件（行动年）",
+    "campaign_sense_of_security": "行动年末有安全感的住户比例",
+    "annual_cost_yuan": "每年费用",
+}
+
+
 def _compare_line(row: Any) -> str:
-    unit = {"cases": " cases", "percent": " points"}.get(row.unit, "")
+    unit = say(
+        {"cases": " cases", "percent": " points"}.get(row.unit, ""),
+        {"cases": " 起", "percent": " 个百分点"}.get(row.unit, ""),
+    )
+    label = say(row.label, COMPARE_LABELS_ZH.get(row.outcome, row.label))
+    head = say(
+        f"{row.scenario} against {row.against}: {label}",
+        f"{row.scenario} 对比 {row.against}：{label}",
+    )
     if row.unit == "yuan":
-        return f"{row.scenario} against {row.against}: {row.label}: {yuan(row.difference_mean)}"
+        return f"{head}: {yuan(row.difference_mean)}"
     verdict = row.verdict if isinstance(row.verdict, str) else ""
     if verdict.startswith("tie"):
-        return f"{row.scenario} against {row.against}: {row.label}: the same in every run"
-    return (
-        f"{row.scenario} against {row.against}: {row.label}: {fmt(row.difference_mean)}{unit} "
-        f"(9 paired runs in 10: {fmt(row.spread_p05)} to {fmt(row.spread_p95)}); "
-        f"{row.scenario} does better in {fmt(100 * row.probability_better, 0)} % of paired runs"
+        return head + say(": the same in every run", "：每次运行都相同")
+    low, high = fmt(row.spread_p05), fmt(row.spread_p95)
+    chance = fmt(100 * row.probability_better, 0)
+    return say(
+        f"{head}: {fmt(row.difference_mean)}{unit} (9 paired runs in 10: {low} to {high}); "
+        f"{row.scenario} does better in {chance} % of paired runs",
+        f"{head}：{fmt(row.difference_mean)}{unit}（十次配对运行中有九次在 {low} 至 {high} 之间）；"
+        f"{row.scenario} 在 {chance}% 的配对运行中更好",
     )
 
 
@@ -497,11 +540,21 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             says.append(f"That is {yuan(cost)} per criminal case averted.")
         best = row.get("probability_best")
         if best is not None and pd.notna(best):
+            top, near = (
+                f"{100 * float(best):.0f}",
+                f"{100 * float(row['probability_within_10pct']):.0f}",
+            )
             says.append(
-                f"Scored on the same parameter draws and runs as every other mix on the "
-                f"front, it averts the most in {100 * float(best):.0f} % of runs and at least "
-                f"90 % of the most in {100 * float(row['probability_within_10pct']):.0f} %; "
-                f"on average it gives up {fmt(row['regret'])} cases against each run's best."
+                say(
+                    f"Scored on the same parameter draws and runs as every other mix on the "
+                    f"front, it averts the most in {top} % of runs and at least "
+                    f"90 % of the most in {near} %; "
+                    f"on average it gives up {fmt(row['regret'])} cases against each run's best.",
+                    f"与前沿上其他组合在相同参数抽样和运行上比较："
+                    f"它在 {top}% 的运行中减少案件最多，"
+                    f"在 {near}% 的运行中达到最多者的 90% 以上；平均每次比当次最优少减少 "
+                    f"{fmt(row['regret'])} 起。",
+                )
             )
             winners = front_winners(trials, int(row["trial"]))
             if winners:
@@ -591,7 +644,11 @@ def write_brief(folder: str | Path, lang: str = "en") -> Path:
         if kind not in BUILDERS:
             raise BriefError(f"{path}: no brief for results of kind {kind!r}")
         plot_results(path, "png", lang=lang)
-        brief = BUILDERS[kind](path, manifest)
+        token = _LANG.set(lang)
+        try:
+            brief = BUILDERS[kind](path, manifest)
+        finally:
+            _LANG.reset(token)
     except PlotError as exc:
         raise BriefError(str(exc)) from None
     from safesim.runner import atomic_write_text
