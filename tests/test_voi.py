@@ -55,7 +55,7 @@ def priced_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("voi")
     path = folder / "small-priced.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    args = ["run", str(path), "--days", "420", "--replicates", "8", "--draws", "4"]
+    args = ["run", str(path), "--days", "420", "--replicates", "10", "--draws", "10"]
     result = CliRunner().invoke(main, [*args, "--out", str(folder)])
     assert result.exit_code == 0, result.output
     return folder / data["name"]

@@ -57,6 +57,8 @@ SPLINE_DEGREE = 3
 PENALTY_ORDER = 2
 SMOOTHING_GRID = np.logspace(-6, 6, 49)
 DO_NOTHING = "do nothing"
+#: Fewer distinct draws than this cannot show how a net benefit varies with a parameter.
+MIN_DRAWS = 10
 
 
 class VoiError(ValueError):
@@ -252,6 +254,12 @@ def value_of_information(folder: str | Path, values: Sequence[float] = ()) -> pd
     """EVPPI of every drawn parameter at each value of a case averted (default: the
     break-even value), ranked, with the choice made now and EVPI beside it."""
     psa = read_psa(folder)
+    distinct = len(np.unique(psa.draw))
+    if distinct < MIN_DRAWS:
+        raise VoiError(
+            f"{folder}: {distinct} parameter draw(s); value of information needs at least "
+            f"{MIN_DRAWS} (more --draws, and --replicates at least as many)"
+        )
     chosen = list(values) or [break_even(psa)]
     rows = []
     for value in chosen:
