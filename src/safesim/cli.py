@@ -1220,8 +1220,8 @@ def voi(results_dir: str, values: tuple[float, ...]) -> None:
             f"{int(first['draws'])} draws)"
         )
         click.echo(
-            f"  a parameter shuffled between draws gets ¥{first['noise_floor_yuan']:,.0f} "
-            "from these runs' noise alone: only values well above it are information"
+            f"  a parameter shuffled between draws gets up to ¥{first['noise_floor_yuan']:,.0f} "
+            "from these runs by chance (95 % of shuffles): only values above it are information"
         )
         for row in rows.itertuples():
             if row.evppi_yuan < 0.01 * max(first["evpi_yuan"], 1.0):
