@@ -147,3 +147,14 @@ def test_run_says_where_its_parameters_came_from(tmp_path):
     summary = pd.read_csv(tmp_path / "p" / "small" / "summary.csv")
     assert not summary["calibrated"].any()  # a run at the defaults is not calibrated
     assert (summary["intervals_hold"] == "run noise only (one point of the parameters)").all()
+
+
+def test_the_shipped_sample_is_named_the_same_from_any_working_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    here = choose_draws(seed=4, draws=3, runs=6)
+    monkeypatch.chdir(tmp_path)  # no calibration/ here: the source tree's sample is used
+    elsewhere = choose_draws(seed=4, draws=3, runs=6)
+    assert here.origin == elsewhere.origin == "calibration/posterior_samples.csv"
+    assert here.sample_rows == elsewhere.sample_rows
+    assert Path(elsewhere.sample_path).is_absolute()

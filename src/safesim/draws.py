@@ -87,6 +87,7 @@ class ParameterDraws:
     sample_rows: list[int] = field(default_factory=list)
     point: Mapping[str, Any] = field(default_factory=dict)
     seed: int = 0
+    sample_path: str = ""  # where the sample was read from (``origin`` names it)
 
     @property
     def draws(self) -> int:
@@ -275,7 +276,9 @@ def choose_draws(
     path = None if use_priors else (Path(sample_file) if sample_file else default_sample_file())
     if path is not None:
         sample, weights = read_sample(path)
-        source, origin = POSTERIOR, str(path)
+        # The shipped sample is named as the repository names it, wherever it was found,
+        # so the same command gives the same manifest from any working folder.
+        source, origin = POSTERIOR, str(sample_file) if sample_file else str(POSTERIOR_FILE)
     else:
         sample = prior_sample(PRIOR_SAMPLE_SIZE, run_seed(seed, "prior_sample"))
         weights = np.full(len(sample), 1.0 / len(sample))
@@ -289,6 +292,7 @@ def choose_draws(
         runs=runs,
         sample_rows=[int(r) for r in rows],
         seed=seed,
+        sample_path=str(path) if path is not None else "",
     )
 
 
@@ -301,6 +305,10 @@ def draws_from_manifest(info: Mapping[str, Any], seed: int) -> ParameterDraws:
         seed,
         int(info["draws"]),
         int(info["runs"]),
-        sample_file=info.get("origin") if source == POSTERIOR else None,
+        sample_file=(
+            info.get("origin")
+            if source == POSTERIOR and info.get("origin") != str(POSTERIOR_FILE)
+            else None
+        ),
         use_priors=source == PRIOR,
     )

@@ -238,7 +238,7 @@ def write_run(
         inputs={
             "scenario": scenario_path,
             "parameters": parameters_file,
-            "parameter_sample": draws.origin if draws is not None and draws.sample_rows else None,
+            "parameter_sample": (draws.sample_path or None) if draws is not None else None,
         },
         wall_seconds=wall_seconds,
         scenario=scenario.name,
