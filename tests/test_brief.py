@@ -117,3 +117,43 @@ def test_a_sweep_brief_ranks_mixes_by_crimes_averted_with_intervals_and_costs(
     assert "patrol officers 100, cameras 200: 295.0 (90 % interval 275.0 to 315.0)" in html
     assert "per crime averted" in html
     assert "No source report is cited" in html  # small.yaml is illustrative
+
+
+def test_the_uncertainty_statements_of_a_zh_brief_are_chinese(tmp_path) -> None:
+    """The statements on draws, spreads and chances of doing better are written in the
+    brief's language (the figures need a CJK font; the statements do not)."""
+    import re
+
+    import pandas as pd
+
+    from safesim import brief as brief_module
+
+    rows = [
+        {"scenario": "b", "position": 1, "against": "a", "outcome": outcome, "label": label,
+         "unit": unit, "difference_mean": mean, "difference_p05": mean - 1,
+         "difference_p95": mean + 1, "spread_p05": mean - 3, "spread_p95": mean + 3,
+         "share_parameters": 0.4, "probability_better": 0.8, "verdict": verdict}
+        for outcome, label, unit, mean, verdict in (
+            ("campaign_criminal_total", "all criminal cases, campaign year", "cases", -5.0,
+             "better in 80 % of paired runs"),
+            ("campaign_dispute_violence", "violence from disputes, campaign year", "cases",
+             0.0, "tie: the same in every run"),
+        )
+    ]  # fmt: skip
+    pd.DataFrame(rows).to_csv(tmp_path / "differences.csv", index=False)
+    manifest = {
+        "kind": "compare",
+        "scenarios": ["a", "b"],
+        "parameter_draws": {"source": "posterior", "draws": 10, "runs": 20},
+    }
+    token = brief_module._LANG.set("zh")
+    try:
+        made = brief_module.brief_compare(tmp_path, manifest)
+    finally:
+        brief_module._LANG.reset(token)
+    assert len(made.says) == 3
+    for line in made.says:
+        latin = len(re.findall(r"[A-Za-z]", line.replace("parameters.py", "")))
+        cjk = len(re.findall(r"[\u4e00-\u9fff]", line))
+        assert cjk > 3 * latin, line  # scenario names "a", "b" are the only Latin left
+    assert "80%" in made.says[0] and "每次运行都相同" in made.says[1]

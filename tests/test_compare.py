@@ -87,3 +87,57 @@ def test_compare_needs_two_readable_scenarios(tmp_path: Path) -> None:
     assert "nope.yaml: no such file" in missing.output
     assert "Traceback" not in missing.output
     assert not any(tmp_path.iterdir())
+
+
+def test_a_scenario_compared_with_itself_is_a_tie_not_a_probability(self_comparison: Path) -> None:
+    differences = pd.read_csv(self_comparison / "differences.csv")
+    defined = differences[differences["verdict"] != "not defined"]
+    assert len(defined) >= len(differences) - 2
+    assert defined["verdict"].str.startswith("tie").all(), defined[["outcome", "verdict"]]
+    assert defined["probability_better"].isna().all()
+    for column in ("spread_p05", "spread_p95"):
+        finite = defined[column].to_numpy(float)
+        assert (finite[np.isfinite(finite)] == 0.0).all()
+
+
+def test_every_compared_scenario_runs_at_the_same_draws(tmp_path: Path, small) -> None:
+    import yaml
+
+    data = small.model_dump(mode="json", exclude_none=True)
+    data["name"] = "small-no-cameras"
+    data["interventions"].pop("cameras")
+    other = tmp_path / "no-cameras.yaml"
+    other.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    args = ["--replicates", "4", "--draws", "2", "--name", "d"]
+    result = _compare(tmp_path, str(SCENARIOS / "small.yaml"), str(other), extra=tuple(args))
+    # _compare passes --replicates 3 first; the later --replicates 4 wins
+    assert result.exit_code == 0, result.output
+    outcomes = pd.read_csv(tmp_path / "d" / "outcomes.csv")
+    a = outcomes[outcomes["position"] == 0].sort_values("replicate")
+    b = outcomes[outcomes["position"] == 1].sort_values("replicate")
+    assert list(a["draw"]) == list(b["draw"]) == [0, 0, 1, 1]
+    assert list(a["seed"]) == list(b["seed"])
+    manifest = json.loads((tmp_path / "d" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameter_draws"]["source"] == "posterior"
+    assert len(pd.read_csv(tmp_path / "d" / "draws.csv")) == 4
+    assert "parameters: 4 replicates over 2 parameter draws" in result.output
+
+
+def test_the_probability_of_doing_better_counts_paired_runs() -> None:
+    from safesim.compare import better_when, probability_better
+
+    assert better_when("campaign_criminal_total") == -1
+    assert better_when("campaign_sense_of_security") == 1
+    # Fewer crimes in 3 of 4 paired runs, one tie: (3 + 0.5) / 4.
+    probability, verdict = probability_better(np.array([-2.0, -1.0, -5.0, 0.0]), -1)
+    assert probability == pytest.approx(0.875)
+    assert "88 %" in verdict
+    assert np.isnan(probability_better(np.zeros(4), -1)[0])
+
+
+def test_the_brief_of_a_self_comparison_says_tie_and_no_city_caveat(self_comparison: Path) -> None:
+    html = (self_comparison / "brief.html").read_text(encoding="utf-8")
+    assert "the same in every run" in html
+    assert "does better in" not in html
+    assert "Scenarios of different cities" not in html  # the same city twice
+    assert "The intervals hold both what the evidence leaves uncertain" in html

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from safesim.cli import main
 from safesim.compare import replicate_outcomes
+from safesim.draws import draws_from_manifest
 from safesim.optimize import allocation, candidate, levers, pareto_mask
 from safesim.runner import run_replicates
 from safesim.scenario import load_scenario
@@ -102,12 +103,16 @@ def test_the_recommended_mix_is_reproduced_by_a_run_of_its_file(search: Path, pr
     recommended = load_scenario(search / "recommended.yaml")
     original = load_scenario(priced)
     seed, reps = manifest["seed"], manifest["replicates"]
+    # The search's parameter draws, rebuilt from what its manifest records.
+    draws = draws_from_manifest(manifest["parameter_draws"], seed)
+    assert draws.sample_rows == manifest["parameter_draws"]["sample_rows"]
     mix = [
-        replicate_outcomes(recommended, d) for d in run_replicates(recommended, seed, reps, DAYS)
+        replicate_outcomes(recommended, d)
+        for d in run_replicates(recommended, seed, reps, DAYS, draws=draws)
     ]
     twin = [
         replicate_outcomes(original, d)
-        for d in run_replicates(original.counterfactual(), seed, reps, DAYS)
+        for d in run_replicates(original.counterfactual(), seed, reps, DAYS, draws=draws)
     ]
     averted = [
         t["campaign_criminal_total"] - m["campaign_criminal_total"]
@@ -118,6 +123,30 @@ def test_the_recommended_mix_is_reproduced_by_a_run_of_its_file(search: Path, pr
     assert annual_cost(recommended) == best["annual_cost_yuan"]
     text = (search / "recommended.yaml").read_text(encoding="utf-8")
     assert "chosen by safesim optimize" in text and "Reproduce: safesim run" in text
+
+
+def test_every_mix_is_scored_on_the_same_draws_with_its_chance_of_being_best(
+    search: Path,
+) -> None:
+    runs = pd.read_csv(search / "runs.csv")
+    trials = pd.read_csv(search / "trials.csv").set_index("trial")
+    front = pd.read_csv(search / "front.csv").set_index("trial")
+    # Each trial's mean over its paired runs is its crimes averted.
+    means = runs.groupby("trial")["crimes_averted"].mean()
+    np.testing.assert_allclose(means, trials.loc[means.index, "crimes_averted"], atol=1e-6)
+    # The chances of being best share out over the front: they sum to 1.
+    assert front["probability_best"].sum() == pytest.approx(1.0)
+    assert (front["probability_within_10pct"] >= front["probability_best"]).all()
+    assert (front["regret"] >= 0).all()
+    table = runs[runs["trial"].isin(front.index)].pivot(
+        index="run", columns="trial", values="crimes_averted"
+    )
+    best_mean = table.mean().max()
+    # Regret is the runs' best less the mix's own, so the mean regret of the mix with the
+    # most averted on average is at most what it gives up against each run's best.
+    assert front["regret"].min() <= (table.max(axis=1).mean() - best_mean) + 1e-9
+    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameter_draws"]["source"] == "posterior"
 
 
 def test_the_search_writes_its_figure_brief_and_resumes(search: Path, priced: Path) -> None:

@@ -204,6 +204,18 @@ def test_runs_and_summary_tables(tmp_path: Path, reference: dict[str, bytes]) ->
     assert manifest["runs"] == 10 and manifest["runs_failed"] == 0
 
 
+def test_every_mix_of_a_sweep_runs_at_the_same_draws(reference: dict[str, bytes]) -> None:
+    import io
+
+    runs = pd.read_csv(io.BytesIO(reference["runs.csv"]))
+    assert runs.groupby("replicate")["draw"].nunique().eq(1).all()
+    assert list(runs.loc[runs["point"] == 0, "draw"]) == [0, 1]
+    manifest = json.loads(reference["manifest.json"])
+    draws = manifest["parameter_draws"]
+    assert draws["source"] == "posterior" and draws["draws"] == 2
+    assert len(set(draws["sample_rows"])) == 2
+
+
 def test_two_workers_give_the_same_bytes(tmp_path: Path, reference: dict[str, bytes]) -> None:
     result = CliRunner().invoke(
         main, ["sweep", SMALL, *QUICK, "--workers", "2", "--out", str(tmp_path)]

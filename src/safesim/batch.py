@@ -67,6 +67,9 @@ class RunTask:
     seed: int
     days: int | None
     parameters: dict[str, Number] | None = None
+    # A parameter draw: under the scenario's own `parameters:`, as a fit is
+    # (`parameters.resolve`), where `parameters` above (a sweep or screening point) wins.
+    fitted: dict[str, Number] | None = None
 
 
 # --------------------------------------------------------------------------- one run
@@ -131,8 +134,8 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     try:
         scenario = Scenario.model_validate(task.scenario)
         parameters = None
-        if task.parameters is not None:
-            parameters = resolve(scenario, overrides=task.parameters)
+        if task.parameters is not None or task.fitted is not None:
+            parameters = resolve(scenario, fitted=task.fitted, overrides=task.parameters)
         daily = run_once(scenario, task.seed, task.days, parameters)
         figures = summarise(scenario, [daily])
         outcomes = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,14 +171,74 @@ def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
     )
 
 
+# The language of the brief being written: the statements on uncertainty are given in it.
+_LANG: ContextVar[str] = ContextVar("brief_lang", default="en")
+
+
+def say(en: str, zh: str) -> str:
+    return zh if _LANG.get() == "zh" else en
+
+
+def intervals_hold(manifest: dict[str, Any]) -> str:
+    """What the folder's intervals hold, in plain words (from its parameter draws)."""
+    draws = manifest.get("parameter_draws")
+    if not isinstance(draws, dict):
+        return COMMON_LIMITS[1]
+    if draws.get("source") == "point":
+        return say(
+            "Every run used one value of each mechanism strength, so the intervals show "
+            "chance (run-to-run noise) only, not how uncertain the evidence leaves the "
+            "strength of each intervention.",
+            "每次运行都取同一组机制强度，区间只反映偶然性（运行间的随机波动），"
+            "不反映证据对各项措施效果强弱的不确定性。",
+        )
+    posterior = draws.get("source") == "posterior"
+    what = "the calibration's posterior" if posterior else "the evidence priors in parameters.py"
+    what_zh = "校准后验分布" if posterior else "parameters.py 中的证据先验"
+    n_draws, runs = draws.get("draws", "?"), draws.get("runs", "?")
+    return say(
+        f"The intervals hold both what the evidence leaves uncertain (each run's mechanism "
+        f"strengths drawn from {what}, {n_draws} draws) and chance "
+        f"({runs} runs in all); they do not hold the error of the reports' "
+        "own figures or of the model's structure.",
+        f"区间同时包含证据尚未确定的部分（每次运行的机制强度从{what_zh}中抽取，共 {n_draws} 组）"
+        f"和偶然性（共 {runs} 次运行）；不包含报告数字本身的误差或模型结构的误差。",
+    )
+
+
+def limits(manifest: dict[str, Any]) -> list[str]:
+    return [COMMON_LIMITS[0], intervals_hold(manifest), *COMMON_LIMITS[2:]]
+
+
+def spread_words(row: Any, digits: int = 0, sign: float = 1.0) -> str:
+    """An effect over draws × replicates, said plainly, with its split between evidence
+    and chance."""
+    mean = sign * float(row["difference"])
+    ends = sorted(sign * float(row[k]) for k in ("spread_p05", "spread_p95"))
+    low, high = fmt(ends[0], digits), fmt(ends[1], digits)
+    text = say(
+        f"{fmt(mean, digits)} (9 runs in 10: {low} to {high})",
+        f"{fmt(mean, digits)}（十次运行中有九次在 {low} 至 {high} 之间）",
+    )
+    share = row.get("share_parameters")
+    if share is not None and pd.notna(share):
+        evidence, chance = f"{100 * float(share):.0f}", f"{100 * (1 - float(share)):.0f}"
+        text += say(
+            f"; {evidence} % of that spread is the evidence's uncertainty, {chance} % chance",
+            f"；其中 {evidence}% 来自证据的不确定性，{chance}% 来自偶然性",
+        )
+    return text
+
+
 def calibration_status(scenarios: list[Scenario]) -> str:
     fitted = [s.name for s in scenarios if any(t.calibrate for t in s.targets)]
     predicted = [s.name for s in scenarios if not any(t.calibrate for t in s.targets)]
     parts = [
         "Mechanism strengths are shared by all cities and bounded by published evidence "
         "(src/safesim/parameters.py). `safesim calibrate` fits them to the crime figures of "
-        "Guiyang, Tongren and Suizhou; runs use the evidence defaults unless given "
-        "`--parameters calibration/fitted_parameters.yaml`."
+        "Guiyang, Tongren and Suizhou; runs draw them from that fit's posterior "
+        "(calibration/posterior_samples.csv) unless given `--parameters FILE`, which runs "
+        "at one point."
     ]
     if fitted:
         parts.append(f"{', '.join(fitted)}: its report's figures are calibration targets.")
@@ -213,8 +274,29 @@ def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
             text += f"; the report gives {fmt(report, 2)}{unit}"
         says.append(text)
     effects = folder / "effects.csv"
-    if effects.is_file():
-        table = run_effects(read_csv(effects, RUN_EFFECT_COLUMNS))
+    raw = read_csv(effects, RUN_EFFECT_COLUMNS) if effects.is_file() else None
+    if raw is not None and "spread_p05" in raw.columns:
+        by_outcome = raw.set_index("outcome")
+        lead = []
+        if "criminal_total" in by_outcome.index:
+            lead.append(
+                say(
+                    "Criminal cases averted against doing nothing: ",
+                    "与不采取措施相比减少的刑事案件：",
+                )
+                + spread_words(by_outcome.loc["criminal_total"], 0, -1.0)
+            )
+        if "sense_of_security" in by_outcome.index:
+            lead.append(
+                say(
+                    "Change in households feeling safe, points: ",
+                    "有安全感住户比例的变化（百分点）：",
+                )
+                + spread_words(by_outcome.loc["sense_of_security"], 2)
+            )
+        says = [*lead, intervals_hold(manifest), *says]
+    elif raw is not None:
+        table = run_effects(raw)
         for row in table.itertuples():
             if row.unit == "yuan":
                 says.insert(
@@ -246,8 +328,52 @@ def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
         cannot=[
             "Year-on-year changes include the city's own random history; against doing "
             "nothing (the counterfactual twin on the same seeds) is the intervention's effect.",
-            *COMMON_LIMITS,
+            *limits(manifest),
         ],
+    )
+
+
+#: The outcomes a comparison's brief states, in this order, when it has them.
+COMPARE_HEADLINES = (
+    "campaign_criminal_total",
+    "campaign_dispute_violence",
+    "campaign_public_order",
+    "campaign_sense_of_security",
+    "annual_cost_yuan",
+)
+
+
+COMPARE_LABELS_ZH = {
+    "campaign_criminal_total": "刑事案件（行动年）",
+    "campaign_dispute_violence": "民转刑案件（行动年）",
+    "campaign_public_order": "治安案件（行动年）",
+    "campaign_sense_of_security": "行动年末有安全感的住户比例",
+    "annual_cost_yuan": "每年费用",
+}
+
+
+def _compare_line(row: Any) -> str:
+    unit = say(
+        {"cases": " cases", "percent": " points"}.get(row.unit, ""),
+        {"cases": " 起", "percent": " 个百分点"}.get(row.unit, ""),
+    )
+    label = say(row.label, COMPARE_LABELS_ZH.get(row.outcome, row.label))
+    head = say(
+        f"{row.scenario} against {row.against}: {label}",
+        f"{row.scenario} 对比 {row.against}：{label}",
+    )
+    if row.unit == "yuan":
+        return f"{head}: {yuan(row.difference_mean)}"
+    verdict = row.verdict if isinstance(row.verdict, str) else ""
+    if verdict.startswith("tie"):
+        return head + say(": the same in every run", "：每次运行都相同")
+    low, high = fmt(row.spread_p05), fmt(row.spread_p95)
+    chance = fmt(100 * row.probability_better, 0)
+    return say(
+        f"{head}: {fmt(row.difference_mean)}{unit} (9 paired runs in 10: {low} to {high}); "
+        f"{row.scenario} does better in {chance} % of paired runs",
+        f"{head}：{fmt(row.difference_mean)}{unit}（十次配对运行中有九次在 {low} 至 {high} 之间）；"
+        f"{row.scenario} 在 {chance}% 的配对运行中更好",
     )
 
 
@@ -256,7 +382,14 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
     files = manifest.get("scenario_files", [])
     scenarios = [s for s in (_scenario(f) for f in files) if s is not None]
     says = []
-    for row in differences.itertuples():
+    rich = "verdict" in differences.columns
+    if rich:
+        rows = differences[differences["outcome"].isin(COMPARE_HEADLINES)]
+        order = {name: i for i, name in enumerate(COMPARE_HEADLINES)}
+        rows = rows.assign(_order=rows["outcome"].map(order)).sort_values(["position", "_order"])
+        says = [_compare_line(row) for row in rows.itertuples()]
+        says.append(intervals_hold(manifest))
+    for row in [] if rich else differences.itertuples():
         if row.unit == "yuan":
             says.append(
                 f"{row.scenario} against {row.against}: {row.label}: "
@@ -286,9 +419,15 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
         assumptions=[a for s in scenarios for a in assumptions_of(s, 6)],
         calibration=calibration_status(scenarios),
         cannot=[
-            "Scenarios of different cities differ in their whole baseline, not only in "
-            "their mix: their difference is not an intervention effect.",
-            *COMMON_LIMITS,
+            *(
+                [
+                    "Scenarios of different cities differ in their whole baseline, not only "
+                    "in their mix: their difference is not an intervention effect."
+                ]
+                if len({s.city.model_dump_json() for s in scenarios}) > 1
+                else []
+            ),
+            *limits(manifest),
         ],
     )
 
@@ -334,7 +473,7 @@ def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
         calibration=calibration_status([scenario] if scenario else []),
-        cannot=list(COMMON_LIMITS),
+        cannot=limits(manifest),
     )
 
 
@@ -359,7 +498,7 @@ def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
         calibration=calibration_status([scenario] if scenario else []),
         cannot=[
             "Morris screening ranks factors; it does not measure interactions precisely.",
-            *COMMON_LIMITS,
+            *limits(manifest),
         ],
     )
 
@@ -399,6 +538,27 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
         cost = row.get("cost_per_crime_averted_yuan")
         if cost is not None and pd.notna(cost):
             says.append(f"That is {yuan(cost)} per criminal case averted.")
+        best = row.get("probability_best")
+        if best is not None and pd.notna(best):
+            top, near = (
+                f"{100 * float(best):.0f}",
+                f"{100 * float(row['probability_within_10pct']):.0f}",
+            )
+            says.append(
+                say(
+                    f"Scored on the same parameter draws and runs as every other mix on the "
+                    f"front, it averts the most in {top} % of runs and at least "
+                    f"90 % of the most in {near} %; "
+                    f"on average it gives up {fmt(row['regret'])} cases against each run's best.",
+                    f"与前沿上其他组合在相同参数抽样和运行上比较："
+                    f"它在 {top}% 的运行中减少案件最多，"
+                    f"在 {near}% 的运行中达到最多者的 90% 以上；平均每次比当次最优少减少 "
+                    f"{fmt(row['regret'])} 起。",
+                )
+            )
+            winners = front_winners(trials, int(row["trial"]))
+            if winners:
+                says.append(winners)
     front = trials[trials["on_front"].astype(bool)]
     says.append(
         f"{len(front)} of {len(trials)} mixes tried are on the Pareto front: no other mix "
@@ -430,9 +590,27 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             f"Each mix ran {manifest.get('replicates', '?')} replicates: with so few, the "
             "90 % intervals are wide, and mixes whose intervals overlap are not clearly "
             "different.",
-            *COMMON_LIMITS,
+            *limits(manifest),
         ],
     )
+
+
+def front_winners(trials: pd.DataFrame, chosen: int, share: float = 0.1) -> str:
+    """The other front mixes that are best in at least ``share`` of the runs: the mixes
+    a plausible part of the evidence favours."""
+    if "probability_best" not in trials.columns:
+        return ""
+    others = trials[
+        (trials["trial"] != chosen) & (trials["probability_best"].fillna(0.0) >= share)
+    ].sort_values("probability_best", ascending=False)
+    if others.empty:
+        return ""
+    named = ", ".join(
+        f"trial {int(r.trial)} ({yuan(r.annual_cost_yuan)}, best in "
+        f"{100 * r.probability_best:.0f} % of runs)"
+        for r in others.itertuples()
+    )
+    return f"Other mixes that do best under part of the evidence: {named}."
 
 
 BUILDERS = {
@@ -466,13 +644,17 @@ def write_brief(folder: str | Path, lang: str = "en") -> Path:
         if kind not in BUILDERS:
             raise BriefError(f"{path}: no brief for results of kind {kind!r}")
         plot_results(path, "png", lang=lang)
-        brief = BUILDERS[kind](path, manifest)
+        token = _LANG.set(lang)
+        try:
+            brief = BUILDERS[kind](path, manifest)
+        finally:
+            _LANG.reset(token)
     except PlotError as exc:
         raise BriefError(str(exc)) from None
     from safesim.runner import atomic_write_text
 
     out = path / "brief.html"
-    created = manifest.get("created_unix")
+    created = manifest.get("created_unix") or (manifest.get("invocation") or {}).get("created_unix")
     made = datetime.fromtimestamp(int(created), UTC).strftime("%Y-%m-%d") if created else ""
     atomic_write_text(out, render(brief, lang, made))
     return out

@@ -148,6 +148,50 @@ class ReplicateCount(click.ParamType):
         self.fail(f"{value!r} is not a whole number ≥ 1 or 'auto'", param, ctx)
 
 
+def draw_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--draws`` and ``--draws-from``: the parameter draws the replicates run at."""
+    command = click.option(
+        "--draws-from",
+        "draws_from",
+        default=None,
+        metavar="FILE|priors",
+        help="Weighted parameter sample to draw from (default: calibration/"
+        "posterior_samples.csv; 'priors': the evidence priors in parameters.py).",
+    )(command)
+    return click.option(
+        "--draws",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help="Parameter draws the replicates are spread over (ignored with --parameters).",
+    )(command)
+
+
+def default_replicates(parameters_file: str | None) -> int:
+    from safesim.draws import DEFAULT_POINT_REPLICATES, DEFAULT_RUNS
+
+    return DEFAULT_POINT_REPLICATES if parameters_file else DEFAULT_RUNS
+
+
+def choose_run_draws(
+    seed: int, draws: int, runs: int, draws_from: str | None, parameters_file: str | None
+) -> Any:
+    """The command's ``ParameterDraws``, or one line and exit 2."""
+    from safesim.calibration import load_parameters
+    from safesim.draws import DrawsError, choose_draws
+
+    try:
+        if parameters_file:
+            point = load_parameters(parameters_file)
+            return choose_draws(seed, 1, runs, point=point, point_file=parameters_file)
+        priors = draws_from == "priors"
+        return choose_draws(
+            seed, draws, runs, sample_file=None if priors else draws_from, use_priors=priors
+        )
+    except (DrawsError, ScenarioError) as exc:
+        fail(str(exc))
+
+
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option(
@@ -162,11 +206,11 @@ class ReplicateCount(click.ParamType):
 @click.option(
     "--replicates",
     type=ReplicateCount(),
-    default="5",
-    show_default=True,
-    help="Independent replicates (seeds derived from --seed); intervals need at least 5. "
-    "'auto': add replicates until the criminal-case effect's 90 % interval is within "
-    "±2 points (at most 40; needs the counterfactual twin).",
+    default=None,
+    help="Independent replicates (seeds derived from --seed), spread over the parameter "
+    "draws (default 20; 5 with --parameters); intervals need at least 5. 'auto' (with "
+    "--parameters): add replicates until the criminal-case effect's 90 % interval is "
+    "within ±2 points (at most 40; needs the counterfactual twin).",
 )
 @click.option(
     "--counterfactual/--no-counterfactual",
@@ -187,17 +231,21 @@ class ReplicateCount(click.ParamType):
     "parameters_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Mechanism parameters file (as `safesim calibrate` writes); "
-    "the scenario's own `parameters:` still win.",
+    help="Run every replicate at this one point of the mechanism parameters (as `safesim "
+    "calibrate` writes): the intervals then hold run noise only. The scenario's own "
+    "`parameters:` still win.",
 )
+@draw_options
 def run(
     scenario_file: str,
     seed: int | None,
     days: int | None,
-    replicates: int | str,
+    replicates: int | str | None,
     counterfactual: bool,
     out_root: str,
     parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
 ) -> None:
     """Run SCENARIO and write daily.csv, summary.csv, effects.csv and manifest.json.
 
@@ -231,6 +279,13 @@ def run(
         return
     parameters = resolve(scenario, fitted=fitted)
     seed = scenario.seed if seed is None else seed
+    if replicates == "auto" and not parameters_file:
+        fail("--replicates auto runs at one point: give --parameters FILE")
+    if replicates is None:
+        replicates = default_replicates(parameters_file)
+    draw_set = None
+    if replicates != "auto":
+        draw_set = choose_run_draws(seed, draws, int(replicates), draws_from, parameters_file)
     with_twin = counterfactual and any(
         spec is not None for spec in dict(scenario.interventions).values()
     )
@@ -256,21 +311,22 @@ def run(
                         scenario, seed, days, parameters=parameters, progress=bar.update
                     )
                     dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
+                    draw_set = choose_run_draws(seed, 1, len(dailies), None, parameters_file)
                 elif with_twin:
                     paired = run_paired_with_areas(
-                        scenario, seed, replicates, days, parameters=parameters,
-                        progress=bar.update,
+                        scenario, seed, int(replicates), days, parameters=parameters,
+                        progress=bar.update, draws=draw_set,
                     )  # fmt: skip
                     dailies, twins, spill = paired.mix, paired.twin, paired.spillover()
                 else:
                     dailies = run_replicates(
                         scenario, seed, int(replicates), days, parameters=parameters,
-                        progress=bar.update,
+                        progress=bar.update, draws=draw_set,
                     )  # fmt: skip
             wall = time.perf_counter() - started
             paths = write_run(
                 out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill,
-                parameters_file=parameters_file,
+                parameters_file=parameters_file, draws=draw_set,
             )  # fmt: skip
     except ResultsError as exc:
         fail(str(exc))
@@ -279,6 +335,8 @@ def run(
     click.echo(
         f"{scenario.name}: {done} replicate(s){twin_note} × {len(dailies[0])} days in {wall:.1f} s"
     )
+    if draw_set is not None:
+        click.echo(f"  parameters: {draw_set.describe()}")
     if done < MIN_REPLICATES_FOR_INTERVAL:
         click.echo(
             f"warning: {done} replicate(s): the 90 % intervals need at least "
@@ -304,22 +362,42 @@ def _echo_headline_effects(effects_csv: Path) -> None:
     import pandas as pd
 
     table = pd.read_csv(effects_csv)
-    click.echo("effect against the same city with no intervention (90 % interval):")
+    spread = "spread_p05" in table.columns
+    low, high = ("spread_p05", "spread_p95") if spread else ("difference_p05", "difference_p95")
+    p_low, p_high = (
+        ("percent_spread_p05", "percent_spread_p95") if spread else ("percent_p05", "percent_p95")
+    )
+    click.echo(
+        "effect against the same city with no intervention (mean; 90 % of runs fall in [...]):"
+    )
     for _, row in table.iterrows():
         label = HEADLINE_EFFECTS.get(str(row["outcome"]))
         if label is None:
             continue
-        mean, lo, hi = row["difference"], row["difference_p05"], row["difference_p95"]
+        mean, lo, hi = row["difference"], row[low], row[high]
         if row["outcome"] == "sense_of_security":
             figure = f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]"
         elif row["outcome"] == "cost_per_crime_averted":
             figure = f"{mean:,.0f} [{lo:,.0f}, {hi:,.0f}]"
         else:
             figure = (
-                f"{row['percent_change']:+.1f} % [{row['percent_p05']:+.1f}, "
-                f"{row['percent_p95']:+.1f}]  ({row['difference']:+,.0f} cases)"
+                f"{row['percent_change']:+.1f} % [{row[p_low]:+.1f}, "
+                f"{row[p_high]:+.1f}]  ({row['difference']:+,.0f} cases)"
             )
+        if spread and row["outcome"] != "cost_per_crime_averted":
+            figure += "  " + _share_words(row["share_parameters"], row["share_run_noise"])
         click.echo(f"  {label:24s} {figure}")
+    if spread and len(table):
+        click.echo(f"  the intervals hold {table['intervals_hold'].iloc[0]}")
+
+
+def _share_words(parameters: float, noise: float) -> str:
+    """How much of an interval is the evidence and how much chance, in plain words."""
+    import math
+
+    if not math.isfinite(parameters):
+        return "(too few runs per draw to split evidence from chance)"
+    return f"({100 * parameters:.0f} % from the evidence, {100 * noise:.0f} % chance)"
 
 
 def _at_least(option: str, value: int | None, minimum: int) -> None:
@@ -434,14 +512,25 @@ def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
     "--replicates",
     type=click.IntRange(min=1),
     default=None,
-    help="Runs per mix (default: the sweep file's, else 5).",
+    help="Runs per mix, spread over the parameter draws (default: the sweep file's, else 5).",
 )
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Run every mix at this one point of the mechanism parameters (run noise only).",
+)
+@draw_options
 @batch_options("sweep")
 def sweep(
     scenario_file: str,
     vary: tuple[str, ...],
     sweep_file: str | None,
     replicates: int | None,
+    parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
     days: int | None,
     seed: int | None,
     workers: int,
@@ -494,6 +583,9 @@ def sweep(
                 from_file = True
             raise SweepError(f"{sweep_file}: {message}" if from_file else message) from None
         plan.sweep_file = sweep_file
+        plan.draws = choose_run_draws(
+            plan.seed, draws, plan.replicates, draws_from, parameters_file
+        )
         largest = max(plan.points, key=lambda p: p.scenario.city.households.value).scenario
         check_cost(largest, scenario_file, plan.days, len(plan.points) * plan.replicates, workers)
         folder[0] = check_out(out_root, plan.name)
@@ -614,10 +706,19 @@ def sensitivity(
 @click.option(
     "--replicates",
     type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Replicates per scenario, on the same seeds for all.",
+    default=None,
+    help="Replicates per scenario, on the same seeds and parameter draws for all "
+    "(default 20; 5 with --parameters).",
 )
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Run every replicate at this one point of the mechanism parameters: the "
+    "intervals then hold run noise only.",
+)
+@draw_options
 @click.option(
     "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the first's)."
 )
@@ -645,7 +746,10 @@ def sensitivity(
 )
 def compare(
     scenario_files: tuple[str, ...],
-    replicates: int,
+    replicates: int | None,
+    parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
     seed: int | None,
     days: int | None,
     out_root: str,
@@ -679,11 +783,15 @@ def compare(
         fail(str(exc))
         return
     seed = scenarios[0].seed if seed is None else seed
+    replicates = replicates or default_replicates(parameters_file)
+    draw_set = choose_run_draws(seed, draws, replicates, draws_from, parameters_file)
     name = name or "compare-" + "-".join(s.name for s in scenarios)
     total = sum(days or s.calendar.days for s in scenarios) * replicates
     started = time.perf_counter()
     with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
-        result = compare_scenarios(scenarios, seed, replicates, days, progress=bar.update)
+        result = compare_scenarios(
+            scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
+        )
     wall = time.perf_counter() - started
     out_dir = Path(out_root) / name
     paths = write_comparison(out_dir, result, scenario_files, days, wall)
@@ -694,11 +802,13 @@ def compare(
         fail(str(exc))
         return
     click.echo(f"{name}: {len(scenarios)} scenarios × {replicates} replicates in {wall:.1f} s")
+    click.echo(f"  parameters: {draw_set.describe()}")
     headline = result.differences[result.differences["outcome"] == "campaign_criminal_total"]
     for row in headline.itertuples():
         click.echo(
             f"  {row.scenario} − {row.against}: criminal cases {row.difference_mean:+.1f} "
-            f"(90 % interval {row.difference_p05:+.1f} to {row.difference_p95:+.1f})"
+            f"(90 % of paired runs {row.spread_p05:+.1f} to {row.spread_p95:+.1f}); "
+            f"{row.verdict if row.verdict.startswith('tie') else f'{row.scenario} {row.verdict}'}"
         )
     for path in written:
         click.echo(f"  wrote {path}")
@@ -725,8 +835,17 @@ def compare(
     "--replicates",
     type=click.IntRange(min=1),
     default=None,
-    help="Replicates per mix, on the seeds of the no-intervention twin (default 3).",
+    help="Replicates per mix, on the seeds and parameter draws of the no-intervention "
+    "twin (default 3).",
 )
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Score every mix at this one point of the mechanism parameters (run noise only).",
+)
+@draw_options
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -767,6 +886,9 @@ def optimize(
     trials: int | None,
     population: int | None,
     replicates: int | None,
+    parameters_file: str | None,
+    draws: int,
+    draws_from: str | None,
     days: int | None,
     seed: int | None,
     workers: int,
@@ -814,11 +936,19 @@ def optimize(
         fail(str(exc))
         return
     out_dir = Path(out_root) / (name or f"{scenario.name}-optimize")
+    draw_set = choose_run_draws(
+        scenario.seed if seed is None else seed,
+        draws,
+        settings.replicates,
+        draws_from,
+        parameters_file,
+    )
     try:
         with tqdm(total=settings.trials, unit="mix", desc=out_dir.name, disable=None) as bar:
             result = optimise(
-                scenario, scenario_file, settings, out_dir, restart=restart, progress=bar.update
-            )
+                scenario, scenario_file, settings, out_dir, restart=restart, progress=bar.update,
+                draws=draw_set,
+            )  # fmt: skip
     except OptimizeError as exc:
         fail(str(exc))
         return
@@ -845,6 +975,11 @@ def optimize(
         f"{best['crimes_averted']:.1f} criminal cases averted (90 % interval "
         f"{best['crimes_averted_p05']:.1f} to {best['crimes_averted_p95']:.1f}), felt safety "
         f"{best['security_change_pp']:+.2f} points"
+    )
+    click.echo(
+        f"  parameters: {draw_set.describe()}; best of the front in "
+        f"{100 * best['probability_best']:.0f} % of paired runs, within 10 % of the best in "
+        f"{100 * best['probability_within_10pct']:.0f} %"
     )
     for file in ("trials.csv", "front.csv", "recommended.yaml", "manifest.json"):
         click.echo(f"  wrote {out_dir / file}")
@@ -1067,6 +1202,57 @@ def brief(results_dir: str, lang: str) -> None:
     except BriefError as exc:
         fail(str(exc))
         return
+    click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.argument("results_dir", metavar="RESULTS_DIR")
+@click.option(
+    "--value-per-case",
+    "values",
+    type=click.FloatRange(min=0),
+    multiple=True,
+    help="Yuan a criminal case averted is worth to the decision maker; repeat for more "
+    "(default: the break-even value, where the choice is hardest).",
+)
+def voi(results_dir: str, values: tuple[float, ...]) -> None:
+    """Rank the mechanism parameters by what learning each would be worth (EVPPI).
+
+    RESULTS_DIR is a run, compare or optimize folder made over parameter draws. Each
+    option's net benefit (value × criminal cases averted − yearly cost) is regressed on
+    each drawn parameter over the runs with a one-term GAM (a GCV-chosen P-spline), the
+    method of Strong, Oakley & Brennan (2014); writes voi.csv beside the results.
+    """
+    from safesim.results import write_csv
+    from safesim.voi import VoiError, value_of_information
+
+    try:
+        table = value_of_information(results_dir, values)
+    except VoiError as exc:
+        fail(str(exc))
+        return
+    path = Path(results_dir) / "voi.csv"
+    write_csv(table, path)
+    for value, rows in table.groupby("value_per_case_yuan", sort=True):
+        first = rows.iloc[0]
+        click.echo(
+            f"at ¥{value:,.0f} a criminal case averted: the choice now is {first['choice_now']}; "
+            f"perfect information on every parameter would be worth up to "
+            f"¥{first['evpi_yuan']:,.0f} ({int(first['runs'])} runs over "
+            f"{int(first['draws'])} draws)"
+        )
+        click.echo(
+            f"  a parameter shuffled between draws gets up to ¥{first['noise_floor_yuan']:,.0f} "
+            "from these runs by chance (95 % of shuffles): only values above it are information"
+        )
+        for row in rows.itertuples():
+            if row.evppi_yuan < 0.01 * max(first["evpi_yuan"], 1.0):
+                worth = "would not change the choice"
+            elif not row.above_noise:
+                worth = f"¥{row.evppi_yuan:,.0f}, not above the noise: more draws needed"
+            else:
+                worth = f"worth about ¥{row.evppi_yuan:,.0f}"
+            click.echo(f"  {row.parameter:28s} {worth}  (R² {row.r_squared:.2f})")
     click.echo(f"  wrote {path}")
 
 

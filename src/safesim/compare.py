@@ -3,8 +3,15 @@
 Replicate ``r`` of every scenario runs on the same seed, ``replicate_seed(seed, r)``, so
 every random process draws the same numbers in each (common random numbers) and the
 difference between two scenarios, replicate by replicate, is what they change, not
-sampling noise. Each difference is summarised by its mean and the 90 % t-interval of that
-mean across replicates, as ``outcomes.effects`` summarises a run against its twin.
+sampling noise. Given parameter draws (``safesim.draws``), replicate ``r`` of every
+scenario also runs at the same draw, so the difference is taken on common draws too.
+Each difference is summarised by its mean and the 90 % t-interval of that mean (over the
+draws' means when there are draws), by its spread (the 90 % interval of the paired
+differences themselves over draws × replicates) with the share of its variance that is
+the evidence's (``outcomes.variance_shares``), and by the probability that the scenario
+does better than the first: the share of paired runs in which it does (a tie counting
+half). Two scenarios that give the same figure in every paired run are a tie: their
+probability is not defined and is left empty.
 
 Outcomes are measured over each scenario's campaign window (its campaign start and the
 364 days after, or what the run has of them): crimes by type as the reports count them,
@@ -33,7 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from safesim.outcomes import paired_interval, summarise
+from safesim.draws import ParameterDraws
+from safesim.outcomes import mean_interval, paired_interval, spread, summarise, variance_shares
 from safesim.parameters import MechanismParameters
 from safesim.runner import (
     atomic_write_text,
@@ -124,6 +132,38 @@ def describe(name: str) -> Outcome:
     return Outcome(name, name.replace("_", " "), "percent_change")
 
 
+def better_when(name: str) -> int:
+    """+1 when more of an outcome is better, −1 when less is, 0 when neither is."""
+    if "security" in name or name == "weighted_displacement_quotient":
+        return 1
+    if (
+        name == COST
+        or name.startswith("campaign_")
+        or describe(name).unit
+        in (
+            "cases",
+            "percent_change",
+        )
+    ):
+        return -1
+    return 0
+
+
+def probability_better(differences: np.ndarray, direction: int) -> tuple[float, str]:
+    """The share of paired runs in which the scenario does better (ties count half) and a
+    verdict in words. Identical figures in every run are a tie, with no probability."""
+    values = np.asarray(differences, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return math.nan, "not defined"
+    if np.all(values == 0.0):
+        return math.nan, "tie: the same in every paired run"
+    if direction == 0:
+        return math.nan, "no better or worse direction"
+    better = np.mean(direction * values > 0) + 0.5 * np.mean(values == 0.0)
+    return float(better), f"better in {100.0 * better:.0f} % of paired runs"
+
+
 def interval(values: np.ndarray) -> tuple[float, float, float, int]:
     """Mean of the finite values, its 90 % t-interval (as ``outcomes.effects`` gives for a
     run against its twin) and how many values there are. One value has no interval."""
@@ -140,10 +180,14 @@ class Comparison:
     replicates: int
     outcomes: pd.DataFrame  # one row per scenario and replicate
     differences: pd.DataFrame  # one row per scenario after the first and outcome
+    draws: ParameterDraws | None = None
 
 
 def outcome_table(
-    scenarios: Sequence[Scenario], per_scenario: Sequence[Sequence[dict[str, float]]], seed: int
+    scenarios: Sequence[Scenario],
+    per_scenario: Sequence[Sequence[dict[str, float]]],
+    seed: int,
+    draws: ParameterDraws | None = None,
 ) -> pd.DataFrame:
     rows = []
     for index, (scenario, reps) in enumerate(zip(scenarios, per_scenario, strict=True)):
@@ -154,23 +198,35 @@ def outcome_table(
                     "scenario": scenario.name,
                     "replicate": r,
                     "seed": replicate_seed(seed, r),
+                    "draw": 0 if draws is None else draws.draw_of(r),
                     **values,
                 }
             )
     return pd.DataFrame(rows)
 
 
+KEY_COLUMNS = ("position", "scenario", "replicate", "seed", "draw")
+
+
 def difference_table(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Each scenario after the first against the first: paired differences per outcome."""
-    names = [c for c in outcomes.columns if c not in ("position", "scenario", "replicate", "seed")]
+    names = [c for c in outcomes.columns if c not in KEY_COLUMNS]
     reference = outcomes[outcomes["position"] == 0].sort_values("replicate")
+    draw_of = reference["draw"].to_numpy() if "draw" in reference else None
+    if draw_of is not None and len(np.unique(draw_of)) < 2:
+        draw_of = None
     rows = []
     for position in sorted(set(outcomes["position"]) - {0}):
         other = outcomes[outcomes["position"] == position].sort_values("replicate")
         for name in names:
             a = reference[name].to_numpy(dtype=float)
             b = other[name].to_numpy(dtype=float)
-            mean, low, high, n = interval(b - a)
+            diff = b - a
+            mean, low, high = mean_interval(diff, draw_of)
+            n = int(np.isfinite(diff).sum())
+            spread_low, spread_high = spread(diff)
+            share_parameters, share_noise = variance_shares(diff, draw_of)
+            probability, verdict = probability_better(diff, better_when(name))
             what = describe(name)
             rows.append(
                 {
@@ -186,6 +242,12 @@ def difference_table(outcomes: pd.DataFrame) -> pd.DataFrame:
                     "difference_p05": low,
                     "difference_p95": high,
                     "replicates": n,
+                    "spread_p05": spread_low,
+                    "spread_p95": spread_high,
+                    "share_parameters": share_parameters,
+                    "share_run_noise": share_noise,
+                    "probability_better": probability,
+                    "verdict": verdict,
                 }
             )
     return pd.DataFrame(rows)
@@ -198,15 +260,18 @@ def compare_scenarios(
     days: int | None = None,
     parameters: MechanismParameters | None = None,
     progress: Callable[[int], None] | None = None,
+    draws: ParameterDraws | None = None,
 ) -> Comparison:
-    """Run every scenario on the same replicate seeds and difference them pairwise
-    against the first."""
+    """Run every scenario on the same replicate seeds (and the same ``draws``: replicate
+    ``r`` of every scenario at the same draw) and difference them against the first."""
     per_scenario = []
+    count = replicates if draws is None else draws.runs
     for scenario in scenarios:
-        dailies = run_replicates(scenario, seed, replicates, days, parameters, progress)
+        dailies = run_replicates(scenario, seed, count, days, parameters, progress, draws)
         per_scenario.append([replicate_outcomes(scenario, d) for d in dailies])
-    outcomes = outcome_table(scenarios, per_scenario, seed)
-    return Comparison(list(scenarios), seed, replicates, outcomes, difference_table(outcomes))
+    outcomes = outcome_table(scenarios, per_scenario, seed, draws)
+    differences = difference_table(outcomes)
+    return Comparison(list(scenarios), seed, count, outcomes, differences, draws)
 
 
 def write_comparison(
@@ -220,6 +285,10 @@ def write_comparison(
     }
     write_csv(comparison.outcomes, paths["outcomes"])
     write_csv(comparison.differences, paths["differences"])
+    draws = comparison.draws
+    if draws is not None:
+        paths["draws"] = out_dir / "draws.csv"
+        write_csv(draws.table(), paths["draws"])
     manifest = {
         "kind": "compare",
         "scenarios": [s.name for s in comparison.scenarios],
@@ -231,6 +300,7 @@ def write_comparison(
             replicate_seed(comparison.seed, r) for r in range(comparison.replicates)
         ],
         "days": days,
+        "parameter_draws": draws.manifest() if draws is not None else None,
         "versions": versions(),
         "wall_seconds": round(wall, 3),
         "created_unix": int(time.time()),

@@ -7,7 +7,12 @@ it, and each intervention's counts are the scenario's own scaled to the money it
 rounded down, so a mix never costs more than the budget. Each candidate runs
 ``replicates`` times on the replicate seeds its counterfactual twin (the same city with no
 intervention) also used, so crimes averted and the change in felt safety are paired
-differences, not noise. Optuna's NSGA-II (Deb et al. 2002) searches three objectives at
+differences, not noise; replicate ``r`` of every candidate and of the twin also runs at
+the same parameter draw (``safesim.draws``), so every mix is scored on the same draws.
+``probability_best`` is the share of those paired runs in which a mix averts the most
+criminal cases among the front's mixes, ``probability_within_10pct`` the share in which
+it averts at least 90 % of that run's most, and ``regret`` what choosing it gives up
+against the run's best, on average. Optuna's NSGA-II (Deb et al. 2002) searches three objectives at
 once: criminal cases averted in the campaign year (more), the change in the share feeling
 safe (more) and the yearly cost (less). The study lives in an SQLite file, so an
 interrupted search continues where it stopped; generations are asked and told whole, so
@@ -40,7 +45,16 @@ import pandas as pd
 import yaml
 
 from safesim.compare import campaign_days, interval, replicate_outcomes
-from safesim.runner import atomic_write_text, replicate_seed, run_replicates, versions, write_csv
+from safesim.draws import ParameterDraws
+from safesim.parameters import resolve
+from safesim.runner import (
+    atomic_write_text,
+    replicate_seed,
+    run_once,
+    run_replicates,
+    versions,
+    write_csv,
+)
 from safesim.scaling import SCALED_COUNTS
 from safesim.scenario import Scenario, validate_scenario
 from safesim.sweeps import annual_cost
@@ -141,14 +155,32 @@ def candidate(
 
 # ---------------------------------------------------------------------- evaluating
 def _evaluate(
-    scenario: Scenario | dict[str, Any], seed: int, replicates: int, days: int | None
+    scenario: Scenario | dict[str, Any],
+    seed: int,
+    replicates: int,
+    days: int | None,
+    fitted: Sequence[dict[str, float]] | None = None,
 ) -> list[dict[str, float]]:
+    """Every replicate's outcomes; replicate ``r`` at ``fitted[r]`` (its draw) if given."""
     # Worker processes get the scenario as plain data: pydantic's generic models do not
     # pickle.
     if isinstance(scenario, dict):
         scenario = validate_scenario(scenario, None)
-    dailies = run_replicates(scenario, seed, replicates, days)
+    if fitted is None:
+        dailies = run_replicates(scenario, seed, replicates, days)
+    else:
+        dailies = [
+            run_once(scenario, replicate_seed(seed, r), days, resolve(scenario, fitted=fitted[r]))
+            for r in range(replicates)
+        ]
     return [replicate_outcomes(scenario, d) for d in dailies]
+
+
+def draw_values(draws: ParameterDraws | None, replicates: int) -> list[dict[str, float]] | None:
+    """Each replicate's drawn values, as plain data a worker process can take."""
+    if draws is None:
+        return None
+    return [draws.overrides(r) for r in range(replicates)]
 
 
 def effects(mix: Sequence[dict[str, float]], twin: Sequence[dict[str, float]]) -> dict[str, float]:
@@ -159,6 +191,7 @@ def effects(mix: Sequence[dict[str, float]], twin: Sequence[dict[str, float]]) -
     a_mean, a_low, a_high, _ = interval(averted)
     s_mean, s_low, s_high, _ = interval(change)
     return {
+        "averted_runs": [float(v) for v in averted],
         "crimes_averted": a_mean,
         "crimes_averted_p05": a_low,
         "crimes_averted_p95": a_high,
@@ -193,9 +226,16 @@ class OptimizeResult:
 
 
 def _identity(
-    scenario: Scenario, settings: OptimizeSettings, seed: int, menu: Sequence[Lever]
+    scenario: Scenario,
+    settings: OptimizeSettings,
+    seed: int,
+    menu: Sequence[Lever],
+    draws: ParameterDraws | None = None,
 ) -> dict[str, Any]:
     return {
+        "parameter_draws": None
+        if draws is None
+        else {"source": draws.source, "origin": draws.origin, "rows": draws.sample_rows},
         "scenario_sha256": scenario.digest(),
         "budget": settings.budget,
         "replicates": settings.replicates,
@@ -248,9 +288,11 @@ def optimise(
     out_dir: str | Path,
     restart: bool = False,
     progress: Callable[[int], None] | None = None,
+    draws: ParameterDraws | None = None,
 ) -> OptimizeResult:
     """Search mixes within ``settings.budget`` and write the front, the trials, the
-    recommended mix and the manifest under ``out_dir``."""
+    recommended mix and the manifest under ``out_dir``. With ``draws``, every candidate
+    and the twin run replicate ``r`` at the same draw."""
     if not settings.budget > 0:
         raise OptimizeError(f"--budget must be > 0 (got {settings.budget:g})")
     menu = levers(scenario)
@@ -266,11 +308,14 @@ def optimise(
     started = time.perf_counter()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = open_study(
-        out, _identity(scenario, settings, seed, menu), seed, settings.population, restart
+        out, _identity(scenario, settings, seed, menu, draws), seed, settings.population, restart
     )
+    fitted = draw_values(draws, settings.replicates)
     twin = study.user_attrs.get("twin_outcomes")
     if twin is None:
-        twin = _evaluate(scenario.counterfactual(), seed, settings.replicates, settings.days)
+        twin = _evaluate(
+            scenario.counterfactual(), seed, settings.replicates, settings.days, fitted
+        )
         study.set_user_attr("twin_outcomes", twin)
     note = f"chosen by safesim optimize within a budget of ¥{settings.budget:,.0f} a year"
 
@@ -292,7 +337,7 @@ def optimise(
                 mix = candidate(scenario, menu, money, note)
                 asked.append((trial, mix))
             jobs = [
-                (mix.model_dump(mode="json"), seed, settings.replicates, settings.days)
+                (mix.model_dump(mode="json"), seed, settings.replicates, settings.days, fitted)
                 for _, mix in asked
             ]
             results = list(pool.map(_evaluate, *zip(*jobs, strict=True))) if pool else [
@@ -319,13 +364,21 @@ def optimise(
     trials = trials_frame(study, menu, scenario)
     front = trials[trials["on_front"]].reset_index(drop=True)
     best = recommend(front)
+    runs = runs_frame(study)
+    front = with_robustness(front, runs, int(best["trial"]))
+    trials = trials.merge(
+        front[["trial", *ROBUSTNESS]], on="trial", how="left", validate="one_to_one"
+    )
+    best = front.set_index("trial").loc[int(best["trial"])].copy()
+    best["trial"] = best.name
     money = {lever.kind: float(best[f"yuan_{lever.kind}"]) for lever in menu}
     chosen = candidate(scenario, menu, money, note + f" (trial {int(best['trial'])})")
     chosen = chosen.model_copy(update={"name": f"{scenario.name}-recommended"})
     wall = time.perf_counter() - started
     write_optimisation(
-        out, scenario, scenario_file, settings, seed, menu, trials, front, best, chosen, wall
-    )
+        out, scenario, scenario_file, settings, seed, menu, trials, front, best, chosen, wall,
+        runs, draws,
+    )  # fmt: skip
     return OptimizeResult(out, trials, front, best, chosen, ran_now, wall)
 
 
@@ -379,6 +432,48 @@ def trials_frame(study: optuna.Study, menu: Sequence[Lever], scenario: Scenario)
     return frame
 
 
+ROBUSTNESS = ("probability_best", "probability_within_10pct", "regret")
+
+
+def runs_frame(study: optuna.Study) -> pd.DataFrame:
+    """Criminal cases averted by every finished trial in every paired run (trial × run)."""
+    rows = []
+    for trial in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
+        for run, value in enumerate(trial.user_attrs.get("averted_runs", [])):
+            rows.append({"trial": trial.number, "run": run, "crimes_averted": value})
+    return pd.DataFrame(rows, columns=["trial", "run", "crimes_averted"])
+
+
+def with_robustness(front: pd.DataFrame, runs: pd.DataFrame, chosen: int) -> pd.DataFrame:
+    """The front with each mix's chance of being the best of the front (most criminal
+    cases averted in a paired run, a tie shared), of being within 10 % of the run's best,
+    and its regret (the run's best less its own, averaged over runs)."""
+    out = front.copy()
+    table = runs[runs["trial"].isin(front["trial"])].pivot(
+        index="run", columns="trial", values="crimes_averted"
+    )
+    if table.empty:
+        for name in ROBUSTNESS:
+            out[name] = math.nan
+        return out
+    values = table.to_numpy(float)
+    top = values.max(axis=1, keepdims=True)
+    winners = values == top
+    best_share = (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)
+    near = values >= np.where(top > 0, 0.9 * top, top)
+    lookup = {
+        trial: (
+            float(best_share[i]),
+            float(near[:, i].mean()),
+            float((top[:, 0] - values[:, i]).mean()),
+        )
+        for i, trial in enumerate(table.columns)
+    }
+    for j, name in enumerate(ROBUSTNESS):
+        out[name] = [lookup.get(t, (math.nan,) * 3)[j] for t in out["trial"]]
+    return out
+
+
 def recommend(front: pd.DataFrame) -> pd.Series:
     """The front's mix that averts the most criminal cases without lowering felt safety
     (when any does not), the cheaper one on a tie."""
@@ -410,10 +505,17 @@ def write_optimisation(
     best: pd.Series,
     chosen: Scenario,
     wall: float,
+    runs: pd.DataFrame | None = None,
+    draws: ParameterDraws | None = None,
 ) -> None:
-    """trials.csv, front.csv, recommended.yaml and manifest.json, each atomically."""
+    """trials.csv, front.csv, runs.csv, draws.csv, recommended.yaml and manifest.json,
+    each atomically."""
     write_csv(trials, out / "trials.csv")
     write_csv(front, out / "front.csv")
+    if runs is not None:
+        write_csv(runs, out / "runs.csv")
+    if draws is not None:
+        write_csv(draws.table(), out / "draws.csv")
     header = (
         f"The mix safesim optimize recommends for {scenario.name} within ¥{settings.budget:,.0f}"
         f" a year (trial {int(best['trial'])}):\n"
@@ -445,6 +547,11 @@ def write_optimisation(
             "last 30 days, percentage points: maximise",
             "annual_cost_yuan": "yearly cost from unit_cost_yuan: minimise, never over budget",
         },
+        "parameter_draws": draws.manifest() if draws is not None else None,
+        "robustness": "probability_best: share of paired runs (common draws and seeds) in "
+        "which the mix averts the most criminal cases of the front's mixes; "
+        "probability_within_10pct: share in which it averts at least 90 % of the most; "
+        "regret: the run's most less its own, mean over runs",
         "sampler": "optuna NSGAIISampler",
         "trials": len(trials),
         "front": len(front),

@@ -262,13 +262,86 @@ def paired_interval(values: np.ndarray, level: float = 0.90) -> tuple[float, flo
     return mean, mean - half, mean + half
 
 
+#: What the spread columns of effects.csv hold when no draws are given.
+RUN_NOISE_ONLY = "run noise only (one point of the parameters)"
+
+
+def variance_shares(values: np.ndarray, draw_of: np.ndarray | None) -> tuple[float, float]:
+    """The shares of the spread of ``values`` due to the parameters and to run noise.
+
+    The law of total variance with replicates nested in draws,
+    ``Var(Y) = Var_θ(E[Y | θ]) + E_θ[Var(Y | θ)]``, estimated as a one-way random-effects
+    analysis of variance: run noise is the mean within-draw variance (``ddof = 1``); the
+    parameters' part is the variance of the draw means less the run noise they still
+    carry (``within / replicates per draw``), floored at 0. Returns (NaN, NaN) when a
+    share cannot be estimated (fewer than two draws, or one replicate per draw), and
+    (0, 1) for runs at one point.
+    """
+    values = np.asarray(values, dtype=float)
+    if draw_of is None:
+        return 0.0, 1.0
+    draw_of = np.asarray(draw_of)
+    ok = np.isfinite(values)
+    groups = [values[ok & (draw_of == d)] for d in np.unique(draw_of)]
+    groups = [g for g in groups if g.size]
+    sizes = np.array([g.size for g in groups])
+    if len(groups) < 2 or sizes.min() < 2:
+        return float("nan"), float("nan")
+    within = float(np.mean([g.var(ddof=1) for g in groups]))
+    means = np.array([g.mean() for g in groups])
+    harmonic = len(sizes) / float(np.sum(1.0 / sizes))
+    between = max(float(means.var(ddof=1)) - within / harmonic, 0.0)
+    total = between + within
+    if total <= 0:
+        return float("nan"), float("nan")
+    return between / total, within / total
+
+
+def spread(values: np.ndarray, level: float = 0.90) -> tuple[float, float]:
+    """The central ``level`` interval of the values themselves (runs over draws ×
+    replicates): where a case like these falls, not where their mean is."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return float("nan"), float("nan")
+    tail = (1.0 - level) / 2.0
+    return float(np.quantile(values, tail)), float(np.quantile(values, 1.0 - tail))
+
+
+def mean_interval(
+    values: np.ndarray, draw_of: np.ndarray | None, level: float = 0.90
+) -> tuple[float, float, float]:
+    """The mean and the t-interval of the mean; with draws, over the draws' means (the
+    draws are independent, their replicates are not independent of each other)."""
+    values = np.asarray(values, dtype=float)
+    if draw_of is None or len(np.unique(draw_of)) < 2:
+        return paired_interval(values, level)
+    draw_of = np.asarray(draw_of)
+    ok = np.isfinite(values)
+    means = np.array([values[ok & (draw_of == d)].mean() for d in np.unique(draw_of[ok])])
+    _, lo, hi = paired_interval(means, level)
+    mean = float(values[ok].mean()) if ok.any() else float("nan")
+    half = (hi - lo) / 2.0
+    return mean, mean - half, mean + half
+
+
 def effects(
-    scenario: Scenario, mix_dailies: list[pd.DataFrame], twin_dailies: list[pd.DataFrame]
+    scenario: Scenario,
+    mix_dailies: list[pd.DataFrame],
+    twin_dailies: list[pd.DataFrame],
+    draw_of: np.ndarray | None = None,
+    holds: str | None = None,
 ) -> pd.DataFrame:
     """Each outcome of the mix against its counterfactual twin over the campaign.
 
-    Replicate ``r`` of the mix and of the twin share their random numbers, so the effect is
-    the mean of the paired differences, with a 90 % t-interval across replicates. Counts are
+    Replicate ``r`` of the mix and of the twin share their random numbers (and their
+    parameter draw, ``draw_of[r]``), so the effect is the mean of the paired differences.
+    ``difference_p05``/``_p95`` (and ``percent_p05``/``_p95``) are the 90 % t-interval of
+    that mean: how precisely the runs pin the expected effect. ``spread_p05``/``_p95``
+    (and ``percent_spread_p05``/``_p95``) are the 90 % interval of the effect itself over
+    draws × replicates: what the evidence (the parameters) and chance (the runs) leave.
+    ``share_parameters`` and ``share_run_noise`` split the effect's variance between
+    them (``variance_shares``); ``intervals_hold`` says which the spread holds. Counts are
     campaign totals (from the campaign start to the run's end), felt safety the campaign's
     mean share in percent. Cost per crime averted prices the interventions'
     ``annual_cost()`` over the campaign's length against criminal cases averted.
@@ -300,7 +373,18 @@ def effects(
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = np.where(twin > 0, 100.0 * diff / twin, np.nan)
         rows.append(
-            _effect_row(column, column == "sense_of_security", window, mix, twin, diff, pct, note)
+            _effect_row(
+                column,
+                column == "sense_of_security",
+                window,
+                mix,
+                twin,
+                diff,
+                pct,
+                note,
+                draw_of,
+                holds,
+            )
         )
     cost = annual_cost(scenario)
     if cost is not None:
@@ -308,6 +392,7 @@ def effects(
         with np.errstate(divide="ignore", invalid="ignore"):
             per_crime = np.where(averted > 0, spent / averted, np.nan)
         mean, lo, hi = paired_interval(per_crime)
+        s_lo, s_hi = spread(per_crime)
         rows.append(
             {
                 "outcome": "cost_per_crime_averted",
@@ -325,6 +410,9 @@ def effects(
                 "replicates": int(np.count_nonzero(np.isfinite(per_crime))),
                 "note": note
                 or ("" if np.all(averted > 0) else "no crime averted in some replicates"),
+                **_uncertainty_columns(per_crime, np.full(n, np.nan), draw_of, holds),
+                "spread_p05": s_lo,
+                "spread_p95": s_hi,
             }
         )
     return pd.DataFrame(rows)
@@ -339,9 +427,11 @@ def _effect_row(
     diff: np.ndarray,
     pct: np.ndarray,
     note: str,
+    draw_of: np.ndarray | None = None,
+    holds: str | None = None,
 ) -> dict[str, object]:
-    d_mean, d_lo, d_hi = paired_interval(diff)
-    p_mean, p_lo, p_hi = paired_interval(pct)
+    d_mean, d_lo, d_hi = mean_interval(diff, draw_of)
+    p_mean, p_lo, p_hi = mean_interval(pct, draw_of)
     return {
         "outcome": column,
         "unit": "percent_feeling_safe" if percent_level else "cases",
@@ -357,6 +447,25 @@ def _effect_row(
         "percent_p95": p_hi,
         "replicates": int(diff.size),
         "note": note,
+        **_uncertainty_columns(diff, pct, draw_of, holds),
+    }
+
+
+def _uncertainty_columns(
+    diff: np.ndarray, pct: np.ndarray, draw_of: np.ndarray | None, holds: str | None
+) -> dict[str, object]:
+    lo, hi = spread(diff)
+    p_lo, p_hi = spread(pct)
+    share_parameters, share_noise = variance_shares(diff, draw_of)
+    return {
+        "spread_p05": lo,
+        "spread_p95": hi,
+        "percent_spread_p05": p_lo,
+        "percent_spread_p95": p_hi,
+        "draws": 1 if draw_of is None else len(np.unique(draw_of)),
+        "share_parameters": share_parameters,
+        "share_run_noise": share_noise,
+        "intervals_hold": holds or RUN_NOISE_ONLY,
     }
 
 

@@ -2,7 +2,9 @@
 
 A run is a function of the scenario and the seed. Replicate ``r`` uses the seed
 ``run_seed(seed, "replicate", r)``, the same whatever the intervention mix, so two mixes
-run with the same seed share their random numbers replicate by replicate.
+run with the same seed share their random numbers replicate by replicate. Given
+``draws`` (``safesim.draws``), replicate ``r`` also runs at its parameter draw, the same
+for every mix and its twin.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from safesim.draws import ParameterDraws
 from safesim.model import AreaCounts, SafetyModel
 from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL, effects, spillover, summarise
 from safesim.parameters import MechanismParameters
@@ -53,11 +56,29 @@ def run_replicates(
     days: int | None = None,
     parameters: MechanismParameters | None = None,
     progress: Callable[[int], None] | None = None,
+    draws: ParameterDraws | None = None,
 ) -> list[pd.DataFrame]:
+    """``replicates`` runs (``draws.runs`` when given, each at its draw)."""
+    count = draws.runs if draws is not None else replicates
     return [
-        run_once(scenario, replicate_seed(seed, r), days, parameters, progress)
-        for r in range(replicates)
+        run_once(
+            scenario,
+            replicate_seed(seed, r),
+            days,
+            _parameters(scenario, r, parameters, draws),
+            progress,
+        )
+        for r in range(count)
     ]
+
+
+def _parameters(
+    scenario: Scenario,
+    run: int,
+    parameters: MechanismParameters | None,
+    draws: ParameterDraws | None,
+) -> MechanismParameters | None:
+    return parameters if draws is None else draws.parameters(scenario, run)
 
 
 def run_paired(
@@ -100,11 +121,15 @@ def run_paired_with_areas(
     days: int | None = None,
     parameters: MechanismParameters | None = None,
     progress: Callable[[int], None] | None = None,
+    draws: ParameterDraws | None = None,
 ) -> PairedRun:
-    """``run_paired``, keeping each run's per-cell dose and crime for spill-over."""
+    """``run_paired``, keeping each run's per-cell dose and crime for spill-over. Given
+    ``draws``, runs ``draws.runs`` pairs, each mix and twin at the pair's draw."""
     out = PairedRun()
-    for r in range(replicates):
-        _add_pair(out, scenario, replicate_seed(seed, r), days, parameters, progress)
+    count = draws.runs if draws is not None else replicates
+    for r in range(count):
+        chosen = _parameters(scenario, r, parameters, draws)
+        _add_pair(out, scenario, replicate_seed(seed, r), days, chosen, progress)
     return out
 
 
@@ -175,17 +200,34 @@ def write_run(
     spill: pd.DataFrame | None = None,
     parameters_file: str | Path | None = None,
     extra: dict[str, Content] | None = None,
+    draws: ParameterDraws | None = None,
 ) -> dict[str, Path]:
     """Write daily.csv, summary.csv, effects.csv, daily_twin.csv and spillover.csv (the
     last three when the counterfactual twin ran), any ``extra`` files and manifest.json
     under ``out_dir`` as one set (an older set there is replaced whole, so no file of it
-    is left behind)."""
+    is left behind). With ``draws``, draws.csv gives each run's parameters, and
+    summary.csv says where they came from."""
+    draw_of = None if draws is None else draws.draw_index()[: len(dailies)]
+    summary = summarise(scenario, dailies)
+    if draws is not None:
+        # A figure is calibrated only when it was a calibration target and the runs use
+        # the calibration's result: a run at the evidence defaults is not.
+        summary["calibrated"] = summary["calibrated"] & draws.calibrated
+        summary["parameters"] = draws.describe()
+        summary["intervals_hold"] = draws.holds
     contents: dict[str, Content] = {
         "daily.csv": combine_daily(dailies),
-        "summary.csv": summarise(scenario, dailies),
+        "summary.csv": summary,
     }
+    if draws is not None:
+        contents["draws.csv"] = draws.table().assign(
+            seed=[replicate_seed(seed, r) for r in range(draws.runs)]
+        )
     if twin_dailies is not None:
-        contents["effects.csv"] = effects(scenario, dailies, twin_dailies)
+        contents["effects.csv"] = effects(
+            scenario, dailies, twin_dailies, draw_of=draw_of,
+            holds=draws.holds if draws is not None else None,
+        )  # fmt: skip
         # The twin's days too, so `safesim viz RESULTS_DIR` replays mix against twin.
         contents["daily_twin.csv"] = combine_daily(twin_dailies)
     if spill is not None:
@@ -193,7 +235,11 @@ def write_run(
     contents.update(extra or {})
     manifest = build_manifest(
         "run",
-        inputs={"scenario": scenario_path, "parameters": parameters_file},
+        inputs={
+            "scenario": scenario_path,
+            "parameters": parameters_file,
+            "parameter_sample": (draws.sample_path or None) if draws is not None else None,
+        },
         wall_seconds=wall_seconds,
         scenario=scenario.name,
         scenario_file=str(scenario_path),
@@ -207,6 +253,7 @@ def write_run(
         campaign_start=scenario.calendar.campaign_start.value.isoformat(),
         households=scenario.city.households.value,
         csv_float_format=CSV_FLOAT_FORMAT,
+        parameter_draws=draws.manifest() if draws is not None else None,
     )
     paths = write_result_set(out_dir, contents, manifest)
     return {Path(name).stem: path for name, path in paths.items()}

@@ -4,10 +4,11 @@ A sweep varies one or more intervention settings (axes) of a scenario. Every com
 of axis values is a *point* (an intervention mix); point 0 is always the scenario with
 every intervention removed. Each point runs ``replicates`` times.
 
-Replicate ``r`` of every point uses the same seed, ``replicate_seed(seed, r)``: common
-random numbers. A mix and the mix it is compared with share their random streams, so the
-difference between them, replicate by replicate, is the effect of the intervention and not
-sampling noise.
+Replicate ``r`` of every point uses the same seed, ``replicate_seed(seed, r)``, and the
+same parameter draw (``safesim.draws``; by default the calibration posterior's): common
+random numbers and common draws. A mix and the mix it is compared with share their random
+streams, so the difference between them, replicate by replicate, is the effect of the
+intervention and not sampling noise.
 
 The runs go through the batch engine (``safesim.batch``): a journal that lets an
 interrupted sweep continue, and executors (one process, a process pool, a Dask cluster).
@@ -66,9 +67,11 @@ from safesim.batch import (  # noqa: F401 - the batch engine, re-exported for ca
     run_journaled,
     run_tasks_with_progress,
 )
+from safesim.draws import ParameterDraws
 from safesim.interventions import ORDER
 from safesim.limits import MAX_RUNS
 from safesim.loading import InputError, describe_error, load_mapping
+from safesim.outcomes import variance_shares
 from safesim.results import (
     CSV_FLOAT_FORMAT,
     build_manifest,
@@ -282,6 +285,7 @@ class SweepPlan:
     seed: int
     points: list[Point] = field(default_factory=list)
     sweep_file: str | None = None
+    draws: ParameterDraws | None = None
 
     def identity(self) -> dict[str, Any]:
         """What a journal must match to be continued: same scenario, axes, runs and days."""
@@ -292,7 +296,17 @@ class SweepPlan:
             "replicates": self.replicates,
             "days": self.days,
             "seed": self.seed,
+            "parameter_draws": None
+            if self.draws is None
+            else {
+                "source": self.draws.source,
+                "origin": self.draws.origin,
+                "rows": self.draws.sample_rows,
+            },
         }
+
+    def draw_of(self, replicate: int) -> int:
+        return 0 if self.draws is None else self.draws.draw_of(replicate)
 
     def run_key(self, point: int, replicate: int) -> str:
         return f"p{point:05d}-r{replicate:04d}"
@@ -308,6 +322,7 @@ class SweepPlan:
                         scenario=data,
                         seed=replicate_seed(self.seed, r),
                         days=self.days,
+                        fitted=None if self.draws is None else self.draws.overrides(r),
                     )
                 )
         return out
@@ -445,6 +460,7 @@ def runs_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.DataFr
                 row[axis.path] = point.values.get(axis.path, "")
             row["replicate"] = r
             row["seed"] = replicate_seed(plan.seed, r)
+            row["draw"] = plan.draw_of(r)
             row["status"] = record["status"] if record else "missing"
             row["error"] = record["error"] if record else ""
             for name in names:
@@ -488,8 +504,11 @@ def summary_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.Dat
         crimes = [_outcome(rec(point, r), CAMPAIGN_CRIMES) for r in reps]
         ref_crimes = [_outcome(rec(reference, r), CAMPAIGN_CRIMES) for r in reps]
         row["campaign_crimes_mean"] = _stats(crimes)[0]
-        averted = _stats(b - a for a, b in zip(crimes, ref_crimes, strict=True))
+        averted_runs = np.array([b - a for a, b in zip(crimes, ref_crimes, strict=True)])
+        averted = _stats(averted_runs)
         row["crimes_averted_mean"], row["crimes_averted_p05"], row["crimes_averted_p95"] = averted
+        draw_of = None if plan.draws is None else plan.draws.draw_index()[: plan.replicates]
+        row["crimes_averted_share_parameters"] = variance_shares(averted_runs, draw_of)[0]
         if priced:
             # A mix with nothing priced in it (the baseline) costs nothing.
             cost = annual_cost(point.scenario) or 0.0
@@ -543,12 +562,15 @@ def write_sweep(
         priced_interventions=priced_interventions(plan.scenario),
         runs=len(plan.points) * plan.replicates,
         runs_failed=statuses.count("failed"),
+        parameter_draws=plan.draws.manifest() if plan.draws is not None else None,
         csv_float_format=CSV_FLOAT_FORMAT,
     )
     contents = {
         "runs.csv": runs_frame(plan, records),
         "summary.csv": summary_frame(plan, records),
     }
+    if plan.draws is not None:
+        contents["draws.csv"] = plan.draws.table()
     write_result_set(out_dir, contents, manifest, keep_folder=True)
 
 
