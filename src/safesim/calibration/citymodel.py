@@ -11,6 +11,8 @@ calibration starts at zero (no effect), below the evidence's lower bound.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -144,14 +146,22 @@ class CitySimulator:
         for i, (row, seed) in enumerate(zip(values, seeds, strict=True)):
             params = {n: float(v) for n, v in zip(self.names, row, strict=True)}
             for city in cities:
-                out.append(RunTask(f"{label}-{i}-{city}", self.scaled[city], int(seed), None,
-                                   params))  # fmt: skip
+                key = task_key(label, i, city, params, int(seed))
+                out.append(RunTask(key, self.scaled[city], int(seed), None, params))
         return out
 
-    def run(self, label: str, values: np.ndarray, seeds: Sequence[int], cities) -> dict:
+    def run(
+        self, label: str, values: np.ndarray, seeds: Sequence[int], cities
+    ) -> dict[str, dict[str, Any]]:
+        """Records by (run index, city) of the runs asked for (journaled ones not rerun)."""
         tasks = self.tasks(label, values, seeds, cities)
         records, _, _ = run_tasks_with_progress(tasks, self.journal, self.executor, label)
-        return records
+        by_place = {}
+        for task in tasks:
+            parts = task.key.split("-")  # label-index-city-hash; a city name may hold "-"
+            index, city = parts[1], "-".join(parts[2:-1])
+            by_place[f"{label}-{index}-{city}"] = records.get(task.key, {})
+        return by_place
 
     def simulate(
         self, label: str, values: np.ndarray, seeds: Sequence[int]
@@ -167,6 +177,13 @@ class CitySimulator:
             effects[f"{city}:{name}"] = mix - twin
             twins[f"{city}:{name}"] = twin
         return effects, twins
+
+
+def task_key(label: str, index: int, city: str, params: dict[str, float], seed: int) -> str:
+    """A journal key that names the run and its inputs: a later wave laid out differently
+    can never pick up a run made at other parameters."""
+    text = json.dumps([params, seed], sort_keys=True)
+    return f"{label}-{index}-{city}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def _value(records: dict, key: str, side: str, name: str) -> float:

@@ -307,6 +307,7 @@ class Calibration:
                 rows.append(
                     {"held_out": held, "fitted_on": "+".join(others), "target": f.name,
                      "unit": f.unit, "report_value": f.report_value,
+                     "pred_mean": float(np.mean(post[f.key])),
                      "pred_p05": b[0], "pred_median": b[1], "pred_p95": b[2],
                      "inside": bool(b[0] <= f.report_value <= b[2]),
                      "prior_p05": a[0], "prior_p95": a[2],

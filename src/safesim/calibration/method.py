@@ -609,37 +609,36 @@ def effect_bayes_factors(
     return out
 
 
-def predictive_intervals(
-    model: Model, states: np.ndarray, rng: np.random.Generator,
-    cities: Sequence[str] | None = None,
-) -> dict[str, np.ndarray]:  # fmt: skip
-    draws = model.predictive(states, rng, cities)
-    return {k: np.quantile(v, Q90) for k, v in draws.items()}
-
-
 def coverage_gain(
-    model: Model, posterior: np.ndarray, rng: np.random.Generator,
+    model: Model,
+    posterior: np.ndarray,
+    rng: np.random.Generator,
     cities: Sequence[str] | None = None,
-) -> list[dict]:  # fmt: skip
+) -> list[dict]:
     """Each figure's 90 % prior- and posterior-predictive interval, whether the report is
     inside each, and the gain (prior width / posterior width)."""
     prior = model.sample_prior(len(posterior), rng)
-    pri = predictive_intervals(model, prior, rng, cities)
-    post = predictive_intervals(model, posterior, rng, cities)
+    pri = model.predictive(prior, rng, cities)
+    post = model.predictive(posterior, rng, cities)
     out = []
     for f in model.figures:
         if f.key not in post:
             continue
-        a, b = pri[f.key], post[f.key]
+        a, b = np.quantile(pri[f.key], Q90), np.quantile(post[f.key], Q90)
         out.append(
             {
-                "figure": f.key,
+                "scenario": f.city,
+                "target": f.name,
+                "unit": f.unit,
                 "report_value": f.report_value,
-                "prior_p05": a[0], "prior_p95": a[2],
-                "posterior_p05": b[0], "posterior_p95": b[2],
+                "pred_mean": float(np.mean(post[f.key])),
+                "pred_p05": b[0],
+                "pred_p95": b[2],
+                "inside": bool(b[0] <= f.report_value <= b[2]),
+                "prior_p05": a[0],
+                "prior_p95": a[2],
                 "inside_prior": bool(a[0] <= f.report_value <= a[2]),
-                "inside_posterior": bool(b[0] <= f.report_value <= b[2]),
                 "width_gain": float((a[2] - a[0]) / (b[2] - b[0])),
             }
-        )  # fmt: skip
+        )
     return out

@@ -136,7 +136,13 @@ def plausibility_text(tables: dict[str, pd.DataFrame], diag: dict[str, Any]) -> 
     ]
     emulators = tables["emulators"]
     last = emulators[emulators.wave == emulators.wave.max()] if not emulators.empty else emulators
-    targets = tables["targets"].set_index("figure") if not tables["targets"].empty else None
+    targets = None
+    if not tables["targets"].empty:
+        targets = (
+            tables["targets"]
+            .assign(figure=tables["targets"].scenario + ":" + tables["targets"].target)
+            .set_index("figure")
+        )
     for row in last.itertuples():
         if not row.accepted:
             out.append(
@@ -153,7 +159,7 @@ def plausibility_text(tables: dict[str, pd.DataFrame], diag: dict[str, Any]) -> 
         out.append(
             f"- **{row.figure}** (report {t.report_value:.3g}): {reach} the prior-predictive "
             f"90 % range {t.prior_p05:.3g} to {t.prior_p95:.3g} with effects inside the "
-            f"evidence; posterior-predictive {t.posterior_p05:.3g} to {t.posterior_p95:.3g} "
+            f"evidence; posterior-predictive {t.pred_p05:.3g} to {t.pred_p95:.3g} "
             f"(width gain {t.width_gain:.2f}×).\n"
         )
     return "\n".join(out)
