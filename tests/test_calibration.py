@@ -118,8 +118,10 @@ def test_waves_rule_out_space_and_the_posterior_learns_the_effects(synthetic_fit
     post, _ = posterior_values(result, np.random.default_rng(0))
     prior = space.values(space.sample_unit(20000, np.random.default_rng(1)))
     a = space.names.index("effect_a")
-    # effect_a moves three figures by tens of points: the posterior is far narrower.
-    assert np.std(post[:, a]) < 0.5 * np.std(prior[:, a])
+    # effect_a moves three figures by tens of points, but each city's delivered dose
+    # (log-sd 0.3) scales what it does there: over two cities effect · dose is learned and
+    # effect alone to about 0.3 / √2 of itself, some 0.45 of the prior's sd at 0.25.
+    assert np.std(post[:, a]) < 0.75 * np.std(prior[:, a])
     lo, hi = np.quantile(post[:, a], (0.01, 0.99))
     assert lo <= truth[a] <= hi
 
@@ -172,11 +174,12 @@ def test_negative_control_a_parameter_no_fitted_figure_depends_on_is_not_learned
 def test_recovery_known_values_inside_90_percent_intervals_at_about_the_nominal_rate():
     out = recovery(8, seed=0)
     # 90 % intervals over 8 datasets × 4 fitted parameters: a binomial(32, 0.9) falls
-    # below 24 with probability < 1 %; a prior-wide posterior would pass coverage, so
-    # the effects' intervals must also be narrow.
+    # below 24 (0.75) with probability < 1 %. A prior-wide posterior would pass coverage,
+    # so the effects' intervals must also be narrower than the prior (the per-city dose
+    # factor keeps them from narrowing below about half of it).
     assert out["checks"] >= 24
     assert out["coverage_90"] >= 0.75
-    assert out["median_sd_ratio"]["effect_a"] < 0.5
+    assert out["median_sd_ratio"]["effect_a"] < 0.75
 
 
 @pytest.mark.slow

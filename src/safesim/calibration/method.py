@@ -177,7 +177,7 @@ class Result:
     waves: list[Wave]
     emulators: dict[str, Emulator]
     used: list[Figure]
-    baseline: dict[str, tuple[float, float]]
+    baseline: dict[str, tuple[float, float, float]]
     chain: np.ndarray  # posterior states (n × state)
     cities: list[str]
     diagnostics: dict[str, float] = field(default_factory=dict)
@@ -200,7 +200,7 @@ class Model:
         fitted: list[int],
         figures: list[Figure],
         emulators: dict[str, Emulator],
-        baseline: dict[str, tuple[float, float]],
+        baseline: dict[str, tuple[float, float, float]],
         settings: Settings,
         cities: list[str],
     ):
@@ -233,10 +233,10 @@ class Model:
         var = np.zeros((n, jn))
         for j, f in enumerate(figures):
             mu, s2 = self.emulators[f.key].predict(x_fit)
-            b_mean, b_var = self.baseline[f.key]
+            b_mean, b_var, b_mean_var = self.baseline[f.key]
             noise = self.emulators[f.key].noise_var
             z = b_mean + dose * mu
-            v = b_var * f.noise_scale + dose**2 * (s2 + noise * f.noise_scale)
+            v = b_var * f.noise_scale + b_mean_var + dose**2 * (s2 + noise * f.noise_scale)
             if f.lags is None:
                 mean[:, j], var[:, j] = z, v
             else:
@@ -359,11 +359,17 @@ class Model:
 # --------------------------------------------------------------------------- the waves
 
 
-def baseline_of(twins: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+def baseline_of(twins: dict[str, np.ndarray]) -> dict[str, tuple[float, float, float]]:
+    """Per figure: the twin's mean over the runs, its variance, and the variance of that
+    mean (the design estimates the baseline; a second design would estimate it anew)."""
     out = {}
     for key, values in twins.items():
         v = values[np.isfinite(values)]
-        out[key] = (float(np.mean(v)), float(np.var(v, ddof=1))) if len(v) > 1 else (0.0, 0.0)
+        if len(v) > 1:
+            var = float(np.var(v, ddof=1))
+            out[key] = (float(np.mean(v)), var, var / len(v))
+        else:
+            out[key] = (0.0, 0.0, 0.0)
     return out
 
 
@@ -376,7 +382,7 @@ def fit_emulators(
     }
 
 
-def figure_sd(f: Figure, emulator: Emulator, baseline: tuple[float, float]) -> float:
+def figure_sd(f: Figure, emulator: Emulator, baseline: tuple[float, float, float]) -> float:
     """What a figure is uncertain by apart from the parameters: twin, noise, discrepancy."""
     return float(
         np.sqrt(baseline[1] * f.noise_scale + emulator.noise_var * f.noise_scale + f.discrepancy**2)
@@ -385,7 +391,7 @@ def figure_sd(f: Figure, emulator: Emulator, baseline: tuple[float, float]) -> f
 
 def morris_screen(
     space: Space, figures: list[Figure], emulators: dict[str, Emulator],
-    baseline: dict[str, tuple[float, float]], seed: int,
+    baseline: dict[str, tuple[float, float, float]], seed: int,
 ) -> dict[str, dict[str, float]]:  # fmt: skip
     """Morris μ* of each accepted figure's emulated effect per parameter, in units of the
     figure's own sd (twin spread at city size, run noise, discrepancy)."""
@@ -427,11 +433,11 @@ def implausibility(
     for c, city in enumerate(model.cities):
         for f in model.by_city[city]:
             mu, s2 = model.emulators[f.key].predict(x_fit)
-            b_mean, b_var = model.baseline[f.key]
+            b_mean, b_var, b_mean_var = model.baseline[f.key]
             noise = model.emulators[f.key].noise_var
             d = dose[:, c][None, :]
             z = b_mean + d * mu[:, None]
-            v = b_var * f.noise_scale + d**2 * (s2[:, None] + noise * f.noise_scale)
+            v = b_var * f.noise_scale + b_mean_var + d**2 * (s2[:, None] + noise * f.noise_scale)
             if f.lags is None:
                 m, var = z, v
             else:
@@ -459,7 +465,7 @@ def history_match(
     fitted = list(range(d))
     screen: dict[str, dict[str, float]] = {}
     emulators: dict[str, Emulator] = {}
-    baseline: dict[str, tuple[float, float]] = {}
+    baseline: dict[str, tuple[float, float, float]] = {}
     for w in range(settings.waves):
         n = runs_first_wave if (w == 0 and runs_first_wave) else settings.runs_per_wave
         if w == 0:
