@@ -221,11 +221,6 @@ class Calibration:
             "refused_emulators": refused,
             "figures_used": [f.key for f in result.used],
             "design_runs": len(result.design_x) * len(self.fit_cities),
-            # The direct re-score of the earlier calibration needs runs this method does
-            # not make; its figures are not measured here.
-            "rescored_mean_loss": float("nan"),
-            "predictive_mean_loss_p05": float("nan"),
-            "predictive_mean_loss_p95": float("nan"),
         }  # fmt: skip
         return tables, diagnostics
 

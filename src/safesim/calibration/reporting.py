@@ -42,6 +42,7 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
         f"Fitted: {fitted}. Kept at their evidence priors (no figure moves with them "
         f"detectably): {kept}. Emulators refused for no skill: {refused}.\n"
     )
+    out.append(nothing_reaches(tables))
     last = tables["emulators"]
     if not last.empty:
         last = last[last.wave == last.wave.max()]
@@ -73,13 +74,14 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
         _table(
             tables["targets"],
             [
-                "figure",
+                "scenario",
+                "target",
                 "report_value",
                 "prior_p05",
                 "prior_p95",
-                "posterior_p05",
-                "posterior_p95",
-                "inside_posterior",
+                "pred_p05",
+                "pred_p95",
+                "inside",
                 "width_gain",
             ],
         ),
@@ -121,6 +123,20 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
     return "\n".join(out)
 
 
+def nothing_reaches(tables: dict[str, pd.DataFrame]) -> str:
+    """A sentence when history matching ruled out every parameter set."""
+    waves = tables["waves"]
+    if waves.empty or float(waves.not_ruled_out_fraction.iloc[-1]) > 0:
+        return ""
+    return (
+        f"**No parameter set reaches the reports**: after wave {int(waves.wave.iloc[-1])} "
+        "every candidate misses at least one used figure by more than the implausibility "
+        "cut-off, with each city's trend and dose free in their priors. The posterior below "
+        "is the best the model does, conditional on a model that cannot match them all; "
+        "read it as that, not as the mechanisms' strengths.\n"
+    )
+
+
 def plausibility_text(tables: dict[str, pd.DataFrame], diag: dict[str, Any]) -> str:
     out = [
         "# What the reports are, and what the model can reach\n",
@@ -132,6 +148,7 @@ def plausibility_text(tables: dict[str, pd.DataFrame], diag: dict[str, Any]) -> 
         "twin and a discrepancy correlated within the city leave, starts every effect's "
         "range at zero, and states the Bayes factor of effect against none (effects.csv); "
         "a factor near 1 means the reports cannot tell.\n",
+        nothing_reaches(tables),
         "## Each figure\n",
     ]
     emulators = tables["emulators"]
