@@ -210,7 +210,6 @@ class Model:
         self.baseline = baseline
         self.figures = [f for f in figures if emulators[f.key].accepted]
         self.by_city = {c: [f for f in self.figures if f.city == c] for c in cities}
-        self.fixed = space.median_unit()
 
     @property
     def dims(self) -> int:
@@ -219,9 +218,6 @@ class Model:
     def split(self, state: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         k, c = len(self.fitted), len(self.cities)
         return state[:, :k], state[:, k : k + c], state[:, k + c : k + 2 * c]
-
-    def emulator_input(self, x_fit: np.ndarray) -> np.ndarray:
-        return x_fit
 
     def city_moments(
         self, city: str, x_fit: np.ndarray, tau: np.ndarray, dose: np.ndarray
@@ -593,6 +589,8 @@ def effect_bayes_factors(
                  "p_effect": 0.5, "note": "screened out: no figure moves with it"}
             )  # fmt: skip
             continue
+        if result.space.priors[i].log:
+            continue  # a log-uniform range cannot start at zero; no effect has one
         column = result.fitted.index(i)
         zeroed = draws.copy()
         zeroed[:, column] = float(result.space.priors[i].to_unit(np.array(0.0)))
