@@ -144,7 +144,7 @@ def fit_emulator(key: str, x: np.ndarray, y: np.ndarray, min_q2: float, seed: in
     reason = (
         f"leave-one-out Q² {check.q2:.2f} ≥ {min_q2:g}"
         if accepted
-        else f"no skill: leave-one-out Q² {check.q2:.2f} < {min_q2:g} (noise swamps the effect)"
+        else f"no skill: leave-one-out Q² {check.q2:.2f} < {min_q2:g}"
     )
     scales = np.atleast_1d(gp.kernel_.k1.k2.length_scale).astype(float).tolist()
     return Emulator(

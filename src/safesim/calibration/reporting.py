@@ -163,10 +163,11 @@ def plausibility_text(tables: dict[str, pd.DataFrame], diag: dict[str, Any]) -> 
     for row in last.itertuples():
         if not row.accepted:
             out.append(
-                f"- **{row.figure}**: not used. {row.reason}; the effect varies by "
-                f"{row.effect_sd_across_runs:.3g} across the design against run noise "
-                f"{row.effect_noise_sd:.3g}, so the model's response to the parameters "
-                "cannot be told from its noise at the design's size.\n"
+                f"- **{row.figure}**: not used. {row.reason}; its effect against the twin "
+                f"varies by {row.effect_sd_across_runs:.3g} across {row.runs} runs and the "
+                f"emulator's noise term is {row.effect_noise_sd:.3g}. Held-out runs are not "
+                "predicted better than by their mean, from run noise or from too few runs for "
+                "the parameters it depends on; more runs, or larger cities, would tell.\n"
             )
             continue
         if targets is None or row.figure not in targets.index:
