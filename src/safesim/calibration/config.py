@@ -63,7 +63,7 @@ class Budget(Strict):
     mcmc_steps: int = Field(default=2000, ge=100)
     mcmc_burn: int = Field(default=500, ge=0)
     evidence_draws: int = Field(default=20000, ge=500)
-    proof_datasets: int = Field(default=10, ge=1)
+    proof_datasets: int = Field(default=10, ge=0)  # 0: no synthetic proofs
 
     @model_validator(mode="after")
     def _pairs_within_design(self) -> Budget:

@@ -339,7 +339,9 @@ class Calibration:
 
     def proofs(self) -> pd.DataFrame:
         n = self.budget.proof_datasets
-        rows = []
+        rows: list[dict[str, Any]] = []
+        if n == 0:
+            return pd.DataFrame(columns=["proof", "measure", "value", "nominal", "n"])
         rec = recovery(n, seed=self.config.seed)
         rows.append({"proof": "recovery", "measure": "share of known values inside 90 % "
                      "posterior intervals", "value": rec["coverage_90"],
