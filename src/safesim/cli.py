@@ -1280,10 +1280,13 @@ def calibrate(
 
     CONFIG names the cities fitted and predicted, the parameters fitted (priors from the
     evidence in safesim.parameters), the trend and discrepancy priors and the run budget.
-    Writes the posterior (posterior_samples.csv, posterior_summary.csv,
-    fitted_parameters.yaml), targets.csv, leave_one_city_out.csv, predictions.csv,
-    rescore.csv, scaling.csv, design.csv, plausibility.md and manifest.json. Every model
-    run is journaled as it finishes: after Ctrl-C or a kill the same command continues.
+    History matching in waves on Gaussian-process emulators of each figure's effect
+    against its same-seed twin, then an MCMC posterior. Writes emulators.csv, screen.csv,
+    waves.csv, the posterior (posterior_samples.csv, posterior_summary.csv,
+    fitted_parameters.yaml), effects.csv, trend_sensitivity.csv, targets.csv,
+    leave_one_city_out.csv, seed_robustness.csv, recovery.csv, predictions.csv,
+    tables.md, plausibility.md and manifest.json. Every model run is journaled as it
+    finishes: after Ctrl-C or a kill the same command continues.
     """
     from safesim.calibration import Calibration, load_config
     from safesim.scenario import ScenarioError
@@ -1307,7 +1310,7 @@ def calibrate(
         return
     except KeyboardInterrupt:
         click.echo(
-            f"\ninterrupted: finished runs are kept in {Path(out_dir or '.') / '.journal'}; "
+            f"\ninterrupted: finished runs are kept in {Path(out_dir or '.') / '.runs'}; "
             "run the same command again to continue",
             err=True,
         )
@@ -1315,10 +1318,11 @@ def calibrate(
     manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
     diag = manifest["diagnostics"]
     click.echo(
-        f"{config.name}: posterior from {diag['prior_samples']} prior draws "
-        f"(effective sample size {diag['effective_sample_size']}); loss re-scored on fresh "
-        f"seeds {diag['rescored_mean_loss']:.2f}, posterior-predictive 90 % "
-        f"{diag['predictive_mean_loss_p05']:.2f} to {diag['predictive_mean_loss_p95']:.2f}"
+        f"{config.name}: fitted {', '.join(diag['fitted_parameters']) or 'nothing'}; kept at "
+        f"their priors {', '.join(diag['kept_at_prior']) or 'none'}; emulators refused for "
+        f"no skill {len(diag['refused_emulators'])} of "
+        f"{len(diag['refused_emulators']) + len(diag['figures_used'])}; MCMC effective "
+        f"sample size {diag['effective_sample_size']}"
     )
     for path in paths.values():
         click.echo(f"  wrote {path}")

@@ -1,10 +1,12 @@
 """Calibration: a posterior of the mechanism strengths from the reports' figures.
 
-``config`` reads the calibration file, ``priors`` holds the parameter space and the
-evidence priors, ``simulations`` runs and journals the model runs, ``emulator`` and
-``likelihood`` turn them into a likelihood with model noise, secular trends and
-discrepancy, ``pipeline`` goes from design to posterior, checks and predictions, and
-``plausibility`` judges every reported figure.
+``config`` reads the calibration file and ``priors`` holds the evidence priors; ``gp``
+emulates each figure's effect against its same-seed twin and validates it; ``method``
+screens the parameters, history-matches in waves and samples the posterior by MCMC on any
+simulator with its interface; ``citymodel`` is the city model as such a simulator, on the
+batch engine; ``synthetic`` and ``proofs`` prove the method on a cheap simulator; and
+``history`` runs it all for a config and writes the outputs.
+``likelihood`` and ``emulator`` keep the trend and discrepancy helpers it shares.
 
 **Examples**::
 
@@ -14,6 +16,6 @@ discrepancy, ``pipeline`` goes from design to posterior, checks and predictions,
 """
 
 from safesim.calibration.config import CalibrationConfig, load_config, load_parameters
-from safesim.calibration.pipeline import OUTPUT_FILES, Calibration
+from safesim.calibration.history import OUTPUT_FILES, Calibration
 
 __all__ = ["OUTPUT_FILES", "Calibration", "CalibrationConfig", "load_config", "load_parameters"]

@@ -55,6 +55,15 @@ class Budget(Strict):
     scaling_households: int | None = Field(default=None, ge=1000)
     scaling_draws: int = Field(default=0, ge=0)
     samples: int = Field(default=20000, ge=500)
+    # History matching and the posterior (safesim.calibration.method).
+    waves: int = Field(default=3, ge=1)
+    first_wave: int = Field(default=40, ge=8)
+    runs_per_wave: int = Field(default=30, ge=4)
+    candidates: int = Field(default=20000, ge=500)
+    mcmc_steps: int = Field(default=2000, ge=100)
+    mcmc_burn: int = Field(default=500, ge=0)
+    evidence_draws: int = Field(default=20000, ge=500)
+    proof_datasets: int = Field(default=10, ge=0)  # 0: no synthetic proofs
 
     @model_validator(mode="after")
     def _pairs_within_design(self) -> Budget:
@@ -63,6 +72,23 @@ class Budget(Strict):
         if self.scaling_draws > self.posterior_draws:
             raise ValueError("scaling_draws: must not exceed posterior_draws")
         return self
+
+
+class Method(Strict):
+    """The statistical choices of history matching and the posterior (stated, not fitted)."""
+
+    # An emulator whose leave-one-out Q² is below this has no usable skill and is refused.
+    min_q2: float = Field(default=0.5, le=1.0)
+    # Vernon et al. 2010: 3 by Pukelsheim's three-sigma rule for unimodal distributions.
+    implausibility_cutoff: float = Field(default=3.0, gt=0)
+    # A parameter is fitted when a figure moves by this many of its own sds over its range.
+    screen_threshold: float = Field(default=0.5, gt=0)
+    # log-sd of the delivered dose against the scenario's stated one, per city.
+    dose_sd: float = Field(default=0.3, gt=0)
+    # Correlation of the discrepancies of two figures of one city.
+    discrepancy_correlation: float = Field(default=0.5, ge=0, lt=1)
+    # The trend-prior sensitivity run multiplies the trend's sd by this.
+    trend_sensitivity_factor: float = Field(default=2.0, gt=1.0)
 
 
 class CalibrationConfig(Strict):
@@ -78,6 +104,7 @@ class CalibrationConfig(Strict):
     seed: int = Field(default=0, ge=0)
     trend: TrendPrior
     discrepancy: Discrepancy
+    method: Method = Field(default_factory=Method)
     full: Budget
     quick: Budget
 

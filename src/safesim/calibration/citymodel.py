@@ -1,0 +1,203 @@
+"""The city model as a ``Simulator``: each run a mix and its same-seed twin, on the batch
+engine (journaled, resumable, on processes or Dask).
+
+A task is one city at one parameter set on one seed: the mix runs, its counterfactual twin
+is forked at the end of the shared burn-in (``runner.run_paired``), and the record holds
+every figure of both. The batch engine's journal keeps each finished task, so an
+interrupted calibration continues where it stopped and a repeated one runs nothing.
+Parameters are applied without the evidence bounds' validation: an effect's range in the
+calibration starts at zero (no effect), below the evidence's lower bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from safesim.batch import (
+    DaskExecutor,
+    Executor,
+    Journal,
+    ProcessExecutor,
+    RunTask,
+    SerialExecutor,
+    WorkerLost,
+    run_tasks_with_progress,
+)
+from safesim.calibration.priors import mechanism_parameters
+from safesim.calibration.simulations import figures as run_figures
+from safesim.runner import run_paired
+from safesim.scaling import scale_scenario
+from safesim.scenario import Scenario, load_scenario
+
+
+def execute_paired(task: RunTask) -> dict[str, Any]:
+    """One mix and its twin; the figures of both (an exception is recorded, not raised)."""
+    started = time.perf_counter()
+    record: dict[str, Any] = {"key": task.key, "seed": task.seed}
+    try:
+        data = dict(task.scenario)
+        full = data.pop("_full_households", None)
+        scenario = Scenario.model_validate(data)
+        full = int(full or scenario.city.households.value)
+        params = mechanism_parameters(dict(task.parameters or {}), scenario.parameters)
+        mix, twin = run_paired(scenario, task.seed, 1, task.days, parameters=params)
+        record.update(
+            status="ok",
+            error="",
+            mix=run_figures(scenario, mix[0], full),
+            twin=run_figures(scenario, twin[0], full),
+        )
+    except Exception as exc:  # a failed run is a result: the figure is missing, not fatal
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        record.update(status="failed", error=message, mix={}, twin={})
+    record["wall_seconds"] = round(time.perf_counter() - started, 3)
+    return record
+
+
+class _PairedSerial(SerialExecutor):
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
+        for task in tasks:
+            yield execute_paired(task)
+
+
+class _PairedProcesses(ProcessExecutor):
+    """The batch engine's process pool (its start-up and stopping), running pairs."""
+
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
+        import multiprocessing
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        from safesim.batch import _start_worker
+
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
+        pending: set[Future[dict[str, Any]]] = {
+            self.pool.submit(execute_paired, task) for task in tasks
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:
+                    raise WorkerLost(f"a worker process died ({exc})") from None
+
+
+class _PairedDask(DaskExecutor):
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
+        from distributed import as_completed
+
+        futures = self.client.map(execute_paired, list(tasks), pure=False)
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:
+                reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+                raise WorkerLost(f"the Dask cluster lost a run ({reason})") from None
+
+
+def paired_executor(workers: int, dask: str | None = None) -> Executor:
+    if dask:
+        return _PairedDask(dask, workers)
+    if workers > 1:
+        return _PairedProcesses(workers)
+    return _PairedSerial()
+
+
+class CitySimulator:
+    """Runs parameter sets on the fitted cities at the design size; per figure key the
+    effect (mix − twin) and the twin's figure."""
+
+    def __init__(
+        self,
+        scenario_paths: dict[str, str],
+        households: int,
+        names: list[str],
+        figure_keys: list[tuple[str, str]],
+        journal: Journal,
+        executor: Executor,
+    ):
+        self.paths = scenario_paths  # city → scenario file
+        self.households = households
+        self.names = names
+        self.figure_keys = figure_keys  # (city, figure name)
+        self.journal = journal
+        self.executor = executor
+        self.scaled: dict[str, dict[str, Any]] = {}
+        for city, path in scenario_paths.items():
+            self.scaled[city] = scaled_scenario_data(path, households)
+
+    def tasks(self, label: str, values: np.ndarray, seeds: Sequence[int], cities) -> list:
+        out = []
+        for i, (row, seed) in enumerate(zip(values, seeds, strict=True)):
+            params = {n: float(v) for n, v in zip(self.names, row, strict=True)}
+            for city in cities:
+                key = task_key(label, i, city, params, int(seed))
+                out.append(RunTask(key, self.scaled[city], int(seed), None, params))
+        return out
+
+    def run(
+        self, label: str, values: np.ndarray, seeds: Sequence[int], cities
+    ) -> dict[str, dict[str, Any]]:
+        """Records by (run index, city) of the runs asked for (journaled ones not rerun)."""
+        tasks = self.tasks(label, values, seeds, cities)
+        records, _, _ = run_tasks_with_progress(tasks, self.journal, self.executor, label)
+        by_place = {}
+        for task in tasks:
+            parts = task.key.split("-")  # label-index-city-hash; a city name may hold "-"
+            index, city = parts[1], "-".join(parts[2:-1])
+            by_place[f"{label}-{index}-{city}"] = records.get(task.key, {})
+        return by_place
+
+    def simulate(
+        self, label: str, values: np.ndarray, seeds: Sequence[int]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        cities = list(dict.fromkeys(c for c, _ in self.figure_keys))
+        records = self.run(label, values, seeds, cities)
+        effects, twins = {}, {}
+        for city, name in self.figure_keys:
+            mix = np.array([_value(records, f"{label}-{i}-{city}", "mix", name)
+                            for i in range(len(seeds))])  # fmt: skip
+            twin = np.array([_value(records, f"{label}-{i}-{city}", "twin", name)
+                             for i in range(len(seeds))])  # fmt: skip
+            effects[f"{city}:{name}"] = mix - twin
+            twins[f"{city}:{name}"] = twin
+        return effects, twins
+
+
+def task_key(label: str, index: int, city: str, params: dict[str, float], seed: int) -> str:
+    """A journal key that names the run and its inputs: a later wave laid out differently
+    can never pick up a run made at other parameters."""
+    text = json.dumps([params, seed], sort_keys=True)
+    return f"{label}-{index}-{city}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def _value(records: dict, key: str, side: str, name: str) -> float:
+    value = records.get(key, {}).get(side, {}).get(name)
+    return float("nan") if value is None else float(value)
+
+
+def scaled_scenario_data(path: str | Path, households: int) -> dict[str, Any]:
+    """The scenario at ``households`` (doses per household kept), as plain data for a task,
+    with the real city's size beside it (counts are restated at full size)."""
+    scenario = load_scenario(path)
+    full = scenario.city.households.value
+    if households < full:
+        scenario = scale_scenario(scenario, households)
+    data = scenario.model_dump(mode="json")
+    data["_full_households"] = full
+    return data
