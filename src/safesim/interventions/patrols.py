@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
+from mesa.discrete_space import CellAgent
 
+from safesim.city import neighbour_sum
+from safesim.fields import Channels
 from safesim.interventions.base import Intervention
 from safesim.parameters import MechanismParameters
 from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity, Rate
@@ -24,6 +27,20 @@ class PatrolsSpec(Delivery):
     team_size: Quantity[PositiveInt]
     dwell_minutes: Rate
     allocation: Literal["hot_spots", "random"] = "hot_spots"
+
+
+class PatrolTeam(CellAgent):
+    """One patrol team: an officer and the auxiliaries with them, standing at the hot
+    spot it was sent to last. ``beat`` is the cells it visits on the day last run."""
+
+    def __init__(self, model: SafetyModel, patrols: Patrols, index: int):
+        super().__init__(model)
+        self.patrols = patrols
+        self.index = index
+
+    @property
+    def beat(self) -> np.ndarray:
+        return np.flatnonzero(self.patrols.owner == self.index)
 
 
 class Patrols(Intervention):
@@ -53,11 +70,63 @@ class Patrols(Intervention):
 
     name = "patrols"
     spec_class = PatrolsSpec
+    order = 40
+    label = "patrols"
+    label_zh = "巡逻"
+    unit = "officer or auxiliary deployed"
+    evidence = "Braga et al. 2019; Braga & Weisburd 2020; Ratcliffe et al. 2011; Koper 1995"
+    channels = ("offending_cut", "movement_cut", "arrest_boost", "felt_presence")
 
     def __init__(self, spec: PatrolsSpec, calendar: Calendar):
         super().__init__(spec, calendar)
         self.spec: PatrolsSpec = spec
         self.presence: np.ndarray | None = None
+        self.team_agents: list[PatrolTeam] = []
+        # Which team visits each cell today (-1: none): the teams' beats.
+        self.owner = np.zeros(0, dtype=np.int64)
+        self._team_cell = np.zeros(0, dtype=np.int64)
+        self._neighbours: np.ndarray | None = None
+
+    def bind(self, model: SafetyModel) -> None:
+        cells = model.layout.cells
+        self.owner = np.full(cells, -1, dtype=np.int64)
+        n_teams = int(np.ceil(self.teams()))
+        self.team_agents = [PatrolTeam(model, self, i) for i in range(n_teams)]
+        # Teams start at the station, the city's centre cell, until first sent out.
+        station = model.cell_of(np.array([cells // 2]))[0]
+        self._team_cell = np.full(n_teams, cells // 2, dtype=np.int64)
+        for team in self.team_agents:
+            team.cell = station
+        w, h = model.layout.width, model.layout.height
+        self._neighbours = neighbour_sum(np.ones(cells), w, h)
+
+    def _deploy(self, model: SafetyModel, spots: np.ndarray) -> None:
+        """Deal today's hot spots to teams: a team keeps the spots of its beat that are
+        still hot, and new spots go to the teams with the shortest beats; only a team
+        whose first spot changed moves (most stay put from one day to the next)."""
+        n_teams = len(self.team_agents)
+        if n_teams == 0:
+            return
+        kept = self.owner[spots]
+        owner = np.full_like(self.owner, -1)
+        owner[spots] = kept
+        new = spots[kept < 0]
+        if new.size:
+            load = np.bincount(kept[kept >= 0], minlength=n_teams)
+            order = np.argsort(load, kind="stable")
+            owner[new] = order[np.arange(new.size) % n_teams]
+        self.owner = owner
+        # Each team stands at the first cell of its beat in today's list of spots.
+        teams, first = np.unique(owner[spots], return_index=True)
+        at = np.full(n_teams, -1, dtype=np.int64)
+        valid = teams >= 0
+        at[teams[valid]] = spots[first[valid]]
+        moved = np.flatnonzero((at >= 0) & (at != self._team_cell))
+        if moved.size:
+            cells = model.cell_of(at[moved])
+            for i, cell in zip(moved.tolist(), cells, strict=True):
+                self.team_agents[i].cell = cell
+            self._team_cell[moved] = at[moved]
 
     def teams(self) -> float:
         """Patrol teams the staff make up, each led by an officer."""
@@ -97,22 +166,42 @@ class Patrols(Intervention):
             )
         return spots
 
-    def apply(self, model: SafetyModel, day: int) -> None:
+    def apply(self, model: SafetyModel, day: int) -> Channels:
         p = model.params
         if self.presence is None:
             self.presence = np.zeros(model.layout.cells)
         self.presence *= np.exp(-1.0 / p.patrol_memory_days)
         s = self.strength(day)
-        visits = np.zeros(model.layout.cells)
+        spots = self._spots(model, s) if s > 0 else np.zeros(0, dtype=np.int64)
+        self._deploy(model, spots)
+        # Where the teams' beats are, from the teams themselves.
+        visits = np.where(self.owner >= 0, p.patrol_visits_to_saturate, 0.0)
         if s > 0:
-            spots = self._spots(model, s)
-            visits[spots] = p.patrol_visits_to_saturate
             dose = 1.0 - np.exp(-self.spec.dwell_minutes.value / p.koper_minutes)
             np.maximum(
                 self.presence, (visits / p.patrol_visits_to_saturate) * dose, out=self.presence
             )
-        model.fields.patrol_presence = self.presence
-        model.fields.patrol_visits = visits
+        layers = model.fields.layers
+        layers["patrol_presence"] = self.presence
+        layers["patrol_visits"] = visits
+        felt = self.felt(self.presence, model)
+        return Channels(
+            offending_cut=p.patrol_deterrence * felt,
+            movement_cut=p.patrol_avoidance * p.patrol_deterrence * felt,
+            arrest_boost=p.patrol_arrest_boost * felt,
+            felt_presence=felt,
+        )
+
+    def felt(self, presence: np.ndarray, model: SafetyModel) -> np.ndarray:
+        """Presence plus the share that diffuses to neighbouring cells."""
+        if not presence.any():
+            return presence.copy()
+        w, h = model.layout.width, model.layout.height
+        around = neighbour_sum(presence, w, h) / self._neighbours
+        return np.minimum(1.0, presence + model.params.patrol_diffusion * around)
+
+    def treated_today(self, model: SafetyModel) -> np.ndarray:
+        return self.owner >= 0
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray | None:
         # Random visits favour no place: the whole city is treated alike.
