@@ -163,6 +163,7 @@ class SafetyModel(mesa.Model):
         self.record = DailyRecord(self.days, self.calendar.start)
         # Mesa's view of the same record: one model reporter per daily column.
         self.datacollector = data_collector()
+        self.recorded_day = -1
         # Opt-in per-event log: set to a list and each recorded day's offence report is
         # appended to it (validation needs offence homes, cells and days).
         self.event_log: list[OffenceReport] | None = None
@@ -198,6 +199,7 @@ class SafetyModel(mesa.Model):
         events = self._crime_and_disorder(day)
         self._remember(events)
         if day >= 0:
+            self.recorded_day = day
             self._record(day, events)
             self._count_areas(day, events)
             self.datacollector.collect(self)

@@ -73,10 +73,10 @@ COLUMNS: tuple[str, ...] = tuple(OUTCOMES)
 
 def data_collector() -> mesa.DataCollector:
     """A Mesa DataCollector whose model reporters are the daily record's columns, read
-    from the row the model recorded on the day just run (``model.day - 1``)."""
+    from the row of the last day the model recorded (``model.recorded_day``)."""
 
     def reporter(index: int) -> Callable[[Any], float]:
-        return lambda model: float(model.record.values[model.day - 1, index])
+        return lambda model: float(model.record.values[model.recorded_day, index])
 
     return mesa.DataCollector(model_reporters={name: reporter(i) for i, name in enumerate(COLUMNS)})
 

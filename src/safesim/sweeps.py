@@ -66,8 +66,9 @@ from safesim.batch import (  # noqa: F401 - the batch engine, re-exported for ca
     run_journaled,
     run_tasks_with_progress,
 )
+
 # Costs belong with the interventions; re-exported for callers of the sweep engine.
-from safesim.interventions import annual_cost, priced_interventions  # noqa: F401
+from safesim.interventions import annual_cost, priced_interventions
 from safesim.limits import MAX_RUNS
 from safesim.loading import InputError, describe_error, load_mapping
 from safesim.results import (
