@@ -5,6 +5,11 @@ Run from the repository root::
 
     python benchmarks/run.py            # the full benchmark (a few minutes)
     python benchmarks/run.py --quick    # a smaller version (well under a minute)
+    python benchmarks/run.py --day-against 2ecfcec   # a Guiyang day, now and at a commit
+
+``--day-against REF`` times a Guiyang day (campaign in force, so every unit acts) with
+this checkout's engine and with the engine at git commit ``REF``, alternating the two in
+fresh processes so that a busy machine slows both alike, and reports the ratio.
 
 Every measurement runs in a fresh Python process, so that one city's memory does not
 inflate the next one's peak; the peak is that process's ``ru_maxrss`` (resident set, which
@@ -161,7 +166,65 @@ def measure_reference(households: int, days: int) -> dict[str, Any]:
     }
 
 
+def measure_day(days: int) -> dict[str, Any]:
+    """Milliseconds per Guiyang day with the campaign in force, after 5 warm-up days."""
+    from safesim.model import SafetyModel
+    from safesim.scenario import load_scenario
+
+    scenario = load_scenario(GUIYANG)
+    scenario = scenario.with_values({"calendar.campaign_start": scenario.calendar.start})
+    started = time.perf_counter()
+    model = SafetyModel(scenario, seed=scenario.seed, days=days + 5)
+    built = time.perf_counter()
+    for _ in range(5):
+        model.step()
+    stepping = time.perf_counter()
+    for _ in range(days):
+        model.step()
+    finished = time.perf_counter()
+    return {"construct_s": built - started, "ms_per_day": 1000.0 * (finished - stepping) / days}
+
+
+def day_against(ref: str, days: int, rounds: int) -> dict[str, Any]:
+    """A Guiyang day with this engine and with the one at ``ref``, side by side."""
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "archive", ref, "src"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        engines = {"now": None, ref: str(Path(folder) / "src")}
+        times: dict[str, list[dict[str, Any]]] = {name: [] for name in engines}
+        for _ in range(rounds):
+            for name, src in engines.items():
+                env = {**os.environ, "PYTHONHASHSEED": "0"}
+                if src is not None:
+                    env["PYTHONPATH"] = src
+                spec = json.dumps({"kind": "day", "days": days})
+                done = subprocess.run(
+                    [sys.executable, __file__, "--worker", spec],
+                    capture_output=True, text=True, check=True, cwd=ROOT, env=env,
+                )  # fmt: skip
+                times[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    best = {name: min(r["ms_per_day"] for r in runs) for name, runs in times.items()}
+    return {
+        "days_timed": days,
+        "rounds": rounds,
+        "ms_per_day": {name: round(v, 2) for name, v in best.items()},
+        "construct_s": {
+            name: round(min(r["construct_s"] for r in runs), 2) for name, runs in times.items()
+        },
+        "ratio_now_over_ref": round(best["now"] / best[ref], 3),
+    }
+
+
 def worker(spec: dict[str, Any]) -> None:
+    if spec["kind"] == "day":
+        print(json.dumps(measure_day(spec["days"])))
+        return
     if spec["kind"] == "safesim":
         result = measure_safesim(
             spec["households"], spec["days"], spec["campaign"], spec.get("twin", False)
@@ -278,9 +341,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smaller, faster version")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder for the figures")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--day-against", metavar="REF", help="time a Guiyang day now and at git commit REF"
+    )
+    parser.add_argument("--days", type=int, default=30, help="days timed by --day-against")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations for --day-against")
     args = parser.parse_args()
     if args.worker:
         worker(json.loads(args.worker))
+        return
+    if args.day_against:
+        print(json.dumps(day_against(args.day_against, args.days, args.rounds), indent=2))
         return
 
     info = environment()
