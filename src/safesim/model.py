@@ -234,6 +234,9 @@ class SafetyModel(mesa.Model):
             id(self.layers): self.layers.detached(),
             id(self.interventions): [],
         }
+        # The area sources the twin keeps (its mix's interventions, so both count crime in
+        # the same cells) refer to the mix's agents: shared, as the twin never moves them.
+        memo.update({id(agent): agent for agent in self.agents})
         for value in vars(self).values():
             if isinstance(value, AgentSet):
                 memo[id(value)] = AgentSet([], random=random.Random(0))
