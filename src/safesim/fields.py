@@ -58,7 +58,10 @@ class CellLayers:
     def __getitem__(self, name: str) -> np.ndarray:
         if self._own is not None:
             return self._own[name].copy()
-        return self._layers[name].data.ravel(order="F")
+        data = self._layers[name].data
+        flat = data.ravel(order="F")
+        # A C-ordered layer read in Fortran order is a copy already; any other, copy it.
+        return flat.copy() if np.may_share_memory(flat, data) else flat
 
     def __setitem__(self, name: str, values: np.ndarray | float) -> None:
         if self._own is not None:

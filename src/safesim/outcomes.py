@@ -303,7 +303,7 @@ def effects(
     mean share in percent. Cost per crime averted prices the interventions'
     ``annual_cost()`` over the campaign's length against criminal cases averted.
     """
-    from safesim.sweeps import annual_cost
+    from safesim.interventions import annual_cost
 
     if len(mix_dailies) != len(twin_dailies) or not mix_dailies:
         raise ValueError("effects needs one twin per mix replicate")
