@@ -5,6 +5,11 @@ interventions set today's guardianship, offenders turn over, move and offend, di
 run their course, disorder and other crime happen, places and households remember, and
 the day is recorded.
 
+The city is ``model.grid``, a Mesa ``OrthogonalMooreGrid`` whose PropertyLayers hold the
+cell fields; patrol teams, grid workers and cameras are Mesa agents in ``model.agents``;
+``model.datacollector`` reports the daily record's columns. Households and offenders
+are arrays (one object each would be hundreds of times slower; docs/odd.md, section 2).
+
 **Examples**::
 
     from safesim.model import SafetyModel
@@ -12,6 +17,11 @@ the day is recorded.
     model = SafetyModel(load_scenario("scenarios/small.yaml"), seed=1)
     model.run()
     daily = model.record.frame()
+    model.agents.groupby(type).count()      # patrol teams, grid workers, cameras
+
+    import mesa
+    rows = mesa.batch_run(SafetyModel, parameters={"scenario": "scenarios/small.yaml",
+                          "days": 30, "seed": [1, 2]}, data_collection_period=1)
 """
 
 from __future__ import annotations

@@ -73,7 +73,11 @@ COLUMNS: tuple[str, ...] = tuple(OUTCOMES)
 
 def data_collector() -> mesa.DataCollector:
     """A Mesa DataCollector whose model reporters are the daily record's columns, read
-    from the row of the last day the model recorded (``model.recorded_day``)."""
+    from the row of the last day the model recorded (``model.recorded_day``).
+
+    It records each day as known that day: the area columns (``crimes_treated`` …) of the
+    days before the campaign count the whole city as treated, where ``DailyRecord``
+    counts them again once the campaign fixes its treated cells."""
 
     def reporter(index: int) -> Callable[[Any], float]:
         return lambda model: float(model.record.values[model.recorded_day, index])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
+from mesa.agent import AgentSet
 from mesa.discrete_space import FixedAgent
 
 from safesim.fields import Channels
@@ -91,7 +92,9 @@ class Cameras(Intervention):
             camera = Camera(model, index)
             camera.cell = cell
             self.camera_agents.append(camera)
-        installed = np.array([c.cell_index for c in self.camera_agents], dtype=np.int64)
+        installed = np.array(
+            AgentSet(self.camera_agents, random=model.random).get("cell_index"), dtype=np.int64
+        )
         self.per_cell = np.bincount(installed, minlength=model.layout.cells).astype(float)
 
     def _place(self, model: SafetyModel) -> np.ndarray:
