@@ -178,11 +178,16 @@ def measure_day(days: int) -> dict[str, Any]:
     built = time.perf_counter()
     for _ in range(5):
         model.step()
-    stepping = time.perf_counter()
+    stepping, cpu = time.perf_counter(), time.process_time()
     for _ in range(days):
         model.step()
-    finished = time.perf_counter()
-    return {"construct_s": built - started, "ms_per_day": 1000.0 * (finished - stepping) / days}
+    finished, cpu_finished = time.perf_counter(), time.process_time()
+    return {
+        "construct_s": built - started,
+        "ms_per_day": 1000.0 * (finished - stepping) / days,
+        # CPU time of this process alone: what others running on the machine disturb least.
+        "cpu_ms_per_day": 1000.0 * (cpu_finished - cpu) / days,
+    }
 
 
 def day_against(ref: str, days: int, rounds: int) -> dict[str, Any]:
@@ -210,10 +215,13 @@ def day_against(ref: str, days: int, rounds: int) -> dict[str, Any]:
                 )  # fmt: skip
                 times[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
     best = {name: min(r["ms_per_day"] for r in runs) for name, runs in times.items()}
+    cpu = {name: min(r["cpu_ms_per_day"] for r in runs) for name, runs in times.items()}
     return {
         "days_timed": days,
         "rounds": rounds,
         "ms_per_day": {name: round(v, 2) for name, v in best.items()},
+        "cpu_ms_per_day": {name: round(v, 2) for name, v in cpu.items()},
+        "cpu_ratio_now_over_ref": round(cpu["now"] / cpu[ref], 3),
         "construct_s": {
             name: round(min(r["construct_s"] for r in runs), 2) for name, runs in times.items()
         },

@@ -52,7 +52,13 @@ class CellLayers:
             return
         # A default of the dtype's own type: Mesa 3.3 warns and 3.5 raises on a mismatch.
         layer = self.grid.create_property_layer(name, default_value=dtype(0), dtype=dtype)
-        self._layers[name] = layer if layer is not None else getattr(self.grid, name)
+        layer = layer if layer is not None else getattr(self.grid, name)
+        # In Fortran order the flat numbering is the array's own memory order, so reads and
+        # writes are plain copies. Mesa has no public way to choose the order (3.3 keeps it
+        # in ``_mesa_data``); any order stays correct, only slower.
+        if isinstance(getattr(layer, "_mesa_data", None), np.ndarray):
+            layer._mesa_data = np.asfortranarray(layer._mesa_data)
+        self._layers[name] = layer
         self[name] = flat
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -60,7 +66,7 @@ class CellLayers:
             return self._own[name].copy()
         data = self._layers[name].data
         flat = data.ravel(order="F")
-        # A C-ordered layer read in Fortran order is a copy already; any other, copy it.
+        # A view of the layer (Fortran order) is copied; a C-ordered one is a copy already.
         return flat.copy() if np.may_share_memory(flat, data) else flat
 
     def __setitem__(self, name: str, values: np.ndarray | float) -> None:
@@ -188,36 +194,47 @@ class CellFields:
         general_deterrence: float,
         channels: list[Channels],
     ) -> None:
-        """Fold the interventions' channels (in ``ORDER``) into what offenders face."""
-        n = self.layout.cells
-        street = np.ones(n)
-        movement = np.ones(n)
-        stays_free = np.full(n, 1.0 - params.base_arrest_probability)
-        felt = np.zeros(n)
-        guardianship = np.zeros(n)
-        protection = np.zeros(n)
-        coverage = np.zeros(n)
+        """Fold the interventions' channels (in ``ORDER``) into what offenders face.
+
+        A channel only one intervention writes is taken as it is (the products and sums
+        below give it exactly), and a channel none writes is its no-intervention value."""
+        street = movement = None
+        felt = guardianship = protection = coverage = None
+        # The chance an offence goes free, as a scalar until some channel varies it.
+        stays_free: float | np.ndarray = 1.0 - params.base_arrest_probability
         for c in channels:
             if c.offending_cut is not None:
-                street = street * (1.0 - c.offending_cut)
+                street = _times(street, 1.0 - c.offending_cut)
             if c.movement_cut is not None:
-                movement = movement * (1.0 - c.movement_cut)
+                movement = _times(movement, 1.0 - c.movement_cut)
             if c.arrest_boost is not None:
                 stays_free = stays_free * (1.0 - c.arrest_boost)
             if c.protection is not None:
-                protection = np.maximum(protection, c.protection)
+                protection = (
+                    c.protection if protection is None else np.maximum(protection, c.protection)
+                )
             if c.felt_presence is not None:
-                felt = np.minimum(1.0, felt + c.felt_presence)
+                felt = _capped_sum(felt, c.felt_presence)
             if c.guardianship is not None:
-                guardianship = np.minimum(1.0, guardianship + c.guardianship)
+                guardianship = _capped_sum(guardianship, c.guardianship)
             if c.camera_coverage is not None:
-                coverage = np.minimum(1.0, coverage + c.camera_coverage)
+                coverage = _capped_sum(coverage, c.camera_coverage)
         layers = self.layers
-        layers["street_multiplier"] = street
-        layers["offending_multiplier"] = street * general_deterrence
-        layers["movement_multiplier"] = movement
+        layers["street_multiplier"] = 1.0 if street is None else street
+        layers["offending_multiplier"] = (
+            general_deterrence if street is None else street * general_deterrence
+        )
+        layers["movement_multiplier"] = 1.0 if movement is None else movement
         layers["arrest_probability"] = 1.0 - stays_free
-        layers["felt_patrol"] = felt
-        layers["guardianship"] = guardianship
-        layers["place_protection"] = protection
-        layers["camera_coverage"] = coverage
+        layers["felt_patrol"] = 0.0 if felt is None else felt
+        layers["guardianship"] = 0.0 if guardianship is None else guardianship
+        layers["place_protection"] = 0.0 if protection is None else protection
+        layers["camera_coverage"] = 0.0 if coverage is None else coverage
+
+
+def _times(product: np.ndarray | None, factor: np.ndarray) -> np.ndarray:
+    return factor if product is None else product * factor
+
+
+def _capped_sum(total: np.ndarray | None, part: np.ndarray) -> np.ndarray:
+    return np.minimum(1.0, part) if total is None else np.minimum(1.0, total + part)

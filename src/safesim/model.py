@@ -390,8 +390,7 @@ class SafetyModel(mesa.Model):
         ) * (1.0 - p.attractiveness_decay) + self._boost * counts
         events.offender_crime = counts
         events.offender_cells = offender_cells
-        self.recent_crime *= 1.0 - 1.0 / p.hot_spot_window_days
-        self.recent_crime += counts
+        self.recent_crime = self.recent_crime * (1.0 - 1.0 / p.hot_spot_window_days) + counts
 
         if offences.attempts:
             today = offences.excess_arrest_risk / offences.attempts

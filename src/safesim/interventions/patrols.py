@@ -40,7 +40,8 @@ class PatrolTeam(CellAgent):
 
     @property
     def beat(self) -> np.ndarray:
-        return np.flatnonzero(self.patrols.owner == self.index)
+        patrols = self.patrols
+        return patrols.beat_cells[patrols.beat_team == self.index]
 
 
 class Patrols(Intervention):
@@ -82,14 +83,15 @@ class Patrols(Intervention):
         self.spec: PatrolsSpec = spec
         self.presence: np.ndarray | None = None
         self.team_agents: list[PatrolTeam] = []
-        # Which team visits each cell today (-1: none): the teams' beats.
-        self.owner = np.zeros(0, dtype=np.int64)
+        # The teams' beats: today's hot spots (sorted) and the team that visits each.
+        self.beat_cells = np.zeros(0, dtype=np.int64)
+        self.beat_team = np.zeros(0, dtype=np.int64)
         self._team_cell = np.zeros(0, dtype=np.int64)
         self._neighbours: np.ndarray | None = None
+        self._visits: np.ndarray | None = None
 
     def bind(self, model: SafetyModel) -> None:
         cells = model.layout.cells
-        self.owner = np.full(cells, -1, dtype=np.int64)
         n_teams = int(np.ceil(self.teams()))
         self.team_agents = [PatrolTeam(model, self, i) for i in range(n_teams)]
         # Teams start at the station, the city's centre cell, until first sent out.
@@ -100,27 +102,28 @@ class Patrols(Intervention):
         w, h = model.layout.width, model.layout.height
         self._neighbours = neighbour_sum(np.ones(cells), w, h)
 
-    def _deploy(self, model: SafetyModel, spots: np.ndarray) -> None:
-        """Deal today's hot spots to teams: a team keeps the spots of its beat that are
-        still hot, and new spots go to the teams with the shortest beats; only a team
-        whose first spot changed moves (most stay put from one day to the next)."""
+    def _deploy(self, model: SafetyModel, hot: np.ndarray) -> None:
+        """Deal today's hot spots (sorted) to teams: a team keeps the spots of its beat
+        that are still hot, and new spots go to the teams with the shortest beats; a team
+        stands at the first spot of its beat and moves only when that spot changes."""
         n_teams = len(self.team_agents)
-        if n_teams == 0:
+        team = np.full(hot.size, -1, dtype=np.int64)
+        before = self.beat_cells
+        if before.size and hot.size:
+            at_before = np.minimum(np.searchsorted(before, hot), before.size - 1)
+            still = before[at_before] == hot
+            team[still] = self.beat_team[at_before[still]]
+        new = np.flatnonzero(team < 0)
+        if new.size and n_teams:
+            load = np.bincount(team[team >= 0], minlength=n_teams)
+            shortest = np.argsort(load, kind="stable")
+            team[new] = shortest[np.arange(new.size) % n_teams]
+        self.beat_cells, self.beat_team = hot, team
+        if not n_teams or not hot.size:
             return
-        kept = self.owner[spots]
-        owner = np.full_like(self.owner, -1)
-        owner[spots] = kept
-        new = spots[kept < 0]
-        if new.size:
-            load = np.bincount(kept[kept >= 0], minlength=n_teams)
-            order = np.argsort(load, kind="stable")
-            owner[new] = order[np.arange(new.size) % n_teams]
-        self.owner = owner
-        # Each team stands at the first cell of its beat in today's list of spots.
-        teams, first = np.unique(owner[spots], return_index=True)
+        teams, first = np.unique(team, return_index=True)
         at = np.full(n_teams, -1, dtype=np.int64)
-        valid = teams >= 0
-        at[teams[valid]] = spots[first[valid]]
+        at[teams] = hot[first]
         moved = np.flatnonzero((at >= 0) & (at != self._team_cell))
         if moved.size:
             cells = model.cell_of(at[moved])
@@ -173,9 +176,13 @@ class Patrols(Intervention):
         self.presence *= np.exp(-1.0 / p.patrol_memory_days)
         s = self.strength(day)
         spots = self._spots(model, s) if s > 0 else np.zeros(0, dtype=np.int64)
-        self._deploy(model, spots)
-        # Where the teams' beats are, from the teams themselves.
-        visits = np.where(self.owner >= 0, p.patrol_visits_to_saturate, 0.0)
+        hot = np.sort(spots)
+        if self._visits is None or not np.array_equal(hot, self.beat_cells):
+            self._deploy(model, hot)
+            # Where the teams' beats are, from the teams themselves.
+            self._visits = np.zeros(model.layout.cells)
+            self._visits[self.beat_cells[self.beat_team >= 0]] = p.patrol_visits_to_saturate
+        visits = self._visits
         if s > 0:
             dose = 1.0 - np.exp(-self.spec.dwell_minutes.value / p.koper_minutes)
             np.maximum(
@@ -201,7 +208,7 @@ class Patrols(Intervention):
         return np.minimum(1.0, presence + model.params.patrol_diffusion * around)
 
     def treated_today(self, model: SafetyModel) -> np.ndarray:
-        return self.owner >= 0
+        return model.fields.patrol_visits > 0
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray | None:
         # Random visits favour no place: the whole city is treated alike.
