@@ -68,9 +68,14 @@ class Disputes:
         params: MechanismParameters,
         visits: Callable[[np.ndarray], np.ndarray],
         unit_strength: float,
+        settle_chance: float | None = None,
     ) -> DisputeReport:
         """Advance live disputes by one day. ``visits(homes)`` says which homes a grid
-        worker calls on today; ``unit_strength`` is how far ten-household units are built."""
+        worker calls on today; ``unit_strength`` is how far ten-household units are built;
+        ``settle_chance`` is the chance a found dispute is settled (default: the finder's
+        own, ``mediation_success``)."""
+        if settle_chance is None:
+            settle_chance = params.mediation_success
         new = self.arise(households)
         visited = visits(self.home)
         member = households.unit_member[self.home] * unit_strength
@@ -85,7 +90,7 @@ class Disputes:
             (visited & (self.u_detect < params.grid_visit_detection))
             | (self.hazard[:, 3] >= self.threshold[:, 3])
         )
-        settled = found & (self.u_mediate < params.mediation_success)
+        settled = found & (self.u_mediate < settle_chance)
         self.tried |= found
         crossed = self.hazard[:, :3] >= self.threshold[:, :3]
         # The first hazard to cross decides; ties go to the more serious outcome.

@@ -1,18 +1,113 @@
-"""Cell fields that interventions write each day and offenders and households read.
+"""Cell fields: what interventions write each day and offenders and households read.
 
-Each intervention adds its own layer (camera coverage, patrol presence, volunteer
-guardianship, secured parking); ``combine`` turns them into what offenders face at a
-cell: how much less they offend there (cameras apart, since their effect depends on the
-crime: ``camera_cut``), how much less they walk there, and how likely an offence ends in
-arrest.
+The fields live in the PropertyLayers of the model's Mesa grid (``CellLayers``), one
+layer a field. Interventions do not write fields of their own: each returns its
+``Channels`` for the day (a cut in offending, a cut in movement, a boost to the chance
+of arrest, protection of a place, felt presence of patrols or guardians, camera
+coverage), and ``CellFields.combine`` folds every intervention's channels, in the fixed
+order of ``safesim.interventions.ORDER``, into what offenders face at a cell: how much
+less they offend there (cameras apart, since their effect depends on the crime:
+``camera_cut``), how much less they walk there, and how likely an offence ends in arrest.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import Any
+
 import numpy as np
 
-from safesim.city import CityLayout, neighbour_sum
+from safesim.city import CityLayout
 from safesim.parameters import MechanismParameters
+
+
+class CellLayers:
+    """Per-cell arrays held as PropertyLayers of a Mesa grid, read and written flat.
+
+    safesim numbers cells ``y * width + x``; a Mesa grid's layer is indexed ``[x, y]``,
+    which is that numbering read in Fortran order. Every read returns a fresh flat copy
+    and every write copies into the layer's current array: nobody holds a layer's array
+    across calls (Mesa 3.3's ``modify_cells`` replaces it, 3.5 edits it in place).
+
+    A counterfactual twin shares its original's grid (building a grid costs seconds)
+    but not its fields: ``detached()`` gives layers that keep copies in arrays of their
+    own, so the two runs never write each other's fields.
+    """
+
+    def __init__(self, grid: Any, width: int, height: int):
+        self.grid = grid
+        self.width, self.height = width, height
+        self._layers: dict[str, Any] = {}
+        self._own: dict[str, np.ndarray] | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._own if self._own is not None else self._layers)
+
+    def add(self, name: str, values: np.ndarray | float, dtype: type = float) -> None:
+        """A new layer holding ``values`` (a flat array or one value for every cell)."""
+        flat = np.broadcast_to(np.asarray(values, dtype=dtype), (self.width * self.height,))
+        if self._own is not None:
+            self._own[name] = flat.copy()
+            return
+        # A default of the dtype's own type: Mesa 3.3 warns and 3.5 raises on a mismatch.
+        layer = self.grid.create_property_layer(name, default_value=dtype(0), dtype=dtype)
+        layer = layer if layer is not None else getattr(self.grid, name)
+        # In Fortran order the flat numbering is the array's own memory order, so reads and
+        # writes are plain copies. Mesa has no public way to choose the order (3.3 keeps it
+        # in ``_mesa_data``); any order stays correct, only slower.
+        if isinstance(getattr(layer, "_mesa_data", None), np.ndarray):
+            layer._mesa_data = np.asfortranarray(layer._mesa_data)
+        self._layers[name] = layer
+        self[name] = flat
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if self._own is not None:
+            return self._own[name].copy()
+        data = self._layers[name].data
+        flat = data.ravel(order="F")
+        # A view of the layer (Fortran order) is copied; a C-ordered one is a copy already.
+        return flat.copy() if np.may_share_memory(flat, data) else flat
+
+    def __setitem__(self, name: str, values: np.ndarray | float) -> None:
+        if self._own is not None:
+            self._own[name][:] = values
+            return
+        data = self._layers[name].data
+        if np.ndim(values) == 0:
+            data[...] = values
+        else:
+            data[...] = np.reshape(values, (self.height, self.width)).T
+
+    def detached(self) -> CellLayers:
+        """The same fields with today's values, in arrays of their own (for a twin)."""
+        twin = CellLayers(self.grid, self.width, self.height)
+        twin._own = {name: self[name] for name in self.names}
+        return twin
+
+
+@dataclass
+class Channels:
+    """What one intervention does at each cell today; None where it does nothing.
+
+    ``offending_cut`` and ``movement_cut`` are shares by which offending and the choice
+    to walk into a cell fall; ``arrest_boost`` the share of offences that would go free
+    that now end in arrest; ``protection`` the chance an offence against a place fails;
+    ``felt_presence`` the patrols residents see; ``guardianship`` the watch residents
+    keep; ``camera_coverage`` the cameras' coverage, whose effect on offending depends
+    on the crime and the setting (``camera_cut``, applied where an offender decides).
+    """
+
+    offending_cut: np.ndarray | None = None
+    movement_cut: np.ndarray | None = None
+    arrest_boost: np.ndarray | None = None
+    protection: np.ndarray | None = None
+    felt_presence: np.ndarray | None = None
+    guardianship: np.ndarray | None = None
+    camera_coverage: np.ndarray | None = None
+
+
+CHANNELS: tuple[str, ...] = tuple(f.name for f in fields(Channels))
 
 
 def camera_setting_ratios(params: MechanismParameters) -> np.ndarray:
@@ -45,63 +140,101 @@ def camera_cut(
     return np.minimum(cut, params.camera_max_deterrence)
 
 
+# Layers the interventions' channels and ``combine`` rewrite every day, with their value
+# when no intervention acts.
+DAILY_LAYERS: dict[str, float] = {
+    "camera_coverage": 0.0,
+    "patrol_presence": 0.0,
+    "patrol_visits": 0.0,
+    "felt_patrol": 0.0,
+    "guardianship": 0.0,
+    "place_protection": 0.0,
+    "street_multiplier": 1.0,
+    "offending_multiplier": 1.0,
+    "movement_multiplier": 1.0,
+    "arrest_probability": 0.0,
+}
+
+
+# Layers no channel writes: where patrol teams went, kept for maps and spill-over.
+RECORD_LAYERS = ("patrol_presence", "patrol_visits")
+
+
 class CellFields:
-    def __init__(self, layout: CityLayout):
-        n = layout.cells
+    """Today's fields at every cell, read by offenders, disorder and residents.
+
+    Each field is a layer of ``layers`` (``patrol_presence`` and ``patrol_visits`` are
+    written by the patrols as a record of where teams went, for maps and spill-over);
+    the attributes below read the layer, so they are fresh copies.
+    """
+
+    def __init__(self, layout: CityLayout, layers: CellLayers):
         self.layout = layout
-        self.camera_coverage = np.zeros(n)
-        self.patrol_presence = np.zeros(n)
-        self.patrol_visits = np.zeros(n)
-        self.guardianship = np.zeros(n)
-        self.place_protection = np.zeros(n)
-        self.offending_multiplier = np.ones(n)
-        self.movement_multiplier = np.ones(n)
-        self.arrest_probability = np.zeros(n)
-        self._neighbours = neighbour_sum(np.ones(n), layout.width, layout.height)
-        # Today's felt patrol, fixed from ``combine`` until the next ``reset`` (the model
-        # reads it several times a day; each computation is a pass over the whole grid).
-        self._felt: tuple[MechanismParameters, np.ndarray] | None = None
+        self.layers = layers
+        for name, value in DAILY_LAYERS.items():
+            layers.add(name, value)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in DAILY_LAYERS:
+            return self.__dict__["layers"][name]
+        raise AttributeError(name)
 
     def reset(self) -> None:
-        """Interventions rewrite their layers every day; start from no intervention."""
-        n = self.layout.cells
-        self.camera_coverage = np.zeros(n)
-        self.patrol_presence = np.zeros(n)
-        self.patrol_visits = np.zeros(n)
-        self.guardianship = np.zeros(n)
-        self.place_protection = np.zeros(n)
-        self._felt = None
+        """Start the day from no intervention (``combine`` rewrites the other layers)."""
+        for name in RECORD_LAYERS:
+            self.layers[name] = DAILY_LAYERS[name]
 
-    def felt_patrol(self, params: MechanismParameters) -> np.ndarray:
-        """Patrol presence plus the share that diffuses to neighbouring cells."""
-        if self._felt is not None and self._felt[0] is params:
-            return self._felt[1]
-        p = self.patrol_presence
-        if not p.any():
-            return p
-        around = neighbour_sum(p, self.layout.width, self.layout.height) / self._neighbours
-        return np.minimum(1.0, p + params.patrol_diffusion * around)
+    def felt_patrol(self, params: MechanismParameters | None = None) -> np.ndarray:
+        """The patrol presence residents and offenders feel today (diffusion included)."""
+        return self.layers["felt_patrol"]
 
-    def combine(self, params: MechanismParameters, general_deterrence: float) -> None:
-        self._felt = None
-        patrol = self.felt_patrol(params)
-        self._felt = (params, patrol)
-        self.offending_multiplier = (
-            (1.0 - params.patrol_deterrence * patrol)
-            * (1.0 - params.guardianship_effect * self.guardianship)
-            * general_deterrence
+    def combine(
+        self,
+        params: MechanismParameters,
+        general_deterrence: float,
+        channels: list[Channels],
+    ) -> None:
+        """Fold the interventions' channels (in ``ORDER``) into what offenders face.
+
+        A channel only one intervention writes is taken as it is (the products and sums
+        below give it exactly), and a channel none writes is its no-intervention value."""
+        street = movement = None
+        felt = guardianship = protection = coverage = None
+        # The chance an offence goes free, as a scalar until some channel varies it.
+        stays_free: float | np.ndarray = 1.0 - params.base_arrest_probability
+        for c in channels:
+            if c.offending_cut is not None:
+                street = _times(street, 1.0 - c.offending_cut)
+            if c.movement_cut is not None:
+                movement = _times(movement, 1.0 - c.movement_cut)
+            if c.arrest_boost is not None:
+                stays_free = stays_free * (1.0 - c.arrest_boost)
+            if c.protection is not None:
+                protection = (
+                    c.protection if protection is None else np.maximum(protection, c.protection)
+                )
+            if c.felt_presence is not None:
+                felt = _capped_sum(felt, c.felt_presence)
+            if c.guardianship is not None:
+                guardianship = _capped_sum(guardianship, c.guardianship)
+            if c.camera_coverage is not None:
+                coverage = _capped_sum(coverage, c.camera_coverage)
+        layers = self.layers
+        layers["street_multiplier"] = 1.0 if street is None else street
+        layers["offending_multiplier"] = (
+            general_deterrence if street is None else street * general_deterrence
         )
-        # Offenders walk away from guardians, from patrols only as far as
-        # ``patrol_avoidance`` says (they cannot foresee unpredictable visits), and not from
-        # cameras: the CCTV reviews find effects specific to property crime and little
-        # displacement, so a camera acts where an offender decides (Offenders.offend).
-        # General deterrence is city-wide and leaves the choice of the next cell alone.
-        self.movement_multiplier = (
-            1.0 - params.patrol_avoidance * params.patrol_deterrence * patrol
-        ) * (1.0 - params.guardianship_effect * self.guardianship)
-        stays_free = (
-            (1.0 - params.base_arrest_probability)
-            * (1.0 - params.camera_detection * self.camera_coverage)
-            * (1.0 - params.patrol_arrest_boost * patrol)
-        )
-        self.arrest_probability = 1.0 - stays_free
+        layers["movement_multiplier"] = 1.0 if movement is None else movement
+        layers["arrest_probability"] = 1.0 - stays_free
+        layers["felt_patrol"] = 0.0 if felt is None else felt
+        layers["guardianship"] = 0.0 if guardianship is None else guardianship
+        layers["place_protection"] = 0.0 if protection is None else protection
+        layers["camera_coverage"] = 0.0 if coverage is None else coverage
+
+
+def _times(product: np.ndarray | None, factor: np.ndarray) -> np.ndarray:
+    return factor if product is None else product * factor
+
+
+def _capped_sum(total: np.ndarray | None, part: np.ndarray) -> np.ndarray:
+    return np.minimum(1.0, part) if total is None else np.minimum(1.0, total + part)

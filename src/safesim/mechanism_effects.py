@@ -4,14 +4,15 @@ The evaluations behind every mechanism (docs/odd.md) compare crime in the treate
 or homes with what it would have been without the intervention. Here the comparison is
 exact: the mix and its counterfactual twin (``Scenario.counterfactual``) run side by side
 on the same seed (common random numbers), and each day the crimes in the places the mix
-treats *that day* are counted in both runs:
+treats *that day* are counted in both runs. Each intervention says what it treated
+(``Intervention.treated_today`` and ``treated_homes``):
 
-- ``patrols``: the cells patrol teams visit that day (hot-spot policing, Braga et al.);
-- ``cameras``: the cells with cameras (CCTV schemes, Welsh & Farrington; Piza et al.);
-- ``volunteers``: the whole city (their guardianship is spread over all homes);
-- ``target_hardening``: the homes with devices fitted, by device combination (Tseloni et
+- patrols: the cells patrol teams visit that day (hot-spot policing, Braga et al.);
+- cameras: the cells with cameras (CCTV schemes, Welsh & Farrington; Piza et al.);
+- target hardening: the homes with devices fitted, by device combination (Tseloni et
   al. compare victimisation of homes by the security they have);
-- ``grid_workers``: city-wide dispute outcomes (violent dispute cases, fights).
+- the others (volunteers, grid workers): the whole city, with city-wide dispute
+  outcomes (violent dispute cases, fights) beside.
 
 The effect is ``treated crimes in the mix / treated crimes in the twin − 1``, pooled over
 replicates, with a 90 % interval from resampling replicates.
@@ -33,6 +34,7 @@ import numpy as np
 from scipy.stats import beta
 
 from safesim.households import DEVICE_BITS
+from safesim.interventions import Intervention
 from safesim.model import SafetyModel
 from safesim.offenders import OffenceReport
 from safesim.quantities import LAND_USES
@@ -118,13 +120,11 @@ def _home_counts(report: OffenceReport, devices: np.ndarray) -> dict[str, int]:
     return counts
 
 
-def _treated_cells(model: SafetyModel, intervention: str) -> np.ndarray:
-    fields = model.fields
-    if intervention == "patrols":
-        return fields.patrol_visits > 0
-    if intervention == "cameras":
-        return fields.camera_coverage > 0
-    return np.ones(model.layout.cells, dtype=bool)
+def _treated_cells(model: SafetyModel, delivered: Intervention) -> np.ndarray:
+    """The cells ``delivered`` treated on the day last run (the whole city if it treats
+    every place alike)."""
+    cells = delivered.treated_today(model)
+    return np.ones(model.layout.cells, dtype=bool) if cells is None else cells
 
 
 def measure_replicate(
@@ -146,14 +146,14 @@ def measure_replicate(
         twin.step()
         if mix.day - 1 < from_day:
             continue
-        if intervention == "target_hardening":
-            devices = mix.households.devices
+        devices = delivered.treated_homes(mix)
+        if devices is not None:
             today = (
                 _home_counts(mix_reports[-1], devices),
                 _home_counts(twin_reports[-1], devices),
             )
         else:
-            cells = _treated_cells(mix, intervention)
+            cells = _treated_cells(mix, delivered)
             land = mix.layout.land_use
             today = (
                 _cell_counts(mix_reports[-1], cells, land),

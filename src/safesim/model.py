@@ -5,6 +5,11 @@ interventions set today's guardianship, offenders turn over, move and offend, di
 run their course, disorder and other crime happen, places and households remember, and
 the day is recorded.
 
+The city is ``model.grid``, a Mesa ``OrthogonalMooreGrid`` whose PropertyLayers hold the
+cell fields; patrol teams, grid workers and cameras are Mesa agents in ``model.agents``;
+``model.datacollector`` reports the daily record's columns. Households and offenders
+are arrays (one object each would be hundreds of times slower; docs/odd.md, section 2).
+
 **Examples**::
 
     from safesim.model import SafetyModel
@@ -12,27 +17,36 @@ the day is recorded.
     model = SafetyModel(load_scenario("scenarios/small.yaml"), seed=1)
     model.run()
     daily = model.record.frame()
+    model.agents.groupby(type).count()      # patrol teams, grid workers, cameras
+
+    import mesa
+    rows = mesa.batch_run(SafetyModel, parameters={"scenario": "scenarios/small.yaml",
+                          "days": 30, "seed": [1, 2]}, data_collection_period=1)
 """
 
 from __future__ import annotations
 
 import copy
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import mesa
 import numpy as np
+from mesa.agent import AgentSet
+from mesa.discrete_space import OrthogonalMooreGrid
 from scipy import ndimage
 
 from safesim.city import build_city, neighbour_sum
 from safesim.disputes import DisputeReport, Disputes
-from safesim.fields import CellFields
+from safesim.fields import CellFields, CellLayers, Channels
 from safesim.households import Households
 from safesim.interventions import ORDER, GridWorkers, Intervention
 from safesim.offenders import OffenceReport, Offenders
-from safesim.outcomes import DailyRecord
+from safesim.outcomes import DailyRecord, data_collector
 from safesim.parameters import MechanismParameters
-from safesim.scenario import Scenario
+from safesim.scenario import Scenario, load_scenario
 from safesim.security import SenseOfSecurity
 from safesim.streams import Streams
 
@@ -79,11 +93,18 @@ class SafetyModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario,
+        scenario: Scenario | str | Path,
         seed: int | None = None,
         parameters: MechanismParameters | None = None,
         days: int | None = None,
+        *,
+        rng: int | None = None,
     ):
+        # A path as well as a Scenario, so ``mesa.batch_run`` can sweep scenario files.
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        if seed is None:
+            seed = rng
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         # Mesa 3.5 reserves `Model.scenario` for its own scenario objects.
@@ -98,20 +119,27 @@ class SafetyModel(mesa.Model):
         city = scenario.city
         self.layout = build_city(scenario, self.streams["layout"], self.params)
         self.households = Households(self.layout, self.params, self.streams["households"])
-        self.fields = CellFields(self.layout)
+        layout = self.layout
+        self.grid = OrthogonalMooreGrid(
+            (layout.width, layout.height), torus=False, random=self.random
+        )
+        self.layers = CellLayers(self.grid, layout.width, layout.height)
+        self.layers.add("land_use", layout.land_use, dtype=int)
+        self.layers.add("homes", layout.homes, dtype=int)
+        self.layers.add("static_attractiveness", layout.static_attractiveness)
+        self.layers.add("dynamic_attractiveness", 0.0)
+        self.layers.add("recent_crime", 0.0)
+        self.fields = CellFields(self.layout, self.layers)
         self.offenders = Offenders(self.layout, city.offenders.value, self.params, self.streams)
         per_household_day = 1.0 / (1000.0 * 365.0)
         self.disputes = Disputes(city.baseline.disputes.value * per_household_day, self.streams)
         self.security = SenseOfSecurity(self.layout, self.households, self.params)
-        self.dynamic_attractiveness = np.zeros(self.layout.cells)
-        self.recent_crime = np.zeros(self.layout.cells)
         self._neighbours = neighbour_sum(
             np.ones(self.layout.cells), self.layout.width, self.layout.height
         )
         self._boost = self.params.attractiveness_boost * float(
             self.layout.static_attractiveness.mean()
         )
-        self.unit_strength = 0.0
         # The arrest probability offenders face with no intervention, computed as
         # ``CellFields.combine`` computes it, so with no intervention the excess is exactly 0.
         self.base_arrest_probability = 1.0 - (1.0 - self.params.base_arrest_probability)
@@ -143,6 +171,9 @@ class SafetyModel(mesa.Model):
         self._disorder_cdf = np.cumsum(homes_weight) / homes_weight.sum()
 
         self.record = DailyRecord(self.days, self.calendar.start)
+        # Mesa's view of the same record: one model reporter per daily column.
+        self.datacollector = data_collector()
+        self.recorded_day = -1
         # Opt-in per-event log: set to a list and each recorded day's offence report is
         # appended to it (validation needs offence homes, cells and days).
         self.event_log: list[OffenceReport] | None = None
@@ -178,8 +209,10 @@ class SafetyModel(mesa.Model):
         events = self._crime_and_disorder(day)
         self._remember(events)
         if day >= 0:
+            self.recorded_day = day
             self._record(day, events)
             self._count_areas(day, events)
+            self.datacollector.collect(self)
             if self.event_log is not None:
                 self.event_log.append(events.offences)
         self.day += 1
@@ -204,15 +237,55 @@ class SafetyModel(mesa.Model):
         """
         if self.day != 0 or any(iv.start_day < 0 for iv in self.interventions):
             return None
-        interventions, grid_workers = self.interventions, self.grid_workers
-        self.interventions, self.grid_workers = [], None
-        try:
-            twin = copy.deepcopy(self)
-        finally:
-            self.interventions, self.grid_workers = interventions, grid_workers
+        # The twin shares the grid (copying its cells costs seconds) and keeps its own
+        # copies of the fields; it has no intervention, so none of the agents.
+        memo: dict[int, object] = {
+            id(self.grid): self.grid,
+            id(self.layers): self.layers.detached(),
+            id(self.interventions): [],
+        }
+        # The area sources the twin keeps (its mix's interventions, so both count crime in
+        # the same cells) refer to the mix's agents: shared, as the twin never moves them.
+        memo.update({id(agent): agent for agent in self.agents})
+        for value in vars(self).values():
+            if isinstance(value, AgentSet):
+                memo[id(value)] = AgentSet([], random=random.Random(0))
+            elif isinstance(value, dict) and any(
+                isinstance(k, mesa.Agent) or isinstance(v, AgentSet) for k, v in value.items()
+            ):
+                memo[id(value)] = {}
+        twin = copy.deepcopy(self, memo)
+        for value in vars(twin).values():
+            if isinstance(value, AgentSet):
+                value.random = twin.random
+        twin.grid_workers = None
         twin.city_scenario = self.city_scenario.counterfactual()
         twin.households.clear_programmes()
         return twin
+
+    # ------------------------------------------------------------------ the city's cells
+    @property
+    def recent_crime(self) -> np.ndarray:
+        """Offender crime at each cell, decaying over ``hot_spot_window_days``."""
+        return self.layers["recent_crime"]
+
+    @recent_crime.setter
+    def recent_crime(self, values: np.ndarray) -> None:
+        self.layers["recent_crime"] = values
+
+    @property
+    def dynamic_attractiveness(self) -> np.ndarray:
+        """The part of each cell's draw on offenders that recent crime adds."""
+        return self.layers["dynamic_attractiveness"]
+
+    @dynamic_attractiveness.setter
+    def dynamic_attractiveness(self, values: np.ndarray) -> None:
+        self.layers["dynamic_attractiveness"] = values
+
+    def cell_of(self, cells: np.ndarray) -> list:
+        """The grid's Cell objects of flat cell numbers (``y * width + x``)."""
+        width = self.layout.width
+        return [self.grid[(c % width, c // width)] for c in np.asarray(cells).tolist()]
 
     # ------------------------------------------------------------------ processes
     def attractiveness(self) -> np.ndarray:
@@ -224,16 +297,38 @@ class SafetyModel(mesa.Model):
 
     def _set_guardianship(self, day: int) -> None:
         self.fields.reset()
-        self.unit_strength = 0.0
+        channels: list[Channels] = []
         for intervention in self.interventions:
-            intervention.apply(self, day)
-        self.fields.combine(self.params, self.general_deterrence())
+            today = intervention.apply(self, day)
+            if today is not None:
+                channels.append(today)
+        self.fields.combine(self.params, self.general_deterrence(), channels)
 
     def _visited(self, day: int) -> Callable[[np.ndarray], np.ndarray]:
-        workers = self.grid_workers
-        if workers is None:
+        finders = [iv for iv in self.interventions if "finds_disputes" in iv.channels]
+        if not finders:
             return lambda homes: np.zeros(homes.size, dtype=bool)
-        return lambda homes: workers.visited(homes, self.households, day)
+
+        def visited(homes: np.ndarray) -> np.ndarray:
+            found = finders[0].finds(homes, self.households, day)
+            for finder in finders[1:]:
+                found = found | finder.finds(homes, self.households, day)
+            return found
+
+        return visited
+
+    def _dispute_settings(self, day: int) -> tuple[float, float | None]:
+        """Today's ten-household-unit strength and the chance a found dispute is settled
+        (None: the finder's own)."""
+        unit_strength = 0.0
+        settle: float | None = None
+        for iv in self.interventions:
+            if "unit_watch" in iv.channels:
+                unit_strength = max(unit_strength, iv.unit_strength(day))
+            if "settles_disputes" in iv.channels:
+                base = self.params.mediation_success if settle is None else settle
+                settle = iv.settle_chance(day, base)
+        return unit_strength, settle
 
     def _crime_and_disorder(self, day: int) -> DayEvents:
         fields, streams = self.fields, self.streams
@@ -250,8 +345,9 @@ class SafetyModel(mesa.Model):
             self.households,
             self.base_arrest_probability,
         )
+        unit_strength, settle_chance = self._dispute_settings(day)
         disputes = self.disputes.step(
-            day, self.households, self.params, self._visited(day), self.unit_strength
+            day, self.households, self.params, self._visited(day), unit_strength, settle_chance
         )
         self.households.record_victimisation(disputes.violent_homes, day)
 
@@ -261,9 +357,8 @@ class SafetyModel(mesa.Model):
         n_disorder = int(rng.poisson(self.street_disorder_rate))
         cells = np.searchsorted(self._disorder_cdf, rng.random(n_disorder), side="right")
         cells = np.minimum(cells, self.layout.cells - 1)
-        suppress = (
-            1.0 - self.params.patrol_deterrence * fields.felt_patrol(self.params)[cells]
-        ) * (1.0 - self.params.guardianship_effect * fields.guardianship[cells])
+        # Guardians thin disorder as they thin offending (general deterrence apart).
+        suppress = fields.street_multiplier[cells]
         disorder_cells = cells[rng.random(n_disorder) < suppress]
         fight_cells = self.households.cell[disputes.fight_homes].astype(np.int64)
         violent_cells = self.households.cell[disputes.violent_homes].astype(np.int64)
@@ -295,8 +390,7 @@ class SafetyModel(mesa.Model):
         ) * (1.0 - p.attractiveness_decay) + self._boost * counts
         events.offender_crime = counts
         events.offender_cells = offender_cells
-        self.recent_crime *= 1.0 - 1.0 / p.hot_spot_window_days
-        self.recent_crime += counts
+        self.recent_crime = self.recent_crime * (1.0 - 1.0 / p.hot_spot_window_days) + counts
 
         if offences.attempts:
             today = offences.excess_arrest_risk / offences.attempts

@@ -9,36 +9,80 @@ previous years, against the previous period (环比), or as a level.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+import mesa
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from safesim.scenario import Scenario, Target
 
-COLUMNS = (
-    "burglary_theft",
-    "robbery",
-    "dispute_violence",
-    "other_criminal",
-    "criminal_total",
-    "two_robberies_one_theft",
-    "public_order",
-    "calls",
-    "arrests",
-    "camera_arrests",
-    "burglaries_foiled",
-    "disputes_new",
-    "disputes_found",
-    "disputes_mediated",
-    "offenders_active",
-    "offenders_jailed",
-    "sense_of_security",
-    "crimes_treated",
-    "crimes_catchment",
-    "crimes_control",
-)
+
+@dataclass(frozen=True)
+class Outcome:
+    """One column of the daily record: its name, English and Chinese labels and unit;
+    ``effect`` marks the outcomes every run reports against its counterfactual twin."""
+
+    name: str
+    label: str
+    label_zh: str
+    unit: str
+    effect: bool = False
+    count: bool = True  # a whole number each day (else a share or an expected value)
+
+
+# The one list of what a run records a day: the daily record, the DataCollector, the
+# effects a run reports and their labels all read it.
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome("burglary_theft", "burglary and theft", "入室盗窃与盗窃", "cases", effect=True),
+        Outcome("robbery", "robbery and snatching", "抢劫与抢夺", "cases", effect=True),
+        Outcome("dispute_violence", "violence from disputes", "民转刑案件", "cases", effect=True),
+        Outcome("other_criminal", "other criminal cases", "其他刑事案件", "cases", effect=True),
+        Outcome("criminal_total", "all criminal cases", "刑事案件总数", "cases", effect=True),
+        Outcome(
+            "two_robberies_one_theft", "robbery, snatching and theft", "两抢一盗", "cases",
+            effect=True,
+        ),
+        Outcome("public_order", "public-order cases", "治安案件", "cases", effect=True),
+        Outcome("calls", "calls to police", "报警量", "calls", effect=True),
+        Outcome("arrests", "arrests", "抓获人数", "arrests"),
+        Outcome("camera_arrests", "arrests cameras led to", "视频破案", "arrests", count=False),
+        Outcome("burglaries_foiled", "burglaries foiled", "入室盗窃未遂", "cases"),
+        Outcome("disputes_new", "new disputes", "新发矛盾纠纷", "disputes"),
+        Outcome("disputes_found", "disputes found", "排查出的矛盾纠纷", "disputes"),
+        Outcome("disputes_mediated", "disputes settled", "调解成功的矛盾纠纷", "disputes"),
+        Outcome("offenders_active", "offenders at large", "在外活动的违法者", "offenders"),
+        Outcome("offenders_jailed", "offenders in jail", "在押违法者", "offenders"),
+        Outcome(
+            "sense_of_security", "households feeling safe", "群众安全感", "share",
+            effect=True, count=False,
+        ),
+        Outcome("crimes_treated", "crime in the treated cells", "干预区域案件", "cases"),
+        Outcome("crimes_catchment", "crime around the treated cells", "周边区域案件", "cases"),
+        Outcome("crimes_control", "crime in the rest of the city", "其余区域案件", "cases"),
+    )
+}  # fmt: skip
+COLUMNS: tuple[str, ...] = tuple(OUTCOMES)
+
+
+def data_collector() -> mesa.DataCollector:
+    """A Mesa DataCollector whose model reporters are the daily record's columns, read
+    from the row of the last day the model recorded (``model.recorded_day``).
+
+    It records each day as known that day: the area columns (``crimes_treated`` …) of the
+    days before the campaign count the whole city as treated, where ``DailyRecord``
+    counts them again once the campaign fixes its treated cells."""
+
+    def reporter(index: int) -> Callable[[Any], float]:
+        return lambda model: float(model.record.values[model.recorded_day, index])
+
+    return mesa.DataCollector(model_reporters={name: reporter(i) for i, name in enumerate(COLUMNS)})
 
 
 class DailyRecord:
@@ -57,7 +101,7 @@ class DailyRecord:
     def frame(self, days: int | None = None) -> pd.DataFrame:
         n = self.values.shape[0] if days is None else days
         df = pd.DataFrame(self.values[:n], columns=list(COLUMNS))
-        counts = [c for c in COLUMNS if c not in ("sense_of_security", "camera_arrests")]
+        counts = [c for c in COLUMNS if OUTCOMES[c].count]
         df[counts] = df[counts].round().astype(np.int64)
         df.insert(0, "date", [(self.start + timedelta(days=d)).isoformat() for d in range(n)])
         df.insert(0, "day", np.arange(n))
@@ -230,17 +274,7 @@ def _replicates_note(finite: int, runs: int) -> str:
 
 # Outcomes whose effect every run reports against its counterfactual twin: crimes as the
 # reports count them, calls, and felt safety.
-EFFECT_OUTCOMES = (
-    "burglary_theft",
-    "robbery",
-    "dispute_violence",
-    "other_criminal",
-    "criminal_total",
-    "two_robberies_one_theft",
-    "public_order",
-    "calls",
-    "sense_of_security",
-)
+EFFECT_OUTCOMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES.values() if o.effect)
 MIN_REPLICATES_FOR_INTERVAL = 5
 
 
@@ -346,7 +380,7 @@ def effects(
     mean share in percent. Cost per crime averted prices the interventions'
     ``annual_cost()`` over the campaign's length against criminal cases averted.
     """
-    from safesim.sweeps import annual_cost
+    from safesim.interventions import annual_cost
 
     if len(mix_dailies) != len(twin_dailies) or not mix_dailies:
         raise ValueError("effects needs one twin per mix replicate")

@@ -422,6 +422,20 @@ class MechanismParameters(BaseModel):
                                        "displacement studies use 200-400 m buffers "
                                        "(Bowers & Johnson 2003; Johnson & Bowers 2004)"},
     )  # fmt: skip
+    # --- People's mediators (人民调解员): no controlled evaluation, wide priors ------
+    mediators_per_1000_households_half: float = _p(
+        2.0, 0.5, 10.0,
+        "mediators per 1,000 households at which a found dispute reaches one with "
+        "probability 1 − 1/e; an assumption: the reports give mediator counts (Tongren "
+        "14,889) but not how many disputes each takes on",
+        prior=_log_uniform("no evaluation of people's mediation (evidence.md)"),
+    )  # fmt: skip
+    mediator_unsettled_cut: float = _p(
+        0.5, 0.0, 0.9,
+        "share by which a mediator lowers a found dispute's chance of staying unsettled; "
+        "an assumption: no controlled evaluation of people's mediation exists",
+        prior={"shape": "uniform", "source": "no evaluation of people's mediation (evidence.md)"},
+    )  # fmt: skip
 
     @classmethod
     def bounds(cls) -> dict[str, tuple[float, float]]:

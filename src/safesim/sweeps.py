@@ -68,7 +68,9 @@ from safesim.batch import (  # noqa: F401 - the batch engine, re-exported for ca
     run_tasks_with_progress,
 )
 from safesim.draws import ParameterDraws
-from safesim.interventions import ORDER
+
+# Costs belong with the interventions; re-exported for callers of the sweep engine.
+from safesim.interventions import annual_cost, priced_interventions
 from safesim.limits import MAX_RUNS
 from safesim.loading import InputError, describe_error, load_mapping
 from safesim.outcomes import variance_shares
@@ -423,29 +425,6 @@ def _outcome(record: dict[str, Any] | None, name: str) -> float:
         return math.nan
     value = record["outcomes"].get(name)
     return math.nan if value is None else float(value)
-
-
-def annual_cost(scenario: Scenario) -> float | None:
-    """Yearly cost of the scenario's priced interventions (None when none is priced)."""
-    total, priced = 0.0, False
-    for cls in ORDER:
-        spec = getattr(scenario.interventions, cls.name)
-        if spec is None or spec.unit_cost_yuan is None:
-            continue
-        cost = cls(spec, scenario.calendar).annual_cost()  # type: ignore[arg-type]
-        if cost is not None:
-            total += cost
-            priced = True
-    return total if priced else None
-
-
-def priced_interventions(scenario: Scenario) -> list[str]:
-    return [
-        cls.name
-        for cls in ORDER
-        if (spec := getattr(scenario.interventions, cls.name)) is not None
-        and spec.unit_cost_yuan is not None
-    ]
 
 
 def runs_frame(plan: SweepPlan, records: dict[str, dict[str, Any]]) -> pd.DataFrame:

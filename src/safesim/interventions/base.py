@@ -3,7 +3,8 @@
 As in Starsim, delivery (start day, linear ramp-up to full strength, optional end) is one
 mechanism used by every intervention; each subclass says only what it does at a given
 strength. The model calls ``bind`` once before the burn-in and ``apply`` every day, in
-the fixed order of ``safesim.interventions.ORDER``.
+the fixed order of ``safesim.interventions.ORDER``; ``apply`` returns the day's
+``Channels`` (safesim.fields), which ``CellFields.combine`` folds together.
 """
 
 from __future__ import annotations
@@ -12,22 +13,53 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from safesim.fields import CHANNELS, Channels
 from safesim.quantities import Calendar, Delivery
 
 if TYPE_CHECKING:
+    from safesim.households import Households
     from safesim.model import SafetyModel
+
+# What an intervention may do to disputes rather than to cells: find live disputes on
+# visits, settle found ones, or build ten-household units whose members watch and report.
+DISPUTE_CHANNELS: tuple[str, ...] = ("finds_disputes", "settles_disputes", "unit_watch")
+ALL_CHANNELS: tuple[str, ...] = (*CHANNELS, *DISPUTE_CHANNELS)
+
+# Class attributes every registered intervention must give (checked by
+# ``contract_gaps`` and the contract test).
+CONTRACT: tuple[str, ...] = (
+    "name",
+    "spec_class",
+    "order",
+    "label",
+    "label_zh",
+    "unit",
+    "evidence",
+    "channels",
+)
 
 
 class Intervention:
-    """One kind of intervention. A subclass declares everything the rest of safesim needs
-    to know about it: ``name`` (its key under ``interventions:`` in a scenario),
-    ``spec_class`` (the pydantic model of that entry, whose ``scaled`` class variable names
-    the counts that grow with the city), and its mechanism in ``bind``/``apply``. Adding
-    one means writing its module, listing it in ``safesim.interventions.ORDER``, adding
-    its strengths to ``parameters.py`` and describing it in docs/odd.md."""
+    """One kind of intervention, owning its whole contract.
 
-    name: ClassVar[str] = "intervention"
+    A subclass declares ``name`` (its key under ``interventions:`` in a scenario),
+    ``spec_class`` (the pydantic model of that entry, whose ``scaled`` class variable
+    names the counts that grow with the city), ``order`` (its place in the day), its
+    ``label`` and ``label_zh`` for tables and plots, the ``unit`` its ``unit_cost_yuan``
+    prices (``units()`` counts them), the ``evidence`` its strengths rest on, and the
+    ``channels`` (``ALL_CHANNELS``) its ``apply`` writes. Adding one is its module in
+    this package (found by ``safesim.interventions``), its strengths in
+    ``parameters.py`` and its section in docs/odd.md.
+    """
+
+    name: ClassVar[str] = ""
     spec_class: ClassVar[type[Delivery]] = Delivery
+    order: ClassVar[int] = 0
+    label: ClassVar[str] = ""
+    label_zh: ClassVar[str] = ""
+    unit: ClassVar[str] = ""
+    evidence: ClassVar[str] = ""
+    channels: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: Delivery, calendar: Calendar):
         self.spec = spec
@@ -46,17 +78,64 @@ class Intervention:
     def bind(self, model: SafetyModel) -> None:
         """Prepare state that does not change during the run (called once)."""
 
-    def apply(self, model: SafetyModel, day: int) -> None:
+    def apply(self, model: SafetyModel, day: int) -> Channels | None:
+        """Act for ``day``: the cell channels it writes (None when it writes none)."""
         raise NotImplementedError
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray | None:
-        """Cells this intervention targets, if it is place-based; None if city-wide."""
+        """Cells this intervention targets over the campaign, if place-based; None if
+        city-wide."""
         return None
 
+    def treated_today(self, model: SafetyModel) -> np.ndarray | None:
+        """Cells it treated on the day last run, as its evaluations count them; None if
+        the whole city is treated alike."""
+        return None
+
+    def treated_homes(self, model: SafetyModel) -> np.ndarray | None:
+        """Per home, the treatment it carries (as evaluations compare homes by it); None
+        if it treats places, not homes."""
+        return None
+
+    # Dispute channels: only those listed in ``channels`` are asked.
+    def finds(self, homes: np.ndarray, households: Households, day: int) -> np.ndarray:
+        """Which of ``homes`` it calls on today (``finds_disputes``)."""
+        return np.zeros(homes.size, dtype=bool)
+
+    def settle_chance(self, day: int, finder_chance: float) -> float:
+        """Chance a found dispute is settled, given the finder's own (``settles_disputes``)."""
+        return finder_chance
+
+    def unit_strength(self, day: int) -> float:
+        """How far ten-household units are built (``unit_watch``)."""
+        return 0.0
+
     def units(self) -> float:
-        """How much of it is bought, in the unit its ``unit_cost_yuan`` prices."""
+        """How much of it is bought, in its ``unit``, which ``unit_cost_yuan`` prices."""
         raise NotImplementedError
 
     def annual_cost(self) -> float | None:
         cost = self.spec.unit_cost_yuan
         return None if cost is None else cost.value * self.units()
+
+
+def contract_gaps(cls: type[Intervention]) -> list[str]:
+    """What ``cls`` lacks of the intervention contract (empty when it is complete)."""
+    gaps = [attr for attr in CONTRACT if not getattr(cls, attr, None)]
+    if cls.spec_class is Delivery:
+        gaps.append("spec_class (its own scenario entry)")
+    unknown = set(cls.channels) - set(ALL_CHANNELS)
+    if unknown:
+        gaps.append(f"channels {sorted(unknown)} (not in ALL_CHANNELS)")
+    for method in ("apply", "units"):
+        if getattr(cls, method) is getattr(Intervention, method):
+            gaps.append(method)
+    if "finds_disputes" in cls.channels and cls.finds is Intervention.finds:
+        gaps.append("finds")
+    if "settles_disputes" in cls.channels and cls.settle_chance is Intervention.settle_chance:
+        gaps.append("settle_chance")
+    if "unit_watch" in cls.channels and cls.unit_strength is Intervention.unit_strength:
+        gaps.append("unit_strength")
+    if "Evidence" not in (cls.__doc__ or ""):
+        gaps.append("docstring with its Evidence")
+    return gaps

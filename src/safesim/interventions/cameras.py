@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
+from mesa.agent import AgentSet
+from mesa.discrete_space import FixedAgent
 
+from safesim.fields import Channels
 from safesim.interventions.base import Intervention
 from safesim.quantities import LAND_USES, Calendar, Count, Delivery, NonNegativeFloat, Strict
 
@@ -38,6 +41,14 @@ class CamerasSpec(Delivery):
     land_use_weights: CameraPlacementWeights = CameraPlacementWeights()
 
 
+class Camera(FixedAgent):
+    """One public camera, fixed at the cell it was installed in (``cell_index``)."""
+
+    def __init__(self, model: SafetyModel, cell_index: int):
+        super().__init__(model)
+        self.cell_index = cell_index
+
+
 class Cameras(Intervention):
     """Public CCTV: installed over the ramp at cells chosen by land use, hot spot or chance.
 
@@ -57,11 +68,34 @@ class Cameras(Intervention):
 
     name = "cameras"
     spec_class = CamerasSpec
+    order = 30
+    label = "cameras"
+    label_zh = "摄像头"
+    unit = "camera"
+    evidence = "Welsh & Farrington 2009; Piza et al. 2019"
+    channels = ("arrest_boost", "camera_coverage")
 
     def __init__(self, spec: CamerasSpec, calendar: Calendar):
         super().__init__(spec, calendar)
         self.spec: CamerasSpec = spec
         self.per_cell: np.ndarray | None = None
+        self.camera_agents: list[Camera] = []
+
+    def _install(self, model: SafetyModel) -> None:
+        """Place the cameras and put one ``Camera`` agent at each; coverage is counted
+        from the agents' cells."""
+        counts = self._place(model)
+        at = np.repeat(np.arange(counts.size), counts.astype(np.int64))
+        cells = model.cell_of(at)
+        self.camera_agents = []
+        for index, cell in zip(at.tolist(), cells, strict=True):
+            camera = Camera(model, index)
+            camera.cell = cell
+            self.camera_agents.append(camera)
+        installed = np.array(
+            AgentSet(self.camera_agents, random=model.random).get("cell_index"), dtype=np.int64
+        )
+        self.per_cell = np.bincount(installed, minlength=model.layout.cells).astype(float)
 
     def _place(self, model: SafetyModel) -> np.ndarray:
         layout = model.layout
@@ -75,20 +109,25 @@ class Cameras(Intervention):
         rng = model.streams["camera_placement"]
         return rng.multinomial(self.spec.count.value, weights / weights.sum()).astype(float)
 
-    def apply(self, model: SafetyModel, day: int) -> None:
+    def apply(self, model: SafetyModel, day: int) -> Channels | None:
         s = self.strength(day)
         if s == 0.0:
-            model.fields.camera_coverage = np.zeros(model.layout.cells)
-            return
+            return None
         if self.per_cell is None:
-            self.per_cell = self._place(model)
+            self._install(model)
         half = model.params.cameras_per_cell_half_cover
-        model.fields.camera_coverage = 1.0 - np.exp(-self.per_cell * s / half)
+        coverage = 1.0 - np.exp(-self.per_cell * s / half)
+        return Channels(
+            arrest_boost=model.params.camera_detection * coverage, camera_coverage=coverage
+        )
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray:
         if self.per_cell is None:
-            self.per_cell = self._place(model)
+            self._install(model)
         return self.per_cell > 0
+
+    def treated_today(self, model: SafetyModel) -> np.ndarray:
+        return model.fields.camera_coverage > 0
 
     def units(self) -> float:
         return float(self.spec.count.value)

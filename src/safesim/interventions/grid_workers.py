@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from mesa.discrete_space import FixedAgent
 
-from safesim.households import LOCK
+from safesim.households import LOCK, Households
 from safesim.interventions.base import Intervention
 from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity, Rate
 
@@ -23,6 +24,23 @@ class GridWorkersSpec(Delivery):
     grids: Count
     households_per_grid: Quantity[PositiveInt]
     visits_per_worker_per_day: Rate
+
+
+class GridWorker(FixedAgent):
+    """One grid worker, based at the first cell of the households they serve: those of
+    the covered households ``first_home`` up to ``end_home`` (in the households' order,
+    sorted by cell), called on ``visits_per_day`` times a working day."""
+
+    def __init__(self, model: SafetyModel, first_home: int, end_home: int, visits: float):
+        super().__init__(model)
+        self.first_home = first_home
+        self.end_home = end_home
+        self.visits_per_day = visits
+
+    @property
+    def households(self) -> np.ndarray:
+        covered = np.flatnonzero(self.model.households.grid_covered)
+        return covered[self.first_home : self.end_home]
 
 
 class GridWorkers(Intervention):
@@ -43,12 +61,19 @@ class GridWorkers(Intervention):
 
     name = "grid_workers"
     spec_class = GridWorkersSpec
+    order = 10
+    label = "grid workers"
+    label_zh = "网格员"
+    unit = "grid worker"
+    evidence = "the reports' accounts; Epstein 2002; Sampson et al. 1997 (no controlled evaluation)"
+    channels = ("finds_disputes",)
 
     def __init__(self, spec: GridWorkersSpec, calendar: Calendar):
         super().__init__(spec, calendar)
         self.spec: GridWorkersSpec = spec
         self.covered = 0
         self.cycle_days = np.inf
+        self.workers: list[GridWorker] = []
 
     def bind(self, model: SafetyModel) -> None:
         layout, households = model.layout, model.households
@@ -61,13 +86,27 @@ class GridWorkers(Intervention):
         mask = np.zeros(layout.cells, dtype=bool)
         mask[cells] = True
         households.grid_covered = mask[households.cell]
-        self.covered = int(households.grid_covered.sum())
-        daily = spec.workers.value * spec.visits_per_worker_per_day.value
+        covered_homes = np.flatnonzero(households.grid_covered)
+        # Each worker serves a run of neighbouring covered homes (households are sorted
+        # by cell), so a worker's grid is a patch of the city.
+        bounds = np.linspace(0, covered_homes.size, spec.workers.value + 1).astype(np.int64)
+        visits = spec.visits_per_worker_per_day.value
+        self.workers = []
+        for first, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            worker = GridWorker(model, first, end, visits)
+            home = covered_homes[min(first, covered_homes.size - 1)] if covered_homes.size else 0
+            worker.cell = model.cell_of(np.array([households.cell[home]]))[0]
+            self.workers.append(worker)
+        self.covered = int(sum(w.end_home - w.first_home for w in self.workers))
+        daily = len(self.workers) * visits
         self.cycle_days = self.covered / daily if daily > 0 else np.inf
         phase = rng.random(households.n).astype(np.float32)
         households.visit_phase = phase * np.float32(min(self.cycle_days, 1e9))
 
-    def visited(self, homes: np.ndarray, households, day: int) -> np.ndarray:
+    def finds(self, homes: np.ndarray, households: Households, day: int) -> np.ndarray:
+        return self.visited(homes, households, day)
+
+    def visited(self, homes: np.ndarray, households: Households, day: int) -> np.ndarray:
         """Which of ``homes`` a grid worker calls on today."""
         s = self.strength(day)
         if s == 0.0 or not np.isfinite(self.cycle_days):
@@ -78,7 +117,7 @@ class GridWorkers(Intervention):
 
     def apply(self, model: SafetyModel, day: int) -> None:
         s = self.strength(day)
-        visits = int(self.spec.workers.value * self.spec.visits_per_worker_per_day.value * s)
+        visits = int(len(self.workers) * self.spec.visits_per_worker_per_day.value * s)
         rng = model.streams["grid_advice"]
         advised = rng.binomial(visits, model.params.hardening_advice) if visits else 0
         homes = rng.integers(0, model.households.n, size=advised)

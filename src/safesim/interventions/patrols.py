@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
+from mesa.discrete_space import CellAgent
 
+from safesim.city import neighbour_sum
+from safesim.fields import Channels
 from safesim.interventions.base import Intervention
 from safesim.parameters import MechanismParameters
 from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity, Rate
@@ -24,6 +27,21 @@ class PatrolsSpec(Delivery):
     team_size: Quantity[PositiveInt]
     dwell_minutes: Rate
     allocation: Literal["hot_spots", "random"] = "hot_spots"
+
+
+class PatrolTeam(CellAgent):
+    """One patrol team: an officer and the auxiliaries with them, standing at the hot
+    spot it was sent to last. ``beat`` is the cells it visits on the day last run."""
+
+    def __init__(self, model: SafetyModel, patrols: Patrols, index: int):
+        super().__init__(model)
+        self.patrols = patrols
+        self.index = index
+
+    @property
+    def beat(self) -> np.ndarray:
+        patrols = self.patrols
+        return patrols.beat_cells[patrols.beat_team == self.index]
 
 
 class Patrols(Intervention):
@@ -53,11 +71,65 @@ class Patrols(Intervention):
 
     name = "patrols"
     spec_class = PatrolsSpec
+    order = 40
+    label = "patrols"
+    label_zh = "巡逻"
+    unit = "officer or auxiliary deployed"
+    evidence = "Braga et al. 2019; Braga & Weisburd 2020; Ratcliffe et al. 2011; Koper 1995"
+    channels = ("offending_cut", "movement_cut", "arrest_boost", "felt_presence")
 
     def __init__(self, spec: PatrolsSpec, calendar: Calendar):
         super().__init__(spec, calendar)
         self.spec: PatrolsSpec = spec
         self.presence: np.ndarray | None = None
+        self.team_agents: list[PatrolTeam] = []
+        # The teams' beats: today's hot spots (sorted) and the team that visits each.
+        self.beat_cells = np.zeros(0, dtype=np.int64)
+        self.beat_team = np.zeros(0, dtype=np.int64)
+        self._team_cell = np.zeros(0, dtype=np.int64)
+        self._neighbours: np.ndarray | None = None
+        self._visits: np.ndarray | None = None
+
+    def bind(self, model: SafetyModel) -> None:
+        cells = model.layout.cells
+        n_teams = int(np.ceil(self.teams()))
+        self.team_agents = [PatrolTeam(model, self, i) for i in range(n_teams)]
+        # Teams start at the station, the city's centre cell, until first sent out.
+        station = model.cell_of(np.array([cells // 2]))[0]
+        self._team_cell = np.full(n_teams, cells // 2, dtype=np.int64)
+        for team in self.team_agents:
+            team.cell = station
+        w, h = model.layout.width, model.layout.height
+        self._neighbours = neighbour_sum(np.ones(cells), w, h)
+
+    def _deploy(self, model: SafetyModel, hot: np.ndarray) -> None:
+        """Deal today's hot spots (sorted) to teams: a team keeps the spots of its beat
+        that are still hot, and new spots go to the teams with the shortest beats; a team
+        stands at the first spot of its beat and moves only when that spot changes."""
+        n_teams = len(self.team_agents)
+        team = np.full(hot.size, -1, dtype=np.int64)
+        before = self.beat_cells
+        if before.size and hot.size:
+            at_before = np.minimum(np.searchsorted(before, hot), before.size - 1)
+            still = before[at_before] == hot
+            team[still] = self.beat_team[at_before[still]]
+        new = np.flatnonzero(team < 0)
+        if new.size and n_teams:
+            load = np.bincount(team[team >= 0], minlength=n_teams)
+            shortest = np.argsort(load, kind="stable")
+            team[new] = shortest[np.arange(new.size) % n_teams]
+        self.beat_cells, self.beat_team = hot, team
+        if not n_teams or not hot.size:
+            return
+        teams, first = np.unique(team, return_index=True)
+        at = np.full(n_teams, -1, dtype=np.int64)
+        at[teams] = hot[first]
+        moved = np.flatnonzero((at >= 0) & (at != self._team_cell))
+        if moved.size:
+            cells = model.cell_of(at[moved])
+            for i, cell in zip(moved.tolist(), cells, strict=True):
+                self.team_agents[i].cell = cell
+            self._team_cell[moved] = at[moved]
 
     def teams(self) -> float:
         """Patrol teams the staff make up, each led by an officer."""
@@ -97,22 +169,46 @@ class Patrols(Intervention):
             )
         return spots
 
-    def apply(self, model: SafetyModel, day: int) -> None:
+    def apply(self, model: SafetyModel, day: int) -> Channels:
         p = model.params
         if self.presence is None:
             self.presence = np.zeros(model.layout.cells)
         self.presence *= np.exp(-1.0 / p.patrol_memory_days)
         s = self.strength(day)
-        visits = np.zeros(model.layout.cells)
+        spots = self._spots(model, s) if s > 0 else np.zeros(0, dtype=np.int64)
+        hot = np.sort(spots)
+        if self._visits is None or not np.array_equal(hot, self.beat_cells):
+            self._deploy(model, hot)
+            # Where the teams' beats are, from the teams themselves.
+            self._visits = np.zeros(model.layout.cells)
+            self._visits[self.beat_cells[self.beat_team >= 0]] = p.patrol_visits_to_saturate
+        visits = self._visits
         if s > 0:
-            spots = self._spots(model, s)
-            visits[spots] = p.patrol_visits_to_saturate
             dose = 1.0 - np.exp(-self.spec.dwell_minutes.value / p.koper_minutes)
             np.maximum(
                 self.presence, (visits / p.patrol_visits_to_saturate) * dose, out=self.presence
             )
-        model.fields.patrol_presence = self.presence
-        model.fields.patrol_visits = visits
+        layers = model.fields.layers
+        layers["patrol_presence"] = self.presence
+        layers["patrol_visits"] = visits
+        felt = self.felt(self.presence, model)
+        return Channels(
+            offending_cut=p.patrol_deterrence * felt,
+            movement_cut=p.patrol_avoidance * p.patrol_deterrence * felt,
+            arrest_boost=p.patrol_arrest_boost * felt,
+            felt_presence=felt,
+        )
+
+    def felt(self, presence: np.ndarray, model: SafetyModel) -> np.ndarray:
+        """Presence plus the share that diffuses to neighbouring cells."""
+        if not presence.any():
+            return presence.copy()
+        w, h = model.layout.width, model.layout.height
+        around = neighbour_sum(presence, w, h) / self._neighbours
+        return np.minimum(1.0, presence + model.params.patrol_diffusion * around)
+
+    def treated_today(self, model: SafetyModel) -> np.ndarray:
+        return model.fields.patrol_visits > 0
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray | None:
         # Random visits favour no place: the whole city is treated alike.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 
 from safesim.city import CAR_PARK, COMMERCIAL, STREET
+from safesim.fields import Channels
 from safesim.households import DEVICE_BITS
 from safesim.interventions.base import Intervention
 from safesim.quantities import Calendar, Count, Delivery
@@ -49,6 +50,12 @@ class TargetHardening(Intervention):
 
     name = "target_hardening"
     spec_class = TargetHardeningSpec
+    order = 20
+    label = "target hardening"
+    label_zh = "技防设施"
+    unit = "device or parking installation"
+    evidence = "Tseloni et al. 2017; Welsh & Farrington 2009; Bowers et al. 2004"
+    channels = ("protection",)
 
     def __init__(self, spec: TargetHardeningSpec, calendar: Calendar):
         super().__init__(spec, calendar)
@@ -75,10 +82,10 @@ class TargetHardening(Intervention):
         offsets = (rng.random(n) * layout.homes[cells]).astype(np.int64)
         return layout.cell_start[cells] + offsets
 
-    def apply(self, model: SafetyModel, day: int) -> None:
+    def apply(self, model: SafetyModel, day: int) -> Channels | None:
         s = self.strength(day)
         if s == 0.0:
-            return
+            return None
         for device, bit in DEVICE_BITS.items():
             due = int(self._homes_wanted(device, model) * s) - self.fitted[device]
             if due > 0:
@@ -92,9 +99,13 @@ class TargetHardening(Intervention):
                 )
                 self.parking_cells = order[: self.spec.secured_parking.value]
             n = int(self.parking_cells.size * s)
-            model.fields.place_protection[self.parking_cells[:n]] = (
-                model.params.secured_parking_protection
-            )
+            protection = np.zeros(model.layout.cells)
+            protection[self.parking_cells[:n]] = model.params.secured_parking_protection
+            return Channels(protection=protection)
+        return None
+
+    def treated_homes(self, model: SafetyModel) -> np.ndarray:
+        return model.households.devices
 
     def units(self) -> float:
         return float(

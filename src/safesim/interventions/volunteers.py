@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from safesim.fields import Channels
 from safesim.interventions.base import Intervention
 from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity
 
@@ -40,6 +41,12 @@ class Volunteers(Intervention):
 
     name = "volunteers"
     spec_class = VolunteersSpec
+    order = 50
+    label = "volunteers"
+    label_zh = "志愿者"
+    unit = "volunteer"
+    evidence = "Bennett, Holloway & Farrington 2008; Sampson et al. 1997; Cohen & Felson 1979"
+    channels = ("offending_cut", "movement_cut", "guardianship", "unit_watch")
 
     def __init__(self, spec: VolunteersSpec, calendar: Calendar):
         super().__init__(spec, calendar)
@@ -59,12 +66,16 @@ class Volunteers(Intervention):
         households.unit_member[:] = False
         households.unit_member[chosen] = True
 
-    def apply(self, model: SafetyModel, day: int) -> None:
+    def apply(self, model: SafetyModel, day: int) -> Channels:
         s = self.strength(day)
         density = 100.0 * self.spec.count.value * s / model.households.n
         g = 1.0 - np.exp(-density / model.params.volunteers_per_100_households_half)
-        model.fields.guardianship = np.full(model.layout.cells, g)
-        model.unit_strength = s
+        guardianship = np.full(model.layout.cells, g)
+        cut = model.params.guardianship_effect * guardianship
+        return Channels(offending_cut=cut, movement_cut=cut, guardianship=guardianship)
+
+    def unit_strength(self, day: int) -> float:
+        return self.strength(day)
 
     def units(self) -> float:
         return float(self.spec.count.value)
