@@ -557,8 +557,9 @@ class CrimeChart(LivePlot):
                 height,
                 width,
                 title=_title(f"Criminal cases in the last {ROLLING_DAYS} days"),
+                # Two rows of entries under the title, above the plot.
                 legend={**CHART_LEGEND, "y": 1.0 - 22 / height, "yanchor": "top"},
-                margin={"l": 48, "r": 12, "t": 46, "b": 24, "autoexpand": False},
+                margin={"l": 48, "r": 12, "t": 64, "b": 24, "autoexpand": False},
                 shapes=[_campaign_shape(model, "y domain"), _campaign_shape(model, "y2 domain")],
                 hovermode="x unified",
             )
@@ -610,13 +611,13 @@ class SecurityChart(LivePlot):
                 height,
                 width,
                 title=_title("Households feeling safe"),
-                legend={**CHART_LEGEND, "y": 0.0, "yanchor": "bottom", "entrywidth": 92},
+                legend={**CHART_LEGEND, "y": 0.0, "yanchor": "bottom", "entrywidth": 68},
                 shapes=[_campaign_shape(model)],
                 hovermode="x unified",
                 margin={"l": 40, "r": 8, "t": 28, "b": 64, "autoexpand": False},
             )
         )
-        fig.update_xaxes(range=_calendar_range(model), type="date", nticks=4)
+        fig.update_xaxes(range=_calendar_range(model), type="date", dtick="M12", tickformat="%Y")
         fig.update_yaxes(title={"text": "% of households", "font": {"size": 10}})
         return fig
 
