@@ -51,6 +51,7 @@ CHROMIUM_ARGS = [
 SERVER_START_SECONDS = 120
 PAGE_TIMEOUT_MS = 90_000
 PLAY_TIMEOUT_SECONDS = 600
+MOST_DAYS_PER_FRAME = 30
 SMALL = SCENARIOS / "small.yaml"
 DAYS = 731
 CAMPAIGN_DAY = 366
@@ -209,6 +210,14 @@ class Page:
     def day(self) -> int:
         return int(self.attribute("day"))
 
+    def set_days_per_frame(self, days: int) -> None:
+        slider = self.page.get_by_role("slider", name="Days per frame")
+        slider.focus()
+        slider.press("Home")
+        for _ in range(days - 1):
+            slider.press("ArrowRight")
+        assert slider.get_attribute("aria-valuenow") == str(days)
+
     def button(self, name: str) -> Any:
         return self.page.get_by_role("button", name=name, exact=True)
 
@@ -312,7 +321,9 @@ def test_play_runs_the_calendar_with_the_twin_beside_the_mix(served: Served, bro
     area = {name: box["width"] * box["height"] for name, box in sizes.items()}
     assert max(area, key=area.get) == "safesim-map", sizes
 
-    # Play to the last day, reading what the page states as it goes.
+    # Play to the last day, reading what the page states as it goes: ten days a frame
+    # (the default three take minutes on a busy machine).
+    view.set_days_per_frame(10)
     view.button("▶").click()
     started, first_day = time.monotonic(), view.day
     samples: list[tuple[int, float, int]] = []
@@ -433,6 +444,7 @@ def test_every_figure_draws_on_every_load(served: Served, browser: Any) -> None:
 
 def test_the_page_reads_on_a_small_laptop(served: Served, browser: Any) -> None:
     view = Page(browser, served.url, 1024, 700)
+    view.set_days_per_frame(10)
     view.button("▶").click()
     view.wait_for(lambda: view.day >= CAMPAIGN_DAY + 60, "the campaign's second month")
     view.button("❚❚").click()
@@ -466,10 +478,13 @@ def test_a_results_folder_replays_without_simulating(
         view.wait_for(lambda: view.day == DAYS, "the last day")
         crime = {t["name"]: t["y"] for t in view.figure_data("safesim-crime-chart")}
         _equal_before_and_differing_after(crime["with − without"])
+        view.wait_drawn(
+            {name: {"lines": 3} for name in ("safesim-crime-chart", "safesim-security-chart")}
+        )
+        view.screenshot("viz-replay.png")
         scrub.press("Home")
         view.wait_for(lambda: view.day == 0, "day 0")
         view.check_offline()
-        view.screenshot("viz-replay.png")
         view.page.close()
     finally:
         server.stop()
@@ -489,7 +504,9 @@ def test_a_replay_plays_through_its_saved_days(
         view = Page(browser, server.url, 1366, 768)
         assert view.day == 0 and view.page.title() == "safesim — replay of small"
         assert view.page.get_by_text("Model Parameters").count() == 0
-        # Play moves through the saved days as it does through simulated ones.
+        # Play moves through the saved days as it does through simulated ones, here a
+        # month a frame (the most the slider offers) to keep the test short.
+        view.set_days_per_frame(MOST_DAYS_PER_FRAME)
         view.button("▶").click()
         view.wait_for(lambda: view.day == DAYS, "the last saved day", PLAY_TIMEOUT_SECONDS)
         view.wait_for(view.button("▶").is_disabled, "Play to stop at the end")
@@ -499,7 +516,7 @@ def test_a_replay_plays_through_its_saved_days(
             view.button("Reset").click()
             view.wait_for(lambda: view.day == 0, f"day 0 before Play {replay + 1}")
             view.button("▶").click()
-            view.wait_for(lambda: view.day >= 30, f"Play {replay + 1} to move on")
+            view.wait_for(lambda: view.day >= 60, f"Play {replay + 1} to move on")
             view.button("❚❚").click()
             view.wait_for(lambda: view.button("▶").is_visible(), f"Play {replay + 1} to pause")
         assert view.page.locator(".safesim-message").count() == 0

@@ -675,8 +675,9 @@ function merged(spec, updates) {
   // plotly.js leaves a trace without points out of the legend: a layer empty today
   // keeps its entry (and the legend its size) with one point that is not drawn.
   for (const trace of data) {
-    if (trace.mode === "markers" && Array.isArray(trace.x) && trace.x.length === 0) {
-      trace.x = [null]; trace.y = [null];
+    if (Array.isArray(trace.y) && trace.y.length === 0) {
+      trace.x = Array.isArray(trace.x) && trace.x.length ? trace.x.slice(0, 1) : [null];
+      trace.y = [null];
     }
   }
   return data;
