@@ -479,7 +479,7 @@ def test_a_results_folder_replays_without_simulating(
         crime = {t["name"]: t["y"] for t in view.figure_data("safesim-crime-chart")}
         _equal_before_and_differing_after(crime["with − without"])
         view.wait_drawn(
-            {name: {"lines": 3} for name in ("safesim-crime-chart", "safesim-security-chart")}
+            {"safesim-crime-chart": {"lines": 3}, "safesim-security-chart": {"lines": 2}}
         )
         view.screenshot("viz-replay.png")
         scrub.press("Home")
