@@ -72,7 +72,7 @@ SMALL_MAP_WIDTH = 225
 SMALL_CHART_WIDTH = 235
 SMALL_HEIGHT = MAP_HEIGHT - CHART_HEIGHT - 6
 REPLAY_CHART_WIDTH = 460
-REPLAY_CHART_HEIGHT = 320
+REPLAY_CHART_HEIGHT = 420
 FONT = {"size": 11}
 # Offenders share cells: a fixed jitter per offender keeps their dots apart without flicker.
 _JITTER = np.random.default_rng(0).uniform(-0.35, 0.35, size=(2, 100_000))
@@ -556,9 +556,15 @@ class CrimeChart(LivePlot):
             **_layout(
                 height,
                 width,
-                title=_title(f"Criminal cases in the last {ROLLING_DAYS} days"),
+                # The title at the very top, its legend's two rows under it.
+                title={
+                    **_title(f"Criminal cases in the last {ROLLING_DAYS} days"),
+                    "yref": "container",
+                    "y": 1.0 - 6 / height,
+                    "yanchor": "top",
+                },
                 # Two rows of entries under the title, above the plot.
-                legend={**CHART_LEGEND, "y": 1.0 - 22 / height, "yanchor": "top"},
+                legend={**CHART_LEGEND, "y": 1.0 - 26 / height, "yanchor": "top"},
                 margin={"l": 48, "r": 12, "t": 64, "b": 24, "autoexpand": False},
                 shapes=[_campaign_shape(model, "y domain"), _campaign_shape(model, "y2 domain")],
                 hovermode="x unified",
@@ -611,7 +617,13 @@ class SecurityChart(LivePlot):
                 height,
                 width,
                 title=_title("Households feeling safe"),
-                legend={**CHART_LEGEND, "y": 0.0, "yanchor": "bottom", "entrywidth": 68},
+                legend={
+                    **CHART_LEGEND,
+                    "y": 0.0,
+                    "yanchor": "bottom",
+                    "entrywidth": 0.5,
+                    "entrywidthmode": "fraction",
+                },
                 shapes=[_campaign_shape(model)],
                 hovermode="x unified",
                 margin={"l": 40, "r": 8, "t": 28, "b": 64, "autoexpand": False},
