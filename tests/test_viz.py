@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import socket
+import time
 import tomllib
 from pathlib import Path
 
@@ -28,17 +29,24 @@ from safesim.viz import (
     set_levers,
 )
 from safesim.viz_page import (
-    COMPONENTS,
     LIVE_PLOTS,
     PAGE_CSS,
-    REPLAY_COMPONENTS,
     CityMap,
     CrimeChart,
     DifferenceMap,
+    FigurePanel,
+    LivePage,
+    PlayRate,
+    ReplayPage,
     SecurityChart,
     difference_attributes,
+    figure_spec,
+    pending_changes,
+    plain,
+    play,
     rolling_cases,
     sync_figure,
+    unit_style,
 )
 
 from .conftest import ROOT, SCENARIOS
@@ -161,14 +169,17 @@ def test_the_maps_show_the_cells_and_what_acts_on_them(into_campaign: VizModel) 
 
 def test_the_charts_draw_mix_twin_and_difference(into_campaign: VizModel) -> None:
     days = into_campaign.day
-    mix, twin, difference = CrimeChart().data(into_campaign)
+    mix, twin, difference, campaign_key = CrimeChart().data(into_campaign)
+    assert campaign_key == {}  # the legend entry for the campaign shading has no data
     assert len(mix["y"]) == into_campaign.days  # the calendar, gaps after today
     assert np.isnan(mix["y"][days:]).all() and not np.isnan(mix["y"][:days]).any()
     expected = rolling_cases(into_campaign.daily())
     np.testing.assert_allclose(mix["y"][:days], expected)
     np.testing.assert_allclose(difference["y"][:days], mix["y"][:days] - twin["y"][:days])
     assert not difference["y"][: into_campaign.campaign_day].any()
-    safe, safe_twin = SecurityChart().data(into_campaign)
+    safe, safe_twin, *keys = SecurityChart().data(into_campaign)
+    names = [trace.name for trace in SecurityChart().frame(into_campaign).data]
+    assert names[len(names) - len(keys) :] == ["survey baseline", "campaign"]
     assert safe["y"][days - 1] == pytest.approx(
         100 * into_campaign.daily()["sense_of_security"].iloc[-1]
     )
@@ -180,7 +191,11 @@ def test_a_figure_widget_takes_the_whole_figure(into_campaign: VizModel) -> None
         widget = go.FigureWidget()
         sync_figure(widget, plot, into_campaign)
         assert len(widget.data) == len(plot.frame(into_campaign).data)
-        assert widget.layout.width in (290, 450)  # laptop sizes (README)
+        assert widget.layout.width <= 470 and widget.layout.height <= 580  # 1366 × 768
+    sizes = {plot.css_class: plot.frame(into_campaign).layout for plot in LIVE_PLOTS}
+    map_area = sizes["safesim-map"].width * sizes["safesim-map"].height
+    assert all(map_area > layout.width * layout.height for name, layout in sizes.items()
+               if name != "safesim-map")  # fmt: skip
 
 
 def test_model_params_are_init_keywords_with_the_scenario_values(model: VizModel) -> None:
@@ -195,23 +210,137 @@ def test_model_params_are_init_keywords_with_the_scenario_values(model: VizModel
     assert rebuilt.levers == model.levers
 
 
-def test_the_whole_page_renders_with_mesa_solara_viz() -> None:
+def test_the_whole_page_renders_with_every_figure_in_one_panel() -> None:
     import solara
-    from mesa.visualization import SolaraViz
 
-    model = VizModel(SMALL)
-    page = SolaraViz(model, components=COMPONENTS, model_params=model_params(model), name="t")
-    _, rc = solara.render(page, handle_error=False)
-    widgets = rc.find(go.FigureWidget).widgets
-    assert len(widgets) == 4 and all(widget.data for widget in widgets)
+    _, rc = solara.render(LivePage(SMALL), handle_error=False)
+    (panel,) = rc.find(FigurePanel).widgets
+    # What a browser needs to draw every figure is the panel's own synced state.
+    assert list(panel.specs) == [plot.css_class for plot in LIVE_PLOTS]
+    assert all(spec["data"] and spec["layout"]["width"] for spec in panel.specs.values())
+    assert panel.frame["spec_id"] == panel.spec_id
+    # plotly.js travels once, in the panel's script.
+    assert panel._esm.count("plotly.js v") >= 1 and len(rc.find(go.FigureWidget).widgets) == 0
     rc.close()
 
 
-def test_the_page_hides_what_means_nothing_to_an_analyst() -> None:
-    # Mesa's single "Page 0" tab, its "Use Threads" box; slider values always shown.
-    assert ".v-tabs { display: none" in PAGE_CSS
-    assert ".v-input--checkbox { display: none" in PAGE_CSS
+def _in_app_layout(page):
+    """``page`` inside the layout ``solara run`` gives it, so its sidebar renders too."""
+    import solara
+
+    @solara.component
+    def Laid_out() -> None:
+        with solara.AppLayout():
+            page()
+
+    return Laid_out()
+
+
+def test_a_bad_seed_is_answered_on_the_page_and_the_city_kept() -> None:
+    import ipyvuetify as v
+    import solara
+
+    _, rc = solara.render(_in_app_layout(lambda: LivePage(SMALL)), handle_error=False)
+    seed = rc.find(v.TextField, label="Random seed")
+    seed.widget.v_model = "abc"
+    seed.widget.fire_event("keyup.enter", None)
+    rc.find(v.TextField, label="Random seed").assert_single()
+    assert "whole number" in str(rc.find(v.TextField, label="Random seed").widget.messages)
+    pending = " ".join(str(alert.children) for alert in rc.find(v.Alert).widgets)
+    assert "seed abc" in pending and "apply on Reset" in pending
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    alerts = " ".join(str(alert.children) for alert in rc.find(v.Alert).widgets)
+    assert "Not applied" in alerts and "seed" in alerts
+    # The controls are still there and the city shown keeps its seed.
+    rc.find(v.Btn, children=["Step"]).assert_single()
+    (panel,) = rc.find(FigurePanel).widgets
+    assert panel.model.seed == 7
+    rc.close()
+
+
+def test_edits_apply_on_reset_and_the_page_says_so(model: VizModel) -> None:
+    inputs = {"officers": 48, "rng": "7", "cameras": 169}
+    assert pending_changes(model, inputs) == []
+    changed = pending_changes(model, {**inputs, "officers": 60, "rng": "9"})
+    assert changed == ["patrol officers 60", "seed 9"]
+
+
+def test_the_slider_values_are_always_shown() -> None:
     assert ".v-slider__thumb-label-container { display: block" in PAGE_CSS
+
+
+def test_plain_json_has_no_nan_and_leaves_off_the_days_not_run() -> None:
+    series = np.array([1.23456, np.nan, 3.0, np.nan, np.nan])
+    assert plain(series) == [1.2346, None, 3.0]
+    assert plain({"z": np.array([[np.nan, 1.0]]), "n": np.int64(3)}) == {"z": [[None, 1.0]], "n": 3}
+    spec = figure_spec(CrimeChart(), VizModel(SMALL))
+    import json
+
+    json.dumps(spec, allow_nan=False)  # the browser's JSON.parse takes no NaN
+
+
+class _Recorder:
+    """A stand-in for the page: records when each frame was sent and drawn."""
+
+    def __init__(self, drawn_after: int | None = None) -> None:
+        self.sent: list[float] = []
+        self.drawn_after = drawn_after
+
+    def show(self, model) -> int:
+        self.sent.append(time.monotonic())
+        return len(self.sent)
+
+    def rendered(self, frame_id: int) -> bool:
+        time.sleep(0.01)  # a render that takes a while
+        return self.drawn_after is None or frame_id <= self.drawn_after
+
+
+def test_play_waits_for_each_frame_to_be_drawn_and_paces_frames(run_dir: Path) -> None:
+    from safesim.viz_page import MIN_FRAME_SECONDS
+
+    replay = ReplayModel(str(run_dir))
+    page = _Recorder()
+    stopped = play(replay, page, lambda: 20, lambda: True, page.rendered, PlayRate())
+    assert stopped is None and replay.day == replay.days
+    assert len(page.sent) == -(-replay.days // 20)
+    gaps = np.diff(page.sent)
+    assert gaps.min() >= MIN_FRAME_SECONDS * 0.95  # never faster than ten frames a second
+    # A browser that stops drawing pauses Play rather than piling frames up.
+    replay.seek(0)
+    gone = _Recorder(drawn_after=2)
+    stopped = play(replay, gone, lambda: 5, lambda: True, gone.rendered, PlayRate())
+    assert stopped and "stopped drawing" in stopped and len(gone.sent) == 3
+
+
+def test_the_map_draws_the_units_in_model_agents_by_class() -> None:
+    import mesa
+
+    class PatrolTeam(mesa.Agent):
+        pass
+
+    class GridWorker(mesa.Agent):
+        pass
+
+    class FootPatrol(mesa.Agent):
+        pass
+
+    model = VizModel(SMALL)
+    width = model.city.layout.width
+    placed = {PatrolTeam: [(3, 4), (5, 6)], GridWorker: [(1, 1)], FootPatrol: [(0, 2)]}
+    for kind, places in placed.items():
+        for x, y in places:
+            agent = kind(model.city)
+            agent.pos = (x, y)
+    FootPatrol(model.city).cell = 2 * width + 7  # a cell number places it too
+    figure = CityMap().figure(model)
+    names = [trace.name for trace in figure.data]
+    assert names == ["recent crime", "patrol teams", "grid workers", "foot patrol",
+                     "active offenders"]  # fmt: skip
+    teams, workers, foot = figure.data[1:4]
+    assert list(teams.x) == [3, 5] and list(teams.y) == [4, 6]
+    assert workers.visible == "legendonly"  # a layer that starts switched off
+    assert list(foot.x) == [0, 7] and list(foot.y) == [2, 2]
+    assert unit_style("Mediator").name == "mediators"
 
 
 def test_stepping_past_the_last_day_stops_cleanly() -> None:
@@ -251,18 +380,20 @@ def test_a_run_is_replayed_day_by_day_without_simulating(run_dir: Path) -> None:
     assert not mix["criminal_total"].iloc[366:].equals(twin["criminal_total"].iloc[366:])
     replay.seek(10_000)
     assert replay.day == 400 and not replay.running
-    (with_mix, _, difference) = CrimeChart().data(replay)
+    (with_mix, _, difference, _) = CrimeChart().data(replay)
     assert not np.isnan(with_mix["y"]).any() and difference["y"][366:].any()
 
 
 def test_the_replay_page_renders(run_dir: Path) -> None:
+    import ipyvuetify as v
     import solara
-    from mesa.visualization import SolaraViz
 
-    replay = ReplayModel(str(run_dir))
-    page = SolaraViz(replay, components=REPLAY_COMPONENTS, model_params={}, name="t")
-    _, rc = solara.render(page, handle_error=False)
-    assert len(rc.find(go.FigureWidget).widgets) == 2
+    _, rc = solara.render(_in_app_layout(lambda: ReplayPage(str(run_dir))), handle_error=False)
+    (panel,) = rc.find(FigurePanel).widgets
+    assert list(panel.specs) == ["safesim-crime-chart", "safesim-security-chart"]
+    # No card of model parameters: a replay has none to set.
+    assert [title.children for title in rc.find(v.CardTitle).widgets] == [["Controls"]]
+    assert rc.find(v.Btn, children=["▶"]).widgets
     rc.close()
 
 
@@ -291,6 +422,21 @@ def test_viz_refuses_a_port_in_use_in_one_line() -> None:
         result.output.strip()
         == f"error: port {port} on 127.0.0.1 is already in use: choose another with --port"
     )
+
+
+def test_viz_watches_a_city_of_the_size_asked_for() -> None:
+    from safesim.viz import parse_households
+
+    assert parse_households("full") is None and parse_households("50000") == 50_000
+    for bad in ("0", "-3", "many"):
+        with pytest.raises(ValueError, match="households"):
+            parse_households(bad)
+    model = VizModel(GUIYANG, households=40_000)
+    assert model.spec.city.households.value == 40_000
+    assert "830,400 scaled 1 : 20.8" in levers_note(model)
+    result = CliRunner().invoke(main, ["viz", SMALL, "--households", "lots"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "--households" in result.output
 
 
 def test_viz_refuses_a_bad_scenario_in_one_line(tmp_path: Path) -> None:

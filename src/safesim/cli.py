@@ -1063,7 +1063,14 @@ def _die_with_parent() -> None:
 @click.option(
     "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port."
 )
-def viz(scenario_file: str, host: str, port: int) -> None:
+@click.option(
+    "--households",
+    default=None,
+    metavar="N|full",
+    help="Households of the city shown (default 20,000; 'full': the scenario's own size). "
+    "Offenders and interventions are scaled alike; a larger city plays fewer days a second.",
+)
+def viz(scenario_file: str, host: str, port: int, households: str | None) -> None:
     """Serve the browser view of SCENARIO (default: the shipped scenarios/small.yaml), or
     replay RESULTS_DIR, a folder `safesim run` wrote.
 
@@ -1073,7 +1080,8 @@ def viz(scenario_file: str, host: str, port: int) -> None:
     and the sense of security with and without the mix as the days run, with the
     campaign marked, and sliders for patrol officers, cameras, grid workers, volunteers,
     target-hardening devices and the seed (press Reset to apply them). The city is
-    shrunk to 20,000 households, interventions scaled alike, so it stays interactive.
+    shrunk to 20,000 households (or --households), interventions scaled alike, so it
+    stays interactive; the page states the scale and the days a second Play reaches.
     A replay shows the run's daily series with a day slider, without simulating. The
     shipped scenarios are found from any folder. Stop with Ctrl+C.
     """
@@ -1084,12 +1092,20 @@ def viz(scenario_file: str, host: str, port: int) -> None:
 
     from safesim.scenario import ScenarioError, load_scenario
     from safesim.shipped import resolve_scenario
-    from safesim.viz import RESULTS_ENV, ReplayError, ReplayModel
+    from safesim.viz import HOUSEHOLDS_ENV, RESULTS_ENV, ReplayError, ReplayModel, parse_households
 
     target = Path(scenario_file)
     env = dict(os.environ)
     env.pop(RESULTS_ENV, None)
     env.pop(VIZ_SCENARIO_ENV, None)
+    env.pop(HOUSEHOLDS_ENV, None)
+    if households is not None:
+        try:
+            parse_households(households)
+        except ValueError as exc:
+            fail(f"--households: {exc}")
+            return
+        env[HOUSEHOLDS_ENV] = households
     if target.is_dir():
         try:
             replay = ReplayModel(str(target))

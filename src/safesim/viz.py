@@ -47,6 +47,7 @@ from safesim.shipped import resolve_scenario
 
 SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
 RESULTS_ENV = "SAFESIM_VIZ_RESULTS"
+HOUSEHOLDS_ENV = "SAFESIM_VIZ_HOUSEHOLDS"
 DEFAULT_SCENARIO = "scenarios/small.yaml"
 # Large enough for hot spots to form on a grid of a few hundred cells, small enough that
 # a day (of the mix and of its twin) takes a few milliseconds.
@@ -91,10 +92,34 @@ def default_scenario_path() -> str:
     return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
 
 
-def shrink_scenario(scenario: Scenario, households: int) -> Scenario:
-    """The scenario shrunk to ``households`` (unchanged if it is no larger), keeping its
-    doses per household (``safesim.scaling``)."""
-    if scenario.city.households.value <= households:
+def parse_households(value: str | int | None) -> int | None:
+    """Households of the city shown: a whole number > 0, "full" (None: the scenario's own
+    size) or blank (``VIZ_HOUSEHOLDS``)."""
+    if value is None or not str(value).strip():
+        return VIZ_HOUSEHOLDS
+    text = str(value).strip().lower()
+    if text == "full":
+        return None
+    try:
+        households = int(text)
+    except ValueError:
+        raise ValueError(
+            f"households must be a whole number > 0 or 'full', got {value!r}"
+        ) from None
+    if households <= 0:
+        raise ValueError(f"households must be a whole number > 0 or 'full', got {value!r}")
+    return households
+
+
+def default_households() -> int | None:
+    """The city size ``safesim viz --households`` asked for (None: full size)."""
+    return parse_households(os.environ.get(HOUSEHOLDS_ENV))
+
+
+def shrink_scenario(scenario: Scenario, households: int | None) -> Scenario:
+    """The scenario shrunk to ``households`` (unchanged if it is no larger, or for None),
+    keeping its doses per household (``safesim.scaling``)."""
+    if households is None or scenario.city.households.value <= households:
         return scenario
     return scale_scenario(scenario, households)
 
@@ -190,7 +215,9 @@ class VizModel(mesa.Model):
         grid_workers: grid workers after scaling.
         volunteers: volunteers after scaling.
         hardening_devices: target-hardening devices after scaling, in the scenario's mix.
-        households: households of the shrunk city (a smaller scenario is not enlarged).
+        households: households of the shrunk city (a smaller scenario is not enlarged);
+            default ``$SAFESIM_VIZ_HOUSEHOLDS`` or ``VIZ_HOUSEHOLDS``; "full" or 0 for the
+            scenario's own size.
 
     A lever left at None keeps the (scaled) scenario's size.
     """
@@ -204,11 +231,17 @@ class VizModel(mesa.Model):
         grid_workers: int | None = None,
         volunteers: int | None = None,
         hardening_devices: int | None = None,
-        households: int = VIZ_HOUSEHOLDS,
+        households: int | str | None = None,
     ):
         path = resolve_scenario(scenario_path or default_scenario_path())
         full = load_scenario(path)
-        scaled = shrink_scenario(full, households)
+        if households is None:
+            size = default_households()
+        elif households == 0:
+            size = None
+        else:
+            size = parse_households(households)
+        scaled = shrink_scenario(full, size)
         spec = set_levers(
             scaled,
             {
