@@ -26,7 +26,12 @@ from safesim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
-POSTERIOR_SAMPLE = ROOT / "calibration" / "posterior_samples.csv"
+# A weighted sample in the calibration's format (parameter columns), made from the evidence
+# priors: the tests exercise how a sample is read and shared, not what it holds.
+SAMPLE_DIR = Path(__import__("tempfile").mkdtemp(prefix="safesim-draws-"))
+POSTERIOR_SAMPLE = SAMPLE_DIR / "calibration" / "posterior_samples.csv"
+POSTERIOR_SAMPLE.parent.mkdir(parents=True)
+prior_sample(200, 1).to_csv(POSTERIOR_SAMPLE, index=False)
 
 
 def test_same_seed_gives_the_same_draws_and_another_seed_others():
@@ -124,7 +129,8 @@ def test_variance_shares_recover_a_known_split():
     assert np.isnan(variance_shares(values[:draws], np.arange(draws))[0])
 
 
-def test_run_says_where_its_parameters_came_from(tmp_path):
+def test_run_says_where_its_parameters_came_from(tmp_path, monkeypatch):
+    monkeypatch.chdir(SAMPLE_DIR)  # its calibration/ holds the sample a run takes by default
     common = ["run", str(SMALL), "--days", "2", "--replicates", "4", "--no-counterfactual"]
     drawn = CliRunner().invoke(main, [*common, "--draws", "2", "--out", str(tmp_path / "d")])
     assert drawn.exit_code == 0, drawn.output
@@ -149,12 +155,10 @@ def test_run_says_where_its_parameters_came_from(tmp_path):
     assert (summary["intervals_hold"] == "run noise only (one point of the parameters)").all()
 
 
-def test_the_shipped_sample_is_named_the_same_from_any_working_folder(
+def test_without_a_posterior_the_draws_come_from_the_priors_and_say_so(
     tmp_path: Path, monkeypatch
 ) -> None:
-    here = choose_draws(seed=4, draws=3, runs=6)
-    monkeypatch.chdir(tmp_path)  # no calibration/ here: the source tree's sample is used
-    elsewhere = choose_draws(seed=4, draws=3, runs=6)
-    assert here.origin == elsewhere.origin == "calibration/posterior_samples.csv"
-    assert here.sample_rows == elsewhere.sample_rows
-    assert Path(elsewhere.sample_path).is_absolute()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("safesim.draws.default_sample_file", lambda: None)
+    drawn = choose_draws(seed=4, draws=3, runs=6)
+    assert drawn.source == PRIOR
