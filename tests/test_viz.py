@@ -145,14 +145,16 @@ def test_the_twin_equals_the_mix_before_the_campaign_and_differs_after(
 def test_the_maps_show_the_cells_and_what_acts_on_them(into_campaign: VizModel) -> None:
     city = into_campaign.city
     layout = city.layout
-    heat, patrols, grid, cameras, offenders = CityMap().data(into_campaign)
+    heat, *units, offenders = CityMap().data(into_campaign)
     assert heat["z"].shape == (layout.height, layout.width)
     assert float(heat["z"].sum()) == pytest.approx(float(city.recent_crime.sum()))
     # Hover numbers per cell: the twin's recent crime, patrol presence, cameras, ...
     assert heat["customdata"].shape == (layout.height, layout.width, 5)
-    assert len(patrols["x"]) == np.count_nonzero(city.fields.patrol_visits > 0) > 0
-    assert len(grid["x"]) > 0 and grid["customdata"].min() >= 1
-    assert cameras["customdata"][:, 0].sum() == 169
+    # One marker per unit in model.agents, a layer per agent class.
+    kinds = [type(agent).__name__ for agent in city.agents]
+    counts = {name: kinds.count(name) for name in ("GridWorker", "PatrolTeam", "Camera")}
+    assert [len(layer["x"]) for layer in units] == list(counts.values())
+    assert counts["Camera"] == 169 and counts["PatrolTeam"] > 0 and counts["GridWorker"] > 0
     assert len(offenders["x"]) == city.offenders.active
     (difference,) = DifferenceMap().data(into_campaign)
     np.testing.assert_allclose(
@@ -160,8 +162,8 @@ def test_the_maps_show_the_cells_and_what_acts_on_them(into_campaign: VizModel) 
     )
     figure = CityMap().figure(into_campaign)
     assert [trace.name for trace in figure.data][1:] == [
-        "patrol stops",
-        "grid workers' calls",
+        "grid workers",
+        "patrol teams",
         "cameras",
         "active offenders",
     ]
@@ -325,6 +327,8 @@ def test_the_map_draws_the_units_in_model_agents_by_class() -> None:
         pass
 
     model = VizModel(SMALL)
+    for agent in list(model.city.agents):  # only the made-up units below
+        agent.remove()
     width = model.city.layout.width
     placed = {PatrolTeam: [(3, 4), (5, 6)], GridWorker: [(1, 1)], FootPatrol: [(0, 2)]}
     for kind, places in placed.items():

@@ -179,6 +179,7 @@ def choose_run_draws(
     """The command's ``ParameterDraws``, or one line and exit 2."""
     from safesim.calibration import load_parameters
     from safesim.draws import DrawsError, choose_draws
+    from safesim.scenario import ScenarioError
 
     try:
         if parameters_file:
