@@ -255,7 +255,7 @@ class Page:
                 const plain = (v) => (ArrayBuffer.isView(v) ? Array.from(v)
                     : Array.isArray(v) ? v.map(plain) : v);
                 return plot.data.map((t) => ({name: t.name, y: plain(t.y), z: plain(t.z),
-                    hovertemplate: t.hovertemplate}));
+                    hovertemplate: t.hovertemplate, text: plain(t.text)}));
             }""",
             f".{css_class}",
         )
@@ -367,9 +367,13 @@ def test_play_runs_the_calendar_with_the_twin_beside_the_mix(served: Served, bro
 
     # The map: cells, patrol teams, grid workers and cameras, each saying what it is.
     city = view.figure_data("safesim-map")
-    hovers = " ".join(trace["hovertemplate"] for trace in city)
-    for words in ("recent crime", "patrol team", "grid workers calling", "camera(s)"):
-        assert words in hovers
+    # A unit's hover is its own text (``describe``); the cells' is the template.
+    hovers = " ".join(
+        [trace["hovertemplate"] for trace in city]
+        + [str(label) for trace in city for label in (trace.get("text") or [])[:1]]
+    )
+    for words in ("recent crime", "patrol team #", "grid worker #", "camera #"):
+        assert words in hovers, (words, hovers[:300])
     assert view.boxes()["safesim-map"] == sizes["safesim-map"], "the map changed size"
     # Play reported the pace it reached.
     assert "days a second" in view.note.inner_text()

@@ -262,7 +262,12 @@ def unit_layers(model: VizModel) -> list[dict[str, Any]]:
                 continue
             xs.append(where[0])
             ys.append(where[1])
-            labels.append(f"{unit_style(kind.__name__).name} #{agent.unique_id}")
+            describe = getattr(agent, "describe", None)
+            labels.append(
+                describe()
+                if callable(describe)
+                else f"{unit_style(kind.__name__).name} #{agent.unique_id}"
+            )
         layers.append({"x": np.asarray(xs), "y": np.asarray(ys), "text": labels})
     return layers
 

@@ -48,6 +48,10 @@ class Camera(FixedAgent):
         super().__init__(model)
         self.cell_index = cell_index
 
+    def describe(self) -> str:
+        """What the map says when a user points at the camera."""
+        return f"camera #{self.unique_id}"
+
 
 class Cameras(Intervention):
     """Public CCTV: installed over the ramp at cells chosen by land use, hot spot or chance.

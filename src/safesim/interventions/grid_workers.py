@@ -42,6 +42,14 @@ class GridWorker(FixedAgent):
         covered = np.flatnonzero(self.model.households.grid_covered)
         return covered[self.first_home : self.end_home]
 
+    def describe(self) -> str:
+        """What the map says when a user points at the worker."""
+        homes = self.end_home - self.first_home
+        return (
+            f"grid worker #{self.unique_id}: {homes:,} households, "
+            f"{self.visits_per_day:.1f} calls a day"
+        )
+
 
 class GridWorkers(Intervention):
     """Grid management: each worker serves the households of their grids (200–400 each).

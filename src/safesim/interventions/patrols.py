@@ -43,6 +43,10 @@ class PatrolTeam(CellAgent):
         patrols = self.patrols
         return patrols.beat_cells[patrols.beat_team == self.index]
 
+    def describe(self) -> str:
+        """What the map says when a user points at the team."""
+        return f"patrol team #{self.unique_id}: a beat of {len(self.beat)} hot-spot cell(s)"
+
 
 class Patrols(Intervention):
     """Hot-spot patrols: teams visit the cells with the most recent crime.
