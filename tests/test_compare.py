@@ -118,9 +118,7 @@ def test_every_compared_scenario_runs_at_the_same_draws(tmp_path: Path, small) -
     assert list(a["draw"]) == list(b["draw"]) == [0, 0, 1, 1]
     assert list(a["seed"]) == list(b["seed"])
     manifest = json.loads((tmp_path / "d" / "manifest.json").read_text(encoding="utf-8"))
-    assert (
-        manifest["parameter_draws"]["source"] == "prior"
-    )  # no calibration posterior is shipped: the evidence priors
+    assert manifest["parameter_draws"]["source"] == "posterior"
     assert len(pd.read_csv(tmp_path / "d" / "draws.csv")) == 4
     assert "parameters: 4 replicates over 2 parameter draws" in result.output
 

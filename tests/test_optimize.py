@@ -146,9 +146,7 @@ def test_every_mix_is_scored_on_the_same_draws_with_its_chance_of_being_best(
     # most averted on average is at most what it gives up against each run's best.
     assert front["regret"].min() <= (table.max(axis=1).mean() - best_mean) + 1e-9
     manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
-    assert (
-        manifest["parameter_draws"]["source"] == "prior"
-    )  # no calibration posterior is shipped: the evidence priors
+    assert manifest["parameter_draws"]["source"] == "posterior"
 
 
 def test_the_search_writes_its_figure_brief_and_resumes(search: Path, priced: Path) -> None:

@@ -212,7 +212,7 @@ def test_every_mix_of_a_sweep_runs_at_the_same_draws(reference: dict[str, bytes]
     assert list(runs.loc[runs["point"] == 0, "draw"]) == [0, 1]
     manifest = json.loads(reference["manifest.json"])
     draws = manifest["parameter_draws"]
-    assert draws["source"] == "prior" and draws["draws"] == 2
+    assert draws["source"] == "posterior" and draws["draws"] == 2
     assert len(set(draws["sample_rows"])) == 2
 
 
