@@ -276,7 +276,8 @@ def test_quick_calibration_end_to_end_writes_every_output_and_resumes(config_fil
         assert (out / name).is_file(), name
     samples = pd.read_csv(out / "posterior_samples.csv")
     names = ["camera_deterrence", "guardianship_effect", "fear_local_crime"]
-    assert list(samples.columns) == [*names, "trend_alpha", "trend_beta", "weight"]
+    cities = ["trend_alpha", "trend_beta", "dose_alpha", "dose_beta"]
+    assert list(samples.columns) == [*names, *cities, "weight"]
     assert samples["weight"].sum() == pytest.approx(1.0)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     diag = manifest["diagnostics"]

@@ -12,9 +12,9 @@ from safesim.fields import Channels
 from safesim.interventions import BY_NAME, ORDER, annual_cost, labels
 from safesim.interventions.base import Intervention, contract_gaps
 from safesim.interventions.cameras import CamerasSpec
-from safesim.scenario import validate_scenario
+from safesim.scenario import load_scenario, validate_scenario
 
-from .conftest import ROOT
+from .conftest import ROOT, SCENARIOS
 
 ODD = (ROOT / "docs" / "odd.md").read_text(encoding="utf-8")
 SOURCES = ROOT / "src" / "safesim"
@@ -72,3 +72,22 @@ def test_generic_code_names_no_intervention(module):
     code = re.sub(r'""".*?"""', "", text, flags=re.S)
     for name in BY_NAME:
         assert f'"{name}"' not in code, (module, name)
+
+
+def test_each_slider_is_declared_by_its_intervention_and_sets_its_own_fields() -> None:
+    """The browser view's sliders come from the interventions (``lever``), not a list by
+    name: each sets the fields its intervention names, and a size read back is the size
+    set."""
+    from safesim.viz import LEVERS, lever_values, set_levers
+
+    small = load_scenario(SCENARIOS / "small.yaml")
+    declared = {kind.lever: kind for kind in ORDER if kind.lever}
+    assert set(LEVERS) == set(declared) and len(declared) >= 5
+    for name, kind in declared.items():
+        spec = getattr(small.interventions, kind.name)
+        assert spec is not None, name
+        size = kind.lever_size(spec) + 7
+        changed = set_levers(small, {name: size})
+        assert lever_values(changed)[name] == size, name
+        fields = set(kind.lever_changes(spec, size))
+        assert fields <= set(type(spec).model_fields), (name, fields)

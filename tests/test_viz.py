@@ -19,6 +19,7 @@ from safesim.cli import main
 from safesim.scenario import load_scenario
 from safesim.shipped import resolve_scenario, shipped_names
 from safesim.viz import (
+    LEVERS,
     ReplayError,
     ReplayModel,
     VizModel,
@@ -203,7 +204,9 @@ def test_a_figure_widget_takes_the_whole_figure(into_campaign: VizModel) -> None
 def test_model_params_are_init_keywords_with_the_scenario_values(model: VizModel) -> None:
     params = model_params(model)
     accepted = inspect.signature(VizModel.__init__).parameters
-    assert set(params) <= set(accepted)
+    # Named keywords, and the sliders the interventions declare (taken as **levers).
+    assert set(params) <= set(accepted) | set(LEVERS)
+    assert accepted["levers"].kind is inspect.Parameter.VAR_KEYWORD
     assert params["officers"]["value"] == 48 and params["officers"]["max"] == 144
     assert params["rng"] == {"type": "InputText", "value": "7", "label": "Random seed"}
     rebuilt = VizModel(

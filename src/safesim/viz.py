@@ -40,6 +40,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from safesim.interventions import ORDER, Intervention
 from safesim.model import SafetyModel
 from safesim.scaling import scale_scenario
 from safesim.scenario import Calendar, Scenario, load_scenario
@@ -54,27 +55,9 @@ DEFAULT_SCENARIO = "scenarios/small.yaml"
 VIZ_HOUSEHOLDS = 20_000
 ROLLING_DAYS = 30
 
-HARDENING_DEVICES = (
-    "lock_cylinders",
-    "alarm_phones",
-    "anti_climb_spikes",
-    "home_cameras",
-    "secured_parking",
-)
-# The sliders: VizModel keyword → label on the page.
-LEVERS = {
-    "officers": "Patrol officers",
-    "cameras": "Cameras",
-    "grid_workers": "Grid workers",
-    "volunteers": "Volunteers",
-    "hardening_devices": "Target-hardening devices",
-}
-LEVER_PATHS = {
-    "officers": "interventions.patrols.officers",
-    "cameras": "interventions.cameras.count",
-    "grid_workers": "interventions.grid_workers.workers",
-    "volunteers": "interventions.volunteers.count",
-}
+# The sliders, from the interventions that declare one: VizModel keyword → label.
+LEVER_KINDS: dict[str, type[Intervention]] = {kind.lever: kind for kind in ORDER if kind.lever}
+LEVERS: dict[str, str] = {name: kind.lever_label for name, kind in LEVER_KINDS.items()}
 
 
 def count_at(scenario: Scenario, path: str) -> int | None:
@@ -126,63 +109,34 @@ def shrink_scenario(scenario: Scenario, households: int | None) -> Scenario:
 
 def lever_values(scenario: Scenario) -> dict[str, int | None]:
     """Each lever's size in the scenario; None where it has no such intervention."""
-    values: dict[str, int | None] = {
-        name: count_at(scenario, path) for name, path in LEVER_PATHS.items()
-    }
-    if scenario.interventions.target_hardening is None:
-        values["hardening_devices"] = None
-    else:
-        values["hardening_devices"] = sum(_device_counts(scenario).values())
+    values: dict[str, int | None] = {}
+    for name, kind in LEVER_KINDS.items():
+        spec = getattr(scenario.interventions, kind.name)
+        values[name] = None if spec is None else kind.lever_size(spec)
     return values
 
 
-def _device_counts(scenario: Scenario) -> dict[str, int]:
-    counts = {
-        device: count_at(scenario, f"interventions.target_hardening.{device}")
-        for device in HARDENING_DEVICES
-    }
-    return {device: count for device, count in counts.items() if count is not None}
-
-
 def set_levers(scenario: Scenario, levers: dict[str, int | None]) -> Scenario:
-    """A copy with the given lever sizes (None keeps the scenario's).
-
-    Auxiliaries keep their ratio to officers, and target-hardening devices keep the
-    scenario's mix (all locks where it names none). Raises ``ValueError`` for a lever
-    whose intervention the scenario does not have.
+    """A copy with the given lever sizes (None keeps the scenario's); each intervention
+    says which of its fields a size sets (``Intervention.lever_changes``). Raises
+    ``ValueError`` for an unknown lever or one whose intervention the scenario lacks.
     """
-    now = lever_values(scenario)
     changes: dict[str, Any] = {}
     for name, value in levers.items():
         if value is None:
             continue
+        kind = LEVER_KINDS.get(name)
+        if kind is None:
+            raise ValueError(f"no slider named {name!r} (sliders: {', '.join(LEVERS)})")
         value = int(value)
         if value < 0:
             raise ValueError(f"{LEVERS[name].lower()}: must be ≥ 0, got {value}")
-        if now[name] is None:
+        spec = getattr(scenario.interventions, kind.name)
+        if spec is None:
             raise ValueError(f"scenario {scenario.name} has no {LEVERS[name].lower()} to set")
-        if name == "hardening_devices":
-            changes.update(_split_devices(scenario, value))
-            continue
-        changes[LEVER_PATHS[name]] = value
-        auxiliaries = count_at(scenario, "interventions.patrols.auxiliaries")
-        officers = now["officers"]
-        if name == "officers" and auxiliaries is not None and officers:
-            changes["interventions.patrols.auxiliaries"] = round(value * auxiliaries / officers)
+        prefix = f"interventions.{kind.name}."
+        changes.update({prefix + key: n for key, n in kind.lever_changes(spec, value).items()})
     return scenario.with_values(changes) if changes else scenario
-
-
-def _split_devices(scenario: Scenario, total: int) -> dict[str, int]:
-    devices = _device_counts(scenario)
-    prefix = "interventions.target_hardening."
-    current = sum(devices.values())
-    if current == 0:
-        return {f"{prefix}lock_cylinders": total}
-    names = list(devices)
-    shares = [round(total * devices[d] / current) for d in names[:-1]]
-    # The last device takes the rounding remainder so the total is exact.
-    shares.append(max(0, total - sum(shares)))
-    return {f"{prefix}{d}": n for d, n in zip(names, shares, strict=True)}
 
 
 def parse_seed(value: int | str | None, default: int) -> int:
@@ -210,28 +164,23 @@ class VizModel(mesa.Model):
         scenario_path: scenario file (default: ``$SAFESIM_VIZ_SCENARIO`` or
             ``scenarios/small.yaml``, found among the shipped scenarios from any folder).
         rng: run seed (an int or its text; blank: the scenario's seed).
-        officers: patrol officers after scaling (auxiliaries keep the scenario's ratio).
-        cameras: public cameras after scaling.
-        grid_workers: grid workers after scaling.
-        volunteers: volunteers after scaling.
-        hardening_devices: target-hardening devices after scaling, in the scenario's mix.
         households: households of the shrunk city (a smaller scenario is not enlarged);
             default ``$SAFESIM_VIZ_HOUSEHOLDS`` or ``VIZ_HOUSEHOLDS``; "full" or 0 for the
             scenario's own size.
 
-    A lever left at None keeps the (scaled) scenario's size.
+        **levers: a size after scaling per slider, by the keyword its intervention
+            declares (``Intervention.lever``: officers, cameras, grid_workers,
+            volunteers, hardening_devices); each intervention says which of its fields
+            the size sets (patrols keep auxiliaries in ratio, target hardening keeps its
+            mix of devices). A lever left out or at None keeps the (scaled) scenario's.
     """
 
     def __init__(
         self,
         scenario_path: str | None = None,
         rng: int | str | None = None,
-        officers: int | None = None,
-        cameras: int | None = None,
-        grid_workers: int | None = None,
-        volunteers: int | None = None,
-        hardening_devices: int | None = None,
         households: int | str | None = None,
+        **levers: int | None,
     ):
         path = resolve_scenario(scenario_path or default_scenario_path())
         full = load_scenario(path)
@@ -242,16 +191,7 @@ class VizModel(mesa.Model):
         else:
             size = parse_households(households)
         scaled = shrink_scenario(full, size)
-        spec = set_levers(
-            scaled,
-            {
-                "officers": officers,
-                "cameras": cameras,
-                "grid_workers": grid_workers,
-                "volunteers": volunteers,
-                "hardening_devices": hardening_devices,
-            },
-        )
+        spec = set_levers(scaled, levers)
         seed = parse_seed(rng, spec.seed)
         super().__init__(rng=seed)
         self.seed = seed
@@ -451,15 +391,13 @@ def day_line(model: VizModel | ReplayModel) -> str:
 def lever_lines(model: VizModel) -> list[str]:
     """The intervention sizes in force, one line each."""
     lines = []
-    auxiliaries = count_at(model.spec, "interventions.patrols.auxiliaries")
-    for name, label in LEVERS.items():
+    for name, kind in LEVER_KINDS.items():
         value = model.levers[name]
         if value is None:
-            lines.append(f"{label}: none in this scenario")
-        elif name == "officers" and auxiliaries:
-            lines.append(f"{label}: {value:,} (+{auxiliaries:,} auxiliaries)")
+            lines.append(f"{kind.lever_label}: none in this scenario")
         else:
-            lines.append(f"{label}: {value:,}")
+            spec = getattr(model.spec.interventions, kind.name)
+            lines.append(f"{kind.lever_label}: {value:,}{kind.lever_note(spec)}")
     return lines
 
 

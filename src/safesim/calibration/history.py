@@ -255,8 +255,12 @@ class Calibration:
         values, chain = posterior_values(result, rng, n)
         frame = pd.DataFrame(values, columns=self.space.names)
         k = len(result.fitted)
+        cities = len(result.cities)
         for c, city in enumerate(result.cities):
             frame[f"trend_{city}"] = chain[:, k + c]
+        # The delivered-dose factors, as posterior_summary.csv gives them (not log).
+        for c, city in enumerate(result.cities):
+            frame[f"dose_{city}"] = np.exp(chain[:, k + cities + c])
         # Thinned MCMC draws are equally weighted; the column keeps the weighted-sample
         # format the decision commands read.
         frame["weight"] = 1.0 / len(frame)

@@ -60,6 +60,26 @@ class Intervention:
     unit: ClassVar[str] = ""
     evidence: ClassVar[str] = ""
     channels: ClassVar[tuple[str, ...]] = ()
+    # The browser view's slider for this kind: the keyword the view's model takes and the
+    # slider's label. None: the view offers no slider for it.
+    lever: ClassVar[str | None] = None
+    lever_label: ClassVar[str] = ""
+
+    @classmethod
+    def lever_size(cls, spec: Delivery) -> int:
+        """The slider's value for ``spec``."""
+        raise NotImplementedError(f"{cls.__name__} declares a lever but not its size")
+
+    @classmethod
+    def lever_changes(cls, spec: Delivery, size: int) -> dict[str, int]:
+        """The fields of ``spec`` (names within its scenario entry) that set the slider to
+        ``size``."""
+        raise NotImplementedError(f"{cls.__name__} declares a lever but not how to set it")
+
+    @classmethod
+    def lever_note(cls, spec: Delivery) -> str:
+        """What the page adds after the slider's size (empty for most)."""
+        return ""
 
     def __init__(self, spec: Delivery, calendar: Calendar):
         self.spec = spec

@@ -78,6 +78,16 @@ class Cameras(Intervention):
     unit = "camera"
     evidence = "Welsh & Farrington 2009; Piza et al. 2019"
     channels = ("arrest_boost", "camera_coverage")
+    lever = "cameras"
+    lever_label = "Cameras"
+
+    @classmethod
+    def lever_size(cls, spec: CamerasSpec) -> int:
+        return int(spec.count.value)
+
+    @classmethod
+    def lever_changes(cls, spec: CamerasSpec, size: int) -> dict[str, int]:
+        return {"count": size}
 
     def __init__(self, spec: CamerasSpec, calendar: Calendar):
         super().__init__(spec, calendar)

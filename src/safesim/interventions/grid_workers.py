@@ -75,6 +75,16 @@ class GridWorkers(Intervention):
     unit = "grid worker"
     evidence = "the reports' accounts; Epstein 2002; Sampson et al. 1997 (no controlled evaluation)"
     channels = ("finds_disputes",)
+    lever = "grid_workers"
+    lever_label = "Grid workers"
+
+    @classmethod
+    def lever_size(cls, spec: GridWorkersSpec) -> int:
+        return int(spec.workers.value)
+
+    @classmethod
+    def lever_changes(cls, spec: GridWorkersSpec, size: int) -> dict[str, int]:
+        return {"workers": size}
 
     def __init__(self, spec: GridWorkersSpec, calendar: Calendar):
         super().__init__(spec, calendar)

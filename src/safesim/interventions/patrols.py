@@ -81,6 +81,26 @@ class Patrols(Intervention):
     unit = "officer or auxiliary deployed"
     evidence = "Braga et al. 2019; Braga & Weisburd 2020; Ratcliffe et al. 2011; Koper 1995"
     channels = ("offending_cut", "movement_cut", "arrest_boost", "felt_presence")
+    lever = "officers"
+    lever_label = "Patrol officers"
+
+    @classmethod
+    def lever_size(cls, spec: PatrolsSpec) -> int:
+        return int(spec.officers.value)
+
+    @classmethod
+    def lever_changes(cls, spec: PatrolsSpec, size: int) -> dict[str, int]:
+        # Auxiliaries keep their ratio to officers: they patrol only in officer-led teams.
+        changes = {"officers": size}
+        officers = int(spec.officers.value)
+        if spec.auxiliaries is not None and officers:
+            changes["auxiliaries"] = round(size * int(spec.auxiliaries.value) / officers)
+        return changes
+
+    @classmethod
+    def lever_note(cls, spec: PatrolsSpec) -> str:
+        auxiliaries = int(spec.auxiliaries.value) if spec.auxiliaries is not None else 0
+        return f" (+{auxiliaries:,} auxiliaries)" if auxiliaries else ""
 
     def __init__(self, spec: PatrolsSpec, calendar: Calendar):
         super().__init__(spec, calendar)

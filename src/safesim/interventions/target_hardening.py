@@ -56,6 +56,31 @@ class TargetHardening(Intervention):
     unit = "device or parking installation"
     evidence = "Tseloni et al. 2017; Welsh & Farrington 2009; Bowers et al. 2004"
     channels = ("protection",)
+    lever = "hardening_devices"
+    lever_label = "Target-hardening devices"
+
+    @staticmethod
+    def device_counts(spec: TargetHardeningSpec) -> dict[str, int]:
+        """The devices and secured-parking installations the scenario fits, by field."""
+        counts = {device: getattr(spec, device) for device in spec.scaled}
+        return {device: int(count.value) for device, count in counts.items() if count is not None}
+
+    @classmethod
+    def lever_size(cls, spec: TargetHardeningSpec) -> int:
+        return sum(cls.device_counts(spec).values())
+
+    @classmethod
+    def lever_changes(cls, spec: TargetHardeningSpec, size: int) -> dict[str, int]:
+        # The scenario's mix of devices kept (all locks where it names none).
+        devices = cls.device_counts(spec)
+        current = sum(devices.values())
+        if current == 0:
+            return {"lock_cylinders": size}
+        names = list(devices)
+        shares = [round(size * devices[d] / current) for d in names[:-1]]
+        # The last device takes the rounding remainder so the total is exact.
+        shares.append(max(0, size - sum(shares)))
+        return dict(zip(names, shares, strict=True))
 
     def __init__(self, spec: TargetHardeningSpec, calendar: Calendar):
         super().__init__(spec, calendar)

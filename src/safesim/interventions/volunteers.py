@@ -47,6 +47,16 @@ class Volunteers(Intervention):
     unit = "volunteer"
     evidence = "Bennett, Holloway & Farrington 2008; Sampson et al. 1997; Cohen & Felson 1979"
     channels = ("offending_cut", "movement_cut", "guardianship", "unit_watch")
+    lever = "volunteers"
+    lever_label = "Volunteers"
+
+    @classmethod
+    def lever_size(cls, spec: VolunteersSpec) -> int:
+        return int(spec.count.value)
+
+    @classmethod
+    def lever_changes(cls, spec: VolunteersSpec, size: int) -> dict[str, int]:
+        return {"count": size}
 
     def __init__(self, spec: VolunteersSpec, calendar: Calendar):
         super().__init__(spec, calendar)
