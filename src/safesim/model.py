@@ -35,6 +35,11 @@ from pathlib import Path
 import mesa
 import numpy as np
 from mesa.agent import AgentSet
+
+try:  # Mesa ≥ 3.4 keeps the model's own sets in a class beside AgentSet
+    from mesa.agentset import AbstractAgentSet as AgentSetBase
+except ImportError:  # Mesa 3.3
+    AgentSetBase = AgentSet
 from mesa.discrete_space import OrthogonalMooreGrid
 from scipy import ndimage
 
@@ -248,15 +253,15 @@ class SafetyModel(mesa.Model):
         # the same cells) refer to the mix's agents: shared, as the twin never moves them.
         memo.update({id(agent): agent for agent in self.agents})
         for value in vars(self).values():
-            if isinstance(value, AgentSet):
-                memo[id(value)] = AgentSet([], random=random.Random(0))
+            if isinstance(value, AgentSetBase):
+                memo[id(value)] = type(value)([], random=random.Random(0))
             elif isinstance(value, dict) and any(
-                isinstance(k, mesa.Agent) or isinstance(v, AgentSet) for k, v in value.items()
+                isinstance(k, mesa.Agent) or isinstance(v, AgentSetBase) for k, v in value.items()
             ):
                 memo[id(value)] = {}
         twin = copy.deepcopy(self, memo)
         for value in vars(twin).values():
-            if isinstance(value, AgentSet):
+            if isinstance(value, AgentSetBase):
                 value.random = twin.random
         twin.grid_workers = None
         twin.city_scenario = self.city_scenario.counterfactual()
