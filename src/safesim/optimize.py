@@ -62,7 +62,6 @@ from safesim.sweeps import annual_cost
 CRIMES = "campaign_criminal_total"
 SECURITY = "campaign_sense_of_security"
 STUDY_NAME = "optimize"
-OBJECTIVES = ("crimes_averted", "security_change_pp", "annual_cost_yuan")
 
 
 class OptimizeError(ValueError):
