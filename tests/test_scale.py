@@ -36,11 +36,12 @@ MEASURED_DAYS = 240
 PRECISION_POINTS = 2.5
 
 
-def treated_area_crimes(data: dict, seed: int) -> tuple[int, int]:
-    """Offender crimes in the cells fixed as treated at the campaign's start, in the mix
-    and in its same-seed twin, from full strength to the end of the run."""
+def treated_area_crimes(data: dict, seed: int, name: str) -> tuple[int, int]:
+    """Offender crimes in the cells fixed as treated at the campaign's start (the whole
+    city for a city-wide intervention), in the mix and in its same-seed twin, from full
+    strength to the end of the run."""
     scenario = Scenario.model_validate(data)
-    start = full_strength_day(scenario, "patrols", scenario.calendar.days)
+    start = full_strength_day(scenario, name, scenario.calendar.days)
     days = start + MEASURED_DAYS
     mix = SafetyModel(scenario, seed=seed, days=days)
     twin = mix.counterfactual_twin() or SafetyModel(scenario.counterfactual(), seed=seed, days=days)
@@ -74,9 +75,10 @@ def effect_and_error(runs: list[tuple[int, int]]) -> tuple[float, float]:
 
 
 @pytest.mark.slow
-def test_patrols_give_the_same_treated_area_effect_at_three_city_sizes() -> None:
-    base = only(load_scenario(SCENARIOS / "small.yaml"), "patrols")
-    base = base.with_values({"interventions.patrols.ramp_days": 0})
+@pytest.mark.parametrize("name", ["patrols", "cameras", "volunteers"])
+def test_the_same_dose_gives_the_same_treated_area_effect_at_three_city_sizes(name: str) -> None:
+    base = only(load_scenario(SCENARIOS / "small.yaml"), name)
+    base = base.with_values({f"interventions.{name}.ramp_days": 0})
     jobs = [
         (size, plain(campaign_only(base, size)), replicate_seed(base.seed, r))
         for size, replicates in REPLICATES.items()
@@ -84,7 +86,7 @@ def test_patrols_give_the_same_treated_area_effect_at_three_city_sizes() -> None
     ]
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         sizes, data, seeds = zip(*jobs, strict=True)
-        results = list(pool.map(treated_area_crimes, data, seeds))
+        results = list(pool.map(treated_area_crimes, data, seeds, [name] * len(jobs)))
     by_size = {
         size: effect_and_error([r for s, r in zip(sizes, results, strict=True) if s == size])
         for size in REPLICATES
@@ -102,7 +104,7 @@ def test_patrols_give_the_same_treated_area_effect_at_three_city_sizes() -> None
     pooled = float((weights * effects).sum() / weights.sum())
     q = float((weights * (effects - pooled) ** 2).sum())
     p = float(chi2.sf(q, len(REPLICATES) - 1))
-    print(f"\nscale: {figures}; Cochran's Q = {q:.2f}, p = {p:.3f}")
+    print(f"\nscale, {name}: {figures}; Cochran's Q = {q:.2f}, p = {p:.3f}")
     assert p > 0.01, (
         f"the effect changes with the city's size (Q = {q:.1f}, p = {p:.3g}): {figures}"
     )
