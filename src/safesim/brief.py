@@ -36,6 +36,7 @@ from safesim.plotting import (
     read_csv,
     run_effects,
     summary_label,
+    zh_label,
 )
 from safesim.scenario import Scenario, ScenarioError, load_scenario
 from safesim.sources import SourceReport
@@ -52,7 +53,7 @@ class Brief:
     kind: str
     title: str
     asked: str
-    says: list[str]
+    says: list[str]  # at most five plain statements, first
     figures: list[tuple[str, str]]  # (caption, base64 PNG)
     sources: list[SourceReport]
     assumptions: list[str]
@@ -76,6 +77,14 @@ TEXT = {
         "issuer": "Issued or published by",
         "date": "Date",
         "key": "Cited as",
+        "details": "Details",
+        "kinds": {
+            "run": "run",
+            "compare": "comparison",
+            "sweep": "sweep",
+            "sensitivity": "sensitivity screening",
+            "optimize": "budget search",
+        },
     },
     "zh": {
         "asked": "问题",
@@ -91,6 +100,14 @@ TEXT = {
         "issuer": "发布单位",
         "date": "日期",
         "key": "引用为",
+        "details": "详细数字",
+        "kinds": {
+            "run": "运行",
+            "compare": "情景比较",
+            "sweep": "参数扫描",
+            "sensitivity": "敏感性筛查",
+            "optimize": "预算优化",
+        },
     },
 }
 
@@ -106,6 +123,16 @@ COMMON_LIMITS = (
     "Costs come from the scenario's unit_cost_yuan, which are stated assumptions where "
     "the reports give no budget split.",
 )
+COMMON_LIMITS_ZH = (
+    "模型是一个简化的城市：其中的住户、违法者和案件都是模拟的，不是观测到的。"
+    "它的数字说明的是模型机制（见 docs/odd.md）在情景所设投入下意味着什么，而不是将会发生什么。",
+    "区间是各次重复运行均值的 90% 区间：只说明在城市自身随机经历下均值被确定到什么程度，"
+    "不包含机制强度或报告数字的不确定性。",
+    "网格员和矛盾纠纷调解的证据最薄弱（未找到网格化管理对犯罪影响的对照评估），其效果最不确定。",
+    "费用来自情景设定的单价；报告未给出预算构成时，这些单价是明示的假定。",
+)
+#: Shown where a figure is missing (a run without a catchment has no spill-over, say).
+NOT_MEASURED = ("not measured in this run", "本次运行未测量")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -115,8 +142,9 @@ def fmt(value: Any, digits: int = 1) -> str:
     except (TypeError, ValueError):
         return str(value)
     if not math.isfinite(number):
-        return "n/a"
-    return f"{number:,.{digits}f}"
+        return say(*NOT_MEASURED)
+    shown = f"{number:,.{digits}f}"
+    return shown.removeprefix("-") if float(shown.replace(",", "")) == 0 else shown
 
 
 def yuan(value: Any) -> str:
@@ -127,11 +155,36 @@ def yuan(value: Any) -> str:
     return f"¥{number:,.0f}" if math.isfinite(number) else "n/a"
 
 
+def finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def with_interval(mean: Any, low: Any, high: Any, digits: int = 1, unit: str = "") -> str:
+    """A mean with its 90 % interval in the brief's language; a plain "not measured"
+    when the mean is missing, and the mean alone when the interval is."""
+    if not finite(mean):
+        return say(*NOT_MEASURED)
     shown = fmt(mean, digits)
-    if fmt(low, digits) == fmt(high, digits) == shown != "n/a":
-        return f"{shown}{unit} (no spread across replicates: run more for an interval)"
-    return f"{shown}{unit} (90 % interval {fmt(low, digits)} to {fmt(high, digits)}{unit})"
+    if not (finite(low) and finite(high)):
+        return shown + unit
+    if fmt(low, digits) == fmt(high, digits) == shown:
+        return (
+            shown
+            + unit
+            + say(
+                " (no spread across replicates: run more for an interval)",
+                "（各次重复运行完全相同：需更多运行才有区间）",
+            )
+        )
+    lo, hi = fmt(low, digits), fmt(high, digits)
+    return (
+        shown
+        + unit
+        + say(f" (90 % interval {lo} to {hi}{unit})", f"（90% 区间 {lo} 至 {hi}{unit}）")
+    )
 
 
 def _embed(path: Path) -> str:
@@ -148,7 +201,10 @@ def _scenario(file: str | None) -> Scenario | None:
 
 
 def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
-    """The scenario's ``assumption:`` strings with the field they set (the first ``limit``)."""
+    """The scenario's ``assumption:`` strings with the field they set (the first ``limit``).
+
+    In Chinese, one sentence counts them and names the assumed prices: the strings
+    themselves are the scenario file's own (English) words."""
     if scenario is None:
         return []
     out: list[str] = []
@@ -164,6 +220,8 @@ def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
                     walk(value, f"{where}.{key}" if where else str(key))
 
     walk(scenario.model_dump(mode="json"), "")
+    if _LANG.get() == "zh":
+        return assumptions_zh(scenario, len(out))
     # What a decision turns on first: prices, then doses, then the city.
     out.sort(key=lambda a: 0 if "unit_cost" in a else 1 if a.startswith("interventions") else 2)
     return out[:limit] + (
@@ -171,7 +229,7 @@ def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
     )
 
 
-# The language of the brief being written: the statements on uncertainty are given in it.
+# The language of the brief being written: every sentence is given in it.
 _LANG: ContextVar[str] = ContextVar("brief_lang", default="en")
 
 
@@ -179,11 +237,38 @@ def say(en: str, zh: str) -> str:
     return zh if _LANG.get() == "zh" else en
 
 
+def label(text: str) -> str:
+    """An outcome or intervention label in the brief's language (plotting's ``ZH``)."""
+    return zh_label(text) if _LANG.get() == "zh" else text
+
+
+def intervention_label(name: str) -> str:
+    """An intervention's label (its class's ``label`` or ``label_zh``)."""
+    from safesim.interventions import labels
+
+    return labels(_LANG.get()).get(name, name.replace("_", " "))
+
+
+def assumptions_zh(scenario: Scenario, count: int) -> list[str]:
+    if not count:
+        return []
+    out = [f"情景在报告未提供处假定了 {count} 个数值，每处在情景文件中附有说明（英文）。"]
+    priced = []
+    for name, spec in scenario.interventions:
+        cost = getattr(spec, "unit_cost_yuan", None) if spec is not None else None
+        value = getattr(cost, "value", cost)
+        if finite(value):
+            priced.append(f"{intervention_label(name)}每单位每年 {yuan(value)}")
+    if priced:
+        out.append("假定的单价：" + "，".join(priced) + "。")
+    return out
+
+
 def intervals_hold(manifest: dict[str, Any]) -> str:
     """What the folder's intervals hold, in plain words (from its parameter draws)."""
     draws = manifest.get("parameter_draws")
     if not isinstance(draws, dict):
-        return COMMON_LIMITS[1]
+        return say(COMMON_LIMITS[1], COMMON_LIMITS_ZH[1])
     if draws.get("source") == "point":
         return say(
             "Every run used one value of each mechanism strength, so the intervals show "
@@ -207,7 +292,8 @@ def intervals_hold(manifest: dict[str, Any]) -> str:
 
 
 def limits(manifest: dict[str, Any]) -> list[str]:
-    return [COMMON_LIMITS[0], intervals_hold(manifest), *COMMON_LIMITS[2:]]
+    common = COMMON_LIMITS_ZH if _LANG.get() == "zh" else COMMON_LIMITS
+    return [common[0], intervals_hold(manifest), *common[2:]]
 
 
 def spread_words(row: Any, digits: int = 0, sign: float = 1.0) -> str:
@@ -233,6 +319,17 @@ def spread_words(row: Any, digits: int = 0, sign: float = 1.0) -> str:
 def calibration_status(scenarios: list[Scenario]) -> str:
     fitted = [s.name for s in scenarios if any(t.calibrate for t in s.targets)]
     predicted = [s.name for s in scenarios if not any(t.calibrate for t in s.targets)]
+    if _LANG.get() == "zh":
+        parts = [
+            "各项措施的机制强度为所有城市共用，取值范围以已发表的证据为界。"
+            "safesim calibrate 用贵阳、铜仁和随州的犯罪数字对其进行校准；"
+            "除非指定 --parameters，每次运行都从校准后验分布中抽取机制强度。"
+        ]
+        if fitted:
+            parts.append(f"{'、'.join(fitted)}：其报告数字被用作校准目标。")
+        if predicted:
+            parts.append(f"{'、'.join(predicted)}：没有报告数字用于校准，其结果是预测，不是拟合。")
+        return "".join(parts)
     parts = [
         "Mechanism strengths are shared by all cities and bounded by published evidence "
         "(src/safesim/parameters.py). `safesim calibrate` fits them to the crime figures of "
@@ -260,24 +357,44 @@ def _figures(folder: Path, stems: list[tuple[str, str]]) -> list[tuple[str, str]
 
 
 # ---------------------------------------------------------------------- per kind
+LEAD = 5  # plain statements before the details
+
+
+def _lead(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The first ``LEAD`` lines lead the brief; the rest go to its details."""
+    return lines[:LEAD], lines[LEAD:]
+
+
+def _mix_words(scenario: Scenario | None) -> str:
+    if scenario is None:
+        return ""
+    names = [intervention_label(name) for name, spec in scenario.interventions if spec]
+    return say(", ".join(names), "、".join(names)) if names else say("no intervention", "无措施")
+
+
 def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
     summary = read_csv(folder / "summary.csv", ("outcome", "sim_mean", "sim_p05", "sim_p95"))
     scenario = _scenario(manifest.get("scenario_file"))
     name = manifest.get("scenario", scenario.name if scenario else folder.name)
-    says = []
+    lang = _LANG.get()
+    details = []
     for _, row in summary.iterrows():
         unit = " %" if row.get("unit") in ("percent", "percent_change") else ""
+        unit = unit.strip() if lang == "zh" else unit
         figure = with_interval(row["sim_mean"], row["sim_p05"], row["sim_p95"], 1, unit)
-        text = f"{summary_label(row)}: {figure}"
+        text = summary_label(row, lang) + say(": ", "：") + figure
         report = row.get("report_value")
         if report is not None and pd.notna(report):
-            text += f"; the report gives {fmt(report, 2)}{unit}"
-        says.append(text)
+            text += say(
+                f"; the report gives {fmt(report, 2)}{unit}",
+                f"；报告数字为 {fmt(report, 2)}{unit}",
+            )
+        details.append(text)
     effects = folder / "effects.csv"
     raw = read_csv(effects, RUN_EFFECT_COLUMNS) if effects.is_file() else None
+    lead: list[str] = []
     if raw is not None and "spread_p05" in raw.columns:
         by_outcome = raw.set_index("outcome")
-        lead = []
         if "criminal_total" in by_outcome.index:
             lead.append(
                 say(
@@ -294,79 +411,120 @@ def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
                 )
                 + spread_words(by_outcome.loc["sense_of_security"], 2)
             )
-        says = [*lead, intervals_hold(manifest), *says]
+        if "cost_per_crime_averted" in by_outcome.index:
+            cost = by_outcome.loc["cost_per_crime_averted"]["difference"]
+            lead.append(
+                say(
+                    f"Cost per criminal case averted: {yuan(cost)}",
+                    f"每减少一起刑事案件的费用：{yuan(cost)}",
+                )
+                if finite(cost)
+                else say(
+                    "It averts no criminal case on average: no cost per case averted.",
+                    "平均没有减少刑事案件，因此没有每起案件的费用。",
+                )
+            )
+        others = [
+            r
+            for r in run_effects(raw).itertuples()
+            if r.unit == "cases" and r.effect != "criminal_total"
+        ]
+        details = [
+            *(
+                f"{label(r.label)}{say(': ', '：')}{with_interval(r.mean, r.p05, r.p95, 0)}"
+                for r in others
+            ),
+            *details,
+        ]
     elif raw is not None:
-        table = run_effects(raw)
-        for row in table.itertuples():
+        for row in run_effects(raw).itertuples():
             if row.unit == "yuan":
-                says.insert(
-                    0, f"{row.label}: {yuan(row.mean)} ({yuan(row.p05)} to {yuan(row.p95)})"
+                figure = (
+                    f"{yuan(row.mean)} ({yuan(row.p05)} {say('to', '至')} {yuan(row.p95)})"
+                    if finite(row.mean)
+                    else say(*NOT_MEASURED)
                 )
             else:
-                says.insert(0, f"{row.label}: {with_interval(row.mean, row.p05, row.p95)}")
+                figure = with_interval(row.mean, row.p05, row.p95)
+            lead.append(f"{label(row.label)}{say(': ', '：')}{figure}")
+    lead, rest = _lead(lead)
+    replicates, seed = manifest.get("replicates", "?"), manifest.get("seed", "?")
+    households = manifest.get("households", "?")
+    households = fmt(households, 0) if finite(households) else households
     return Brief(
         kind="run",
-        title=f"Run of {name}",
-        asked=(
-            f"What does the intervention mix of scenario {name} do to crime and to the share "
-            f"of households that feel safe? {manifest.get('replicates', '?')} replicate(s), "
-            f"seed {manifest.get('seed', '?')}, {manifest.get('households', '?')} households."
+        title=say(f"Run of {name}", f"{name} 情景的运行结果"),
+        asked=say(
+            f"What does the intervention mix of scenario {name} ({_mix_words(scenario)}) do to "
+            f"crime and to the share of households that feel safe? {replicates} replicate(s), "
+            f"seed {seed}, {households} households.",
+            f"{name} 情景的措施组合（{_mix_words(scenario)}）对犯罪和群众安全感有什么影响？"
+            f"共 {replicates} 次重复运行，随机种子 {seed}，{households} 户。",
         ),
-        says=says,
+        says=lead,
+        details=[*rest, *details],
         figures=_figures(
             folder,
             [
-                ("effects", "Effects against doing nothing"),
-                ("sense_of_security", "Households feeling safe"),
-                ("report_figures", "Report figures beside the simulated ones"),
-                ("crime_by_type", "Crime by type"),
+                ("effects", say("Effects against doing nothing", "与不采取措施相比的效果")),
+                ("sense_of_security", say("Households feeling safe", "群众安全感")),
+                (
+                    "report_figures",
+                    say("Report figures beside the simulated ones", "报告数字与模拟结果"),
+                ),
+                ("crime_by_type", say("Crime by type", "各类案件")),
             ],
         ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
         calibration=calibration_status([scenario] if scenario else []),
         cannot=[
-            "Year-on-year changes include the city's own random history; against doing "
-            "nothing (the counterfactual twin on the same seeds) is the intervention's effect.",
+            say(
+                "Year-on-year changes include the city's own random history; against doing "
+                "nothing (the counterfactual twin on the same seeds) is the intervention's "
+                "effect.",
+                "同比变化包含城市自身的随机经历；与不采取措施（同一随机种子的对照运行）"
+                "相比的差异才是措施的效果。",
+            ),
             *limits(manifest),
         ],
     )
 
 
-#: The outcomes a comparison's brief states, in this order, when it has them.
+#: The outcomes a comparison's brief states, in this order, when it has them: the first
+#: ones lead, the others go to the details.
 COMPARE_HEADLINES = (
     "campaign_criminal_total",
-    "campaign_dispute_violence",
-    "campaign_public_order",
     "campaign_sense_of_security",
     "annual_cost_yuan",
+    "campaign_dispute_violence",
+    "campaign_public_order",
 )
 
 
-COMPARE_LABELS_ZH = {
-    "campaign_criminal_total": "刑事案件（行动年）",
-    "campaign_dispute_violence": "民转刑案件（行动年）",
-    "campaign_public_order": "治安案件（行动年）",
-    "campaign_sense_of_security": "行动年末有安全感的住户比例",
-    "annual_cost_yuan": "每年费用",
-}
-
-
-def _compare_line(row: Any) -> str:
+def _compare_line(row: Any, named: bool = True) -> str:
+    """One outcome of a comparison; ``named=False`` (a comparison of two scenarios, named
+    in the question) leaves out which pair it is."""
     unit = say(
         {"cases": " cases", "percent": " points"}.get(row.unit, ""),
         {"cases": " 起", "percent": " 个百分点"}.get(row.unit, ""),
     )
-    label = say(row.label, COMPARE_LABELS_ZH.get(row.outcome, row.label))
     head = say(
-        f"{row.scenario} against {row.against}: {label}",
-        f"{row.scenario} 对比 {row.against}：{label}",
+        f"{row.scenario} against {row.against}: {row.label}",
+        f"{row.scenario} 对比 {row.against}：{label(row.label)}",
     )
+    if not named:
+        head = label(row.label)
+        head = head[0].upper() + head[1:]
     if row.unit == "yuan":
-        return f"{head}: {yuan(row.difference_mean)}"
+        return head + say(
+            f": {yuan(row.difference_mean)} a year", f"：每年 {yuan(row.difference_mean)}"
+        )
     verdict = row.verdict if isinstance(row.verdict, str) else ""
     if verdict.startswith("tie"):
         return head + say(": the same in every run", "：每次运行都相同")
+    if not finite(row.difference_mean):
+        return head + say(": ", "：") + say(*NOT_MEASURED)
     low, high = fmt(row.spread_p05), fmt(row.spread_p95)
     chance = fmt(100 * row.probability_better, 0)
     return say(
@@ -381,48 +539,66 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
     differences = read_csv(folder / "differences.csv", ("scenario", "against", "outcome"))
     files = manifest.get("scenario_files", [])
     scenarios = [s for s in (_scenario(f) for f in files) if s is not None]
-    says = []
+    lines = []
     rich = "verdict" in differences.columns
     if rich:
         rows = differences[differences["outcome"].isin(COMPARE_HEADLINES)]
         order = {name: i for i, name in enumerate(COMPARE_HEADLINES)}
-        rows = rows.assign(_order=rows["outcome"].map(order)).sort_values(["position", "_order"])
-        says = [_compare_line(row) for row in rows.itertuples()]
-        says.append(intervals_hold(manifest))
+        sort = ["_order", "position"] if "position" in rows.columns else ["_order"]
+        rows = rows.assign(_order=rows["outcome"].map(order)).sort_values(sort)
+        named = rows[["scenario", "against"]].drop_duplicates().shape[0] > 1
+        lines = [_compare_line(row, named) for row in rows.itertuples()]
     for row in [] if rich else differences.itertuples():
+        head = say(
+            f"{row.scenario} against {row.against}: {row.label}: ",
+            f"{row.scenario} 对比 {row.against}：{label(row.label)}：",
+        )
         if row.unit == "yuan":
-            says.append(
-                f"{row.scenario} against {row.against}: {row.label}: "
-                f"{yuan(row.difference_mean)} a year"
+            lines.append(
+                head
+                + say(f"{yuan(row.difference_mean)} a year", f"每年 {yuan(row.difference_mean)}")
             )
             continue
-        says.append(
-            f"{row.scenario} against {row.against}: {row.label}: "
-            f"{with_interval(row.difference_mean, row.difference_p05, row.difference_p95)}"
-            f" {'cases' if row.unit == 'cases' else 'points' if row.unit != 'ratio' else ''}"
+        unit = {"cases": say(" cases", " 起"), "ratio": ""}.get(
+            row.unit, say(" points", " 个百分点")
         )
+        figure = with_interval(row.difference_mean, row.difference_p05, row.difference_p95)
+        lines.append(head + figure + (unit if finite(row.difference_mean) else ""))
+    lead, details = _lead(lines)
     sources: list[SourceReport] = []
     for s in scenarios:
         sources += [r for r in s.sources() if r not in sources]
     names = manifest.get("scenarios", [])
+    replicates = manifest.get("replicates", "?")
+    first = names[0] if names else "?"
     return Brief(
         kind="compare",
-        title="Comparison of " + " and ".join(names),
-        asked=(
-            f"How do {', '.join(names[1:])} differ from {names[0] if names else '?'}? "
-            f"Each ran {manifest.get('replicates', '?')} replicates on the same seeds "
-            "(common random numbers), so differences are paired replicate by replicate."
+        title=say("Comparison of " + " and ".join(names), "情景比较：" + " 与 ".join(names)),
+        asked=say(
+            f"How do {', '.join(names[1:])} differ from {first}? "
+            f"Each ran {replicates} replicates on the same seeds "
+            "(common random numbers), so differences are paired replicate by replicate.",
+            f"{'、'.join(names[1:])} 与 {first} 有何不同？每个情景在相同的随机种子上运行 "
+            f"{replicates} 次（共同随机数），差异按次配对计算。",
         ),
-        says=says,
-        figures=_figures(folder, [("differences", "Differences from the first scenario")]),
+        says=lead,
+        details=details,
+        figures=_figures(
+            folder,
+            [("differences", say("Differences from the first scenario", "与第一个情景的差异"))],
+        ),
         sources=sources,
         assumptions=[a for s in scenarios for a in assumptions_of(s, 6)],
         calibration=calibration_status(scenarios),
         cannot=[
             *(
                 [
-                    "Scenarios of different cities differ in their whole baseline, not only "
-                    "in their mix: their difference is not an intervention effect."
+                    say(
+                        "Scenarios of different cities differ in their whole baseline, not "
+                        "only in their mix: their difference is not an intervention effect.",
+                        "不同城市的情景在整个基线上都不同，而不仅是措施组合不同："
+                        "它们的差异不是措施的效果。",
+                    )
                 ]
                 if len({s.city.model_dump_json() for s in scenarios}) > 1
                 else []

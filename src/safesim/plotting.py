@@ -225,6 +225,20 @@ def language(lang: str) -> Iterator[None]:
 
 ZH = {
     "all criminal cases": "刑事案件总数",
+    "criminal cases": "刑事案件",
+    "crime around the treated cells": "周边区域案件",
+    "cost per criminal case averted": "每避免一起刑事案件的成本",
+    "yearly cost of the mix": "组合年度成本",
+    "households feeling safe, end of campaign year": "行动年末群众安全感",
+    "households feeling safe, last 30 days of campaign year": "行动年最后30天的群众安全感",
+    "weighted displacement quotient (> 0: diffusion)": "周边区域溢出指数（> 0 为效益扩散）",
+    "spill-over to the catchment (WDQ; > 0 diffusion, < 0 displacement)": (
+        "向周边区域的溢出（> 0 为效益扩散，< 0 为犯罪转移）"
+    ),
+    "against the same period a year before": "同比",
+    "against the mean of the previous years": "与前几年均值相比",
+    "against the period before": "与上一时期相比",
+    "mediators": "人民调解员",
     "burglary and theft": "入室盗窃与盗窃",
     "robbery and snatching": "抢劫与抢夺",
     "violence from disputes": "民转刑案件",
@@ -269,10 +283,29 @@ ZH = {
 }
 
 
+# Endings of composed labels ("violence from disputes, campaign year"), in Chinese.
+ZH_ENDINGS = {
+    ", campaign year against the year before": "（行动年同比）",
+    ", campaign year": "（行动年）",
+    ": crimes averted": "：减少的案件",
+    ": change": "：变化",
+}
+
+
+def zh_label(text: str) -> str:
+    """``text`` in Chinese from ``ZH`` and ``ZH_ENDINGS`` (unchanged when not known)."""
+    if text in ZH:
+        return ZH[text]
+    for ending, zh_ending in ZH_ENDINGS.items():
+        if text.endswith(ending) and text.removesuffix(ending) in ZH:
+            return ZH[text.removesuffix(ending)] + zh_ending
+    return text
+
+
 def tr(text: str) -> str:
     """``text`` in the current language (unchanged when no translation is known)."""
     if _LANG["current"] == "zh":
-        return ZH.get(text, text)
+        return zh_label(text)
     return text
 
 
@@ -502,12 +535,20 @@ COMPARISON_WORDS = {
 }
 
 
-def period_words(start: object, end: object) -> str:
-    """'Jan–Oct 2014', '2013', 'Dec 2013' from ISO dates (empty when missing)."""
+def period_words(start: object, end: object, lang: str = "en") -> str:
+    """'Jan–Oct 2014', '2013', 'Dec 2013' (zh: '2014年1–10月', '2013年', '2013年12月')
+    from ISO dates (empty when missing)."""
     a = pd.to_datetime(start, errors="coerce")
     b = pd.to_datetime(end, errors="coerce")
     if pd.isna(a) or pd.isna(b):
         return ""
+    if lang == "zh":
+        if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
+            return f"{a.year}年"
+        if a.year == b.year:
+            months = f"{a.month}" if a.month == b.month else f"{a.month}–{b.month}"
+            return f"{a.year}年{months}月"
+        return f"{a.year}年{a.month}月至{b.year}年{b.month}月"
     if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
         return f"{a.year}"
     if a.year == b.year:
@@ -517,13 +558,21 @@ def period_words(start: object, end: object) -> str:
     return f"{a:%b %Y}–{b:%b %Y}"
 
 
-def summary_label(row: pd.Series) -> str:
-    """A plain-word label for a summary.csv row: what, when, against what."""
+def summary_label(row: pd.Series, lang: str = "en") -> str:
+    """A plain-word label for a summary.csv row: what, when, against what (``lang="zh"``:
+    in Chinese, from ``ZH``)."""
     if str(row.get("outcome")) == "weighted_displacement_quotient":
-        return "spill-over to the catchment (WDQ; > 0 diffusion, < 0 displacement)"
+        wdq = "spill-over to the catchment (WDQ; > 0 diffusion, < 0 displacement)"
+        return zh_label(wdq) if lang == "zh" else wdq
     metric = row.get("metric")
     if not isinstance(metric, str) or metric not in METRIC_LABELS:
         return str(row["outcome"]).replace("_", " ")
+    if lang == "zh":
+        when = period_words(row.get("window_start"), row.get("window_end"), "zh")
+        how = zh_label(COMPARISON_WORDS.get(str(row.get("comparison")), ""))
+        campaign = "行动年" if str(row.get("outcome")).startswith("campaign_") else ""
+        what = zh_label(METRIC_LABELS[metric])
+        return "，".join(p for p in (f"{campaign}{what}", when, how if how != "level" else "") if p)
     when = period_words(row.get("window_start"), row.get("window_end"))
     how = COMPARISON_WORDS.get(str(row.get("comparison")), "")
     what = METRIC_LABELS[metric]
