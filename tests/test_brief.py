@@ -264,3 +264,20 @@ def test_a_comparison_of_one_city_states_no_city_caveat_in_either_language(
     for lang in ("en", "zh"):
         html, _ = _brief_html(briefed["compare"], lang)
         assert "different cities" not in html and "不同城市" not in html
+
+
+def test_optimisation_and_sweep_briefs_in_zh_are_chinese(tmp_path: Path) -> None:
+    from .test_plot import _synthetic_sweep
+
+    _optimisation(tmp_path / "optimize")
+    _synthetic_sweep(tmp_path / "sweep")
+    path = tmp_path / "sweep" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest |= {"scenario": "small", "scenario_file": str(ROOT / "scenarios" / "small.yaml")}
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    for kind in ("optimize", "sweep"):
+        html, names = _brief_html(tmp_path / kind, "zh")
+        text = visible_text(html, names)
+        cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
+        assert latin <= MOST_LATIN_IN_ZH * (cjk + latin), (kind, cjk, latin, text)
+    assert "网格员 40" in _brief_html(tmp_path / "optimize", "zh")[0]  # label_zh and units

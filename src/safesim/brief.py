@@ -612,38 +612,55 @@ def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
     summary = read_csv(folder / "summary.csv", ("point",))
     scenario = _scenario(manifest.get("scenario_file"))
     axes = list(manifest.get("axes", {}))
+    name = manifest.get("scenario", folder.name)
     says = []
     if "crimes_averted_mean" in summary.columns:
         ranked = summary.sort_values("crimes_averted_mean", ascending=False).head(5)
         for row in ranked.to_dict("records"):
-            mix = ", ".join(f"{axis_label(a)} {fmt(row.get(a), 0)}" for a in axes)
+            mix = say(", ", "，").join(f"{label(axis_label(a))} {fmt(row.get(a), 0)}" for a in axes)
             averted = with_interval(
                 row["crimes_averted_mean"], row["crimes_averted_p05"], row["crimes_averted_p95"]
             )
-            line = f"{mix or row.get('mix')}: {averted} crimes averted against the reference mix"
+            line = say(
+                f"{mix or row.get('mix')}: {averted} crimes averted against the reference mix",
+                f"{mix or row.get('mix')}：与参照组合相比减少案件 {averted} 起",
+            )
             cost = row.get("cost_per_crime_averted_yuan")
             if cost is not None and pd.notna(cost):
-                line += f", {yuan(cost)} per crime averted"
+                line += say(
+                    f", {yuan(cost)} per crime averted", f"，每减少一起案件花费 {yuan(cost)}"
+                )
             elif "annual_cost_yuan" in row:
-                line += ", averts nothing on average: no cost per crime averted"
+                line += say(
+                    ", averts nothing on average: no cost per crime averted",
+                    "，平均没有减少案件，因此没有每起案件的费用",
+                )
             says.append(line)
+    axes_words = say(", ", "、").join(label(axis_label(a)) for a in axes)
+    points, replicates = manifest.get("points", "?"), manifest.get("replicates", "?")
+    dose = say("Dose-response", "投入与效果")
     return Brief(
         kind="sweep",
-        title=f"Sweep of {manifest.get('scenario', folder.name)}",
-        asked=(
-            f"How do outcomes change over {', '.join(axes)}? {manifest.get('points', '?')} "
-            f"mixes × {manifest.get('replicates', '?')} replicates on common random numbers."
+        title=say(f"Sweep of {name}", f"{name} 情景的参数扫描"),
+        asked=say(
+            f"How do outcomes change over {axes_words}? {points} mixes × {replicates} "
+            "replicates on common random numbers.",
+            f"结果如何随{axes_words}变化？{points} 个组合 × {replicates} 次重复运行，"
+            "使用共同随机数。",
         ),
-        says=says or ["See the figures: the summary gives no crimes averted."],
+        says=says
+        or [
+            say(
+                "See the figures: the summary gives no crimes averted.",
+                "见图：汇总表没有给出减少的案件数。",
+            )
+        ],
         figures=_figures(
             folder,
             [
-                ("heatmap", "Outcomes over both axes"),
-                ("cost_per_crime_averted", "Cost per crime averted"),
-                *[
-                    (f"dose_response_{a.split('.', 1)[-1].replace('.', '_')}", "Dose-response")
-                    for a in axes
-                ],
+                ("heatmap", say("Outcomes over both axes", "两个维度上的结果")),
+                ("cost_per_crime_averted", say("Cost per crime averted", "每减少一起案件的费用")),
+                *[(f"dose_response_{a.split('.', 1)[-1].replace('.', '_')}", dose) for a in axes],
             ],
         ),
         sources=scenario.sources() if scenario else [],
@@ -656,24 +673,35 @@ def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
 def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
     table = read_csv(folder / "sensitivity.csv", ("factor", "mu_star", "mu_star_conf"))
     scenario = _scenario(manifest.get("scenario_file"))
+    name = manifest.get("scenario", folder.name)
     says = [
-        f"{row.factor}: mean absolute effect {fmt(row.mu_star, 2)} ± {fmt(row.mu_star_conf, 2)}"
+        f"{row.factor}"
+        + say(": mean absolute effect ", "：平均绝对效应 ")
+        + f"{fmt(row.mu_star, 2)} ± {fmt(row.mu_star_conf, 2)}"
         for row in table.head(8).itertuples()
     ]
+    lead, details = _lead(says)
+    outcome = manifest.get("outcome")
     return Brief(
         kind="sensitivity",
-        title=f"Which factors matter for {manifest.get('scenario', folder.name)}",
-        asked=(
-            "Which mechanism strengths and doses move "
-            f"{manifest.get('outcome', 'the outcome')} most?"
+        title=say(f"Which factors matter for {name}", f"{name} 情景中哪些因素最重要"),
+        asked=say(
+            f"Which mechanism strengths and doses move {outcome or 'the outcome'} most?",
+            f"哪些机制强度和投入量对{label(str(outcome)) if outcome else '结果'}影响最大？",
         ),
-        says=says,
-        figures=_figures(folder, [("sensitivity_factors", "Morris screening")]),
+        says=lead,
+        details=details,
+        figures=_figures(
+            folder, [("sensitivity_factors", say("Morris screening", "Morris 筛选法"))]
+        ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario, 6),
         calibration=calibration_status([scenario] if scenario else []),
         cannot=[
-            "Morris screening ranks factors; it does not measure interactions precisely.",
+            say(
+                "Morris screening ranks factors; it does not measure interactions precisely.",
+                "Morris 筛选只给因素排序，不精确度量因素之间的交互作用。",
+            ),
             *limits(manifest),
         ],
     )
@@ -684,36 +712,49 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
     scenario = _scenario(manifest.get("scenario_file"))
     budget = manifest.get("budget_yuan")
     chosen = trials[trials["trial"] == manifest.get("recommended_trial")]
+    name = manifest.get("scenario", folder.name)
     says = []
     if not chosen.empty:
         row = chosen.iloc[0]
-        units = ", ".join(
-            f"{int(row[c]):,} {c.removeprefix('units_').replace('_', ' ')}"
-            for c in trials.columns
-            if c.startswith("units_")
+        levers = [c for c in trials.columns if c.startswith("units_")]
+        units = say(", ", "，").join(
+            say(f"{int(row[c]):,} ", f"{intervention_label(c.removeprefix('units_'))} ")
+            + say(intervention_label(c.removeprefix("units_")), f"{int(row[c]):,}")
+            for c in levers
+        )
+        cost = yuan(row["annual_cost_yuan"])
+        says.append(
+            say(
+                f"Recommended mix: {units}, costing {cost} a year of the {yuan(budget)} budget.",
+                f"推荐组合：{units}，每年花费 {cost}（预算 {yuan(budget)}）。",
+            )
+        )
+        averted = with_interval(
+            row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+        )
+        safer = with_interval(
+            row["security_change_pp"],
+            row["security_change_pp_p05"],
+            row["security_change_pp_p95"],
+            2,
         )
         says.append(
-            f"Recommended mix (trial {int(row['trial'])}): {units}, costing "
-            f"{yuan(row['annual_cost_yuan'])} a year of the {yuan(budget)} budget."
-        )
-        says.append(
-            "It averts "
-            + with_interval(
-                row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+            say(
+                f"It averts {averted} criminal cases in the campaign year against doing "
+                f"nothing, and changes the share of households feeling safe by {safer} "
+                "percentage points.",
+                f"与不采取措施相比，行动年内减少刑事案件 {averted} 起，"
+                f"有安全感住户比例变化 {safer} 个百分点。",
             )
-            + " criminal cases in the campaign year against doing nothing, and changes the "
-            "share of households feeling safe by "
-            + with_interval(
-                row["security_change_pp"],
-                row["security_change_pp_p05"],
-                row["security_change_pp_p95"],
-                2,
-            )
-            + " percentage points."
         )
-        cost = row.get("cost_per_crime_averted_yuan")
-        if cost is not None and pd.notna(cost):
-            says.append(f"That is {yuan(cost)} per criminal case averted.")
+        per_case = row.get("cost_per_crime_averted_yuan")
+        if per_case is not None and pd.notna(per_case):
+            says.append(
+                say(
+                    f"That is {yuan(per_case)} per criminal case averted.",
+                    f"即每减少一起刑事案件花费 {yuan(per_case)}。",
+                )
+            )
         best = row.get("probability_best")
         if best is not None and pd.notna(best):
             top, near = (
@@ -726,7 +767,7 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                     f"front, it averts the most in {top} % of runs and at least "
                     f"90 % of the most in {near} %; "
                     f"on average it gives up {fmt(row['regret'])} cases against each run's best.",
-                    f"与前沿上其他组合在相同参数抽样和运行上比较："
+                    f"与其他候选组合在相同参数抽样和运行上比较："
                     f"它在 {top}% 的运行中减少案件最多，"
                     f"在 {near}% 的运行中达到最多者的 90% 以上；平均每次比当次最优少减少 "
                     f"{fmt(row['regret'])} 起。",
@@ -737,35 +778,59 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                 says.append(winners)
     front = trials[trials["on_front"].astype(bool)]
     says.append(
-        f"{len(front)} of {len(trials)} mixes tried are on the Pareto front: no other mix "
-        "averts more crime, raises felt safety more and costs less at once."
+        say(
+            f"{len(front)} of {len(trials)} mixes tried are on the Pareto front: no other mix "
+            "averts more crime, raises felt safety more and costs less at once.",
+            f"试过的 {len(trials)} 个组合中有 {len(front)} 个是最优候选："
+            "没有其他组合能同时减少更多案件、更多提高安全感且花费更少。",
+        )
     )
+    lead, details = _lead(says)
+    kinds = [lv["kind"] for lv in manifest.get("levers", [])]
+    replicates = manifest.get("replicates", "?")
+    rule = manifest.get("recommendation_rule")
     return Brief(
         kind="optimize",
-        title=(
-            f"Which mix to buy for {manifest.get('scenario', folder.name)} "
-            f"within {yuan(budget)} a year"
+        title=say(
+            f"Which mix to buy for {name} within {yuan(budget)} a year",
+            f"{name}：每年 {yuan(budget)} 预算内买哪种措施组合",
         ),
-        asked=(
+        asked=say(
             f"Which mix of the scenario's priced interventions "
-            f"({', '.join(lv['kind'].replace('_', ' ') for lv in manifest.get('levers', []))}) "
+            f"({', '.join(intervention_label(k) for k in kinds)}) "
             f"does most within {yuan(budget)} a year? {len(trials)} mixes searched with NSGA-II, "
-            f"each on {manifest.get('replicates', '?')} replicates paired with the same city "
-            "without intervention."
+            f"each on {replicates} replicates paired with the same city without intervention.",
+            f"在每年 {yuan(budget)} 预算内，情景中有单价的措施（"
+            f"{'、'.join(intervention_label(k) for k in kinds)}）怎样组合效果最好？"
+            f"共搜索 {len(trials)} 个组合，每个组合运行 {replicates} 次，"
+            "并与同一城市不采取措施的运行配对比较。",
         ),
-        says=says,
-        figures=_figures(folder, [("front", "Mixes tried and the Pareto front")]),
+        says=lead,
+        details=details,
+        figures=_figures(
+            folder, [("front", say("Mixes tried and the Pareto front", "试过的组合与最优候选"))]
+        ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
         calibration=calibration_status([scenario] if scenario else []),
         cannot=[
-            "The search covers only the interventions the scenario prices, each scaled from "
-            "the scenario's own specification; mixes outside that menu were not tried.",
-            f"The recommended mix is {manifest.get('recommendation_rule', 'one rule')}; another "
-            "rule (the cheapest mix above a target, say) picks another mix from the same front.",
-            f"Each mix ran {manifest.get('replicates', '?')} replicates: with so few, the "
-            "90 % intervals are wide, and mixes whose intervals overlap are not clearly "
-            "different.",
+            say(
+                "The search covers only the interventions the scenario prices, each scaled "
+                "from the scenario's own specification; mixes outside that menu were not tried.",
+                "搜索只涵盖情景中有单价的措施，每项按情景自身的设定缩放；清单以外的组合没有试过。",
+            ),
+            say(
+                f"The recommended mix is {rule or 'one rule'}; another rule (the cheapest mix "
+                "above a target, say) picks another mix from the same front.",
+                "推荐组合按一条规则选出"
+                + ("（减少刑事案件最多）" if rule and "most criminal" in rule else "")
+                + "；换一条规则（例如达到目标的最便宜组合）会从同一批最优候选中选出另一个组合。",
+            ),
+            say(
+                f"Each mix ran {replicates} replicates: with so few, the 90 % intervals are "
+                "wide, and mixes whose intervals overlap are not clearly different.",
+                f"每个组合只运行了 {replicates} 次：90% 区间较宽，区间重叠的组合之间没有明显差别。",
+            ),
             *limits(manifest),
         ],
     )
@@ -781,12 +846,19 @@ def front_winners(trials: pd.DataFrame, chosen: int, share: float = 0.1) -> str:
     ].sort_values("probability_best", ascending=False)
     if others.empty:
         return ""
-    named = ", ".join(
-        f"trial {int(r.trial)} ({yuan(r.annual_cost_yuan)}, best in "
-        f"{100 * r.probability_best:.0f} % of runs)"
+    named = say(", ", "；").join(
+        say(
+            f"trial {int(r.trial)} ({yuan(r.annual_cost_yuan)}, best in "
+            f"{100 * r.probability_best:.0f} % of runs)",
+            f"第 {int(r.trial)} 号组合（{yuan(r.annual_cost_yuan)}，"
+            f"在 {100 * r.probability_best:.0f}% 的运行中最好）",
+        )
         for r in others.itertuples()
     )
-    return f"Other mixes that do best under part of the evidence: {named}."
+    return say(
+        f"Other mixes that do best under part of the evidence: {named}.",
+        f"在部分证据下表现最好的其他组合：{named}。",
+    )
 
 
 BUILDERS = {
