@@ -527,11 +527,54 @@ def _compare_line(row: Any, named: bool = True) -> str:
         return head + say(": ", "：") + say(*NOT_MEASURED)
     low, high = fmt(row.spread_p05), fmt(row.spread_p95)
     chance = fmt(100 * row.probability_better, 0)
+    mean = float(row.difference_mean)
+    size = fmt(abs(mean))
+    if fmt(mean) == "0.0":
+        change = say("is the same on average", "平均相同")
+    elif row.unit == "cases":
+        change = (
+            say(f"has {size} more", f"多 {size} 起")
+            if mean > 0
+            else say(f"has {size} fewer", f"少 {size} 起")
+        )
+    elif row.unit == "percent":
+        change = (
+            say(f"is {size} points higher", f"高 {size} 个百分点")
+            if mean > 0
+            else say(f"is {size} points lower", f"低 {size} 个百分点")
+        )
+    else:
+        change = fmt(mean) + unit
     return say(
-        f"{head}: {fmt(row.difference_mean)}{unit} (9 paired runs in 10: {low} to {high}); "
-        f"{row.scenario} does better in {chance} % of paired runs",
-        f"{head}：{fmt(row.difference_mean)}{unit}（十次配对运行中有九次在 {low} 至 {high} 之间）；"
-        f"{row.scenario} 在 {chance}% 的配对运行中更好",
+        f"{head}: {row.scenario} {change} (9 paired runs in 10: {low} to {high}); "
+        f"it does better in {chance} % of paired runs",
+        f"{head}：{row.scenario} {change}（十次配对运行中有九次差值在 {low} 至 {high} 之间）；"
+        f"在 {chance}% 的配对运行中更好",
+    )
+
+
+def mix_difference(scenarios: list[Scenario]) -> str:
+    """Which interventions the second scenario has that the first lacks, and which it
+    lacks, when the two share their city (empty otherwise)."""
+    if len(scenarios) != 2 or scenarios[0].city != scenarios[1].city:
+        return ""
+    a, b = ({k for k, spec in s.interventions if spec is not None} for s in scenarios)
+    if a == b:
+        return ""
+    parts = []
+    sep = say(", ", "、")
+    if a - b:
+        parts.append(
+            say("without ", "没有") + sep.join(intervention_label(k) for k in sorted(a - b))
+        )
+    if b - a:
+        parts.append(
+            say("with ", "增加了") + sep.join(intervention_label(k) for k in sorted(b - a))
+        )
+    joined = say("; ", "，").join(parts)
+    return say(
+        f"The same city, {scenarios[1].name} {joined}. ",
+        f"同一城市，{scenarios[1].name} {joined}。",
     )
 
 
@@ -547,7 +590,9 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
         sort = ["_order", "position"] if "position" in rows.columns else ["_order"]
         rows = rows.assign(_order=rows["outcome"].map(order)).sort_values(sort)
         named = rows[["scenario", "against"]].drop_duplicates().shape[0] > 1
-        lines = [_compare_line(row, named) for row in rows.itertuples()]
+        # The same yearly cost (both unpriced, say) is no statement.
+        same_cost = (rows["outcome"] == "annual_cost_yuan") & (rows["difference_mean"] == 0)
+        lines = [_compare_line(row, named) for row in rows[~same_cost].itertuples()]
     for row in [] if rich else differences.itertuples():
         head = say(
             f"{row.scenario} against {row.against}: {row.label}: ",
@@ -565,6 +610,7 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
         figure = with_interval(row.difference_mean, row.difference_p05, row.difference_p95)
         lines.append(head + figure + (unit if finite(row.difference_mean) else ""))
     lead, details = _lead(lines)
+    differs = mix_difference(scenarios)
     sources: list[SourceReport] = []
     for s in scenarios:
         sources += [r for r in s.sources() if r not in sources]
@@ -575,10 +621,11 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
         kind="compare",
         title=say("Comparison of " + " and ".join(names), "情景比较：" + " 与 ".join(names)),
         asked=say(
-            f"How do {', '.join(names[1:])} differ from {first}? "
+            f"How {'do' if len(names) > 2 else 'does'} {', '.join(names[1:])} differ from "
+            f"{first}? {differs}"
             f"Each ran {replicates} replicates on the same seeds "
             "(common random numbers), so differences are paired replicate by replicate.",
-            f"{'、'.join(names[1:])} 与 {first} 有何不同？每个情景在相同的随机种子上运行 "
+            f"{'、'.join(names[1:])} 与 {first} 有何不同？{differs}每个情景在相同的随机种子上运行 "
             f"{replicates} 次（共同随机数），差异按次配对计算。",
         ),
         says=lead,
