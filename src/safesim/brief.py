@@ -776,6 +776,9 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                 f"推荐组合：{units}，每年花费 {cost}（预算 {yuan(budget)}）。",
             )
         )
+        current = current_mix(scenario, manifest.get("levers", []))
+        if current:
+            says.append(current)
         averted = with_interval(
             row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
         )
@@ -832,10 +835,14 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             "没有其他组合能同时减少更多案件、更多提高安全感且花费更少。",
         )
     )
-    lead, details = _lead(says)
-    kinds = [lv["kind"] for lv in manifest.get("levers", [])]
     replicates = manifest.get("replicates", "?")
     rule = manifest.get("recommendation_rule")
+    lead, details = _lead(says)
+    kinds = [lv["kind"] for lv in manifest.get("levers", [])]
+    rule_zh = "（减少刑事案件最多" if rule and "most criminal" in rule else ""
+    if rule_zh and "without lowering felt safety" in str(rule):
+        rule_zh += "且不降低安全感"
+    rule_zh += "）" if rule_zh else ""
     return Brief(
         kind="optimize",
         title=say(
@@ -869,9 +876,7 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             say(
                 f"The recommended mix is {rule or 'one rule'}; another rule (the cheapest mix "
                 "above a target, say) picks another mix from the same front.",
-                "推荐组合按一条规则选出"
-                + ("（减少刑事案件最多）" if rule and "most criminal" in rule else "")
-                + "；换一条规则（例如达到目标的最便宜组合）会从同一批最优候选中选出另一个组合。",
+                f"推荐组合按一条规则选出{rule_zh}；换一条规则（例如达到目标的最便宜组合）会从同一批最优候选中选出另一个组合。",
             ),
             say(
                 f"Each mix ran {replicates} replicates: with so few, the 90 % intervals are "
@@ -880,6 +885,36 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             ),
             *limits(manifest),
         ],
+    )
+
+
+def _value_at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data.get("value") if isinstance(data, dict) else data
+
+
+def current_mix(scenario: Scenario | None, levers: list[dict[str, Any]]) -> str:
+    """The scenario's own mix of the searched interventions, with its yearly cost, to
+    stand beside the recommendation."""
+    if scenario is None or not levers:
+        return ""
+    data = scenario.model_dump(mode="json")
+    parts, total = [], 0.0
+    for lever in levers:
+        counts = lever.get("counts") or []
+        count = _value_at(data, counts[0]) if counts else None
+        name = intervention_label(lever["kind"])
+        if finite(count):
+            parts.append(say(f"{int(float(count)):,} {name}", f"{name} {int(float(count)):,}"))
+        if finite(lever.get("scenario_cost_yuan")):
+            total += float(lever["scenario_cost_yuan"])
+    if not parts:
+        return ""
+    mix = say(", ", "，").join(parts)
+    return say(
+        f"The scenario's own mix for comparison: {mix}, costing {yuan(total)} a year.",
+        f"作为对照，情景现有的组合：{mix}，每年花费 {yuan(total)}。",
     )
 
 
