@@ -281,3 +281,29 @@ def test_optimisation_and_sweep_briefs_in_zh_are_chinese(tmp_path: Path) -> None
         cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
         assert latin <= MOST_LATIN_IN_ZH * (cjk + latin), (kind, cjk, latin, text)
     assert "网格员 40" in _brief_html(tmp_path / "optimize", "zh")[0]  # label_zh and units
+
+
+def test_the_figures_of_a_zh_run_are_labelled_in_chinese(
+    run_dir: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every text of the run's figures (SVG text stays text) is Chinese: no English word
+    is left. The font is faked: the test reads the labels, not the glyphs."""
+    import shutil
+    import warnings
+
+    from safesim import plotting
+
+    folder = tmp_path / "small"
+    shutil.copytree(run_dir, folder)
+    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DejaVu has no CJK glyphs
+        written = plotting.plot_results(folder, "svg", lang="zh")
+    assert len(written) >= 4
+    for svg in written:
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text(encoding="utf-8"))
+        english = {t for t in texts if re.search(r"[A-Za-z]{3,}", t)}
+        assert not english, (svg.name, english)
+        assert any(CJK.search(t) for t in texts), svg.name

@@ -239,6 +239,11 @@ ZH = {
     "against the mean of the previous years": "与前几年均值相比",
     "against the period before": "与上一时期相比",
     "mediators": "人民调解员",
+    "difference in cases (campaign year)": "案件数之差（行动年）",
+    "difference in households feeling safe (percentage points)": "群众安全感之差（百分点）",
+    "difference in year-on-year change (percentage points)": "同比变化之差（百分点）",
+    "difference in the weighted displacement quotient": "溢出指数之差",
+    "difference in yearly cost (yuan)": "年度成本之差（元）",
     "patrol officers": "巡逻民警",
     "patrol auxiliaries": "巡逻辅警",
     "patrol stop length (minutes)": "巡逻停留时间（分钟）",
@@ -352,7 +357,21 @@ def mark_campaign(ax: Any, start: pd.Timestamp | None, end: pd.Timestamp) -> Non
 def concise_dates(ax: Any) -> None:
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
+    if _LANG["current"] == "zh":
+        ax.xaxis.set_major_formatter(
+            mdates.ConciseDateFormatter(
+                locator,
+                formats=["%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S"],
+                offset_formats=["", "%Y年", "%Y年%-m月", "%Y年%-m月%-d日", "%Y年%-m月%-d日", ""],
+            )
+        )
+        return
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def said(en: str, zh: str) -> str:
+    """``en``, or ``zh`` when the figures are drawn in Chinese (for labels with numbers)."""
+    return zh if _LANG["current"] == "zh" else en
 
 
 def band(values: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -391,7 +410,10 @@ def _campaign_start(manifest: dict[str, Any]) -> pd.Timestamp | None:
 
 def _replicates_label(daily: pd.DataFrame) -> str:
     n = daily["replicate"].nunique()
-    return f"mean of {n} replicate{'s' if n != 1 else ''}" + (", 90 % band" if n > 1 else "")
+    return said(
+        f"mean of {n} replicate{'s' if n != 1 else ''}" + (", 90 % band" if n > 1 else ""),
+        f"{n} 次重复运行的均值" + ("与90%区间" if n > 1 else ""),
+    )
 
 
 def run_crime_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None) -> Figure:
@@ -408,12 +430,17 @@ def run_crime_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None) -
         ax.plot(dates, mean, color="tab:blue", linewidth=1.4)
         mark_campaign(ax, campaign_start, dates.max())
         ax.set_title(tr(label), fontsize=10)
-        ax.set_ylabel(f"cases per {ROLLING_DAYS} days")
+        ax.set_ylabel(said(f"cases per {ROLLING_DAYS} days", f"每{ROLLING_DAYS}天案件数"))
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
     for ax in axes.ravel():
         concise_dates(ax)
-    fig.suptitle(f"Crime by type ({ROLLING_DAYS}-day rolling sums; {_replicates_label(daily)})")
+    fig.suptitle(
+        said(
+            f"Crime by type ({ROLLING_DAYS}-day rolling sums; {_replicates_label(daily)})",
+            f"各类案件（{ROLLING_DAYS}天滚动合计；{_replicates_label(daily)}）",
+        )
+    )
     return fig
 
 
@@ -431,10 +458,15 @@ def run_security_figure(
     fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax = fig.subplots()
     ax.fill_between(dates, low, high, color="tab:green", alpha=0.25, linewidth=0)
-    ax.plot(dates, mean, color="tab:green", linewidth=1.4, label="households feeling safe")
+    ax.plot(dates, mean, color="tab:green", linewidth=1.4, label=tr("households feeling safe"))
     if campaign_start is not None and (dates < campaign_start).any():
         before = float(mean[dates < campaign_start].mean())
-        ax.axhline(before, color="gray", linestyle=":", label=f"baseline mean {before:.1f} %")
+        ax.axhline(
+            before,
+            color="gray",
+            linestyle=":",
+            label=said(f"baseline mean {before:.1f} %", f"基线均值 {before:.1f}%"),
+        )
     for start, end, value in _reported_levels(summary):
         ax.plot([start, end], [value, value], color="tab:red", linewidth=3)
         ax.plot(
@@ -443,14 +475,22 @@ def run_security_figure(
             marker="D",
             color="tab:red",
             linestyle="none",
-            label=f"report: {value:.2f} % ({start:%b %Y})",
+            label=said(
+                f"report: {value:.2f} % ({start:%b %Y})",
+                f"报告：{value:.2f}%（{start.year}年{start.month}月）",
+            ),
         )
     mark_campaign(ax, campaign_start, dates.max())
     concise_dates(ax)
     ax.set_ylim(min(SECURITY_AXIS_FLOOR, float(np.nanmin(low)) - 5.0), 100.0)
     ax.set_ylabel(tr("households feeling safe (%)"))
     ax.set_xlabel(tr("date"))
-    ax.set_title(f"Sense of security ({_replicates_label(daily)})")
+    ax.set_title(
+        said(
+            f"Sense of security ({_replicates_label(daily)})",
+            f"群众安全感（{_replicates_label(daily)}）",
+        )
+    )
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(alpha=0.3)
     return fig
@@ -498,25 +538,41 @@ def run_summary_figure(summary: pd.DataFrame) -> Figure:
             fmt="o",
             color="tab:blue",
             capsize=3,
-            label="simulated mean, 90 % interval",
+            label=said("simulated mean, 90 % interval", "模拟均值与90%区间"),
         )
         report = rows["report_value"].astype(float)
         if report.notna().any():
-            ax.scatter(report, y, marker="D", color="tab:red", zorder=3, label="report's figure")
+            ax.scatter(
+                report,
+                y,
+                marker="D",
+                color="tab:red",
+                zorder=3,
+                label=said("report's figure", "报告数字"),
+            )
         if unit in ("percent_change", "ratio"):
             ax.axvline(0, color="gray", linewidth=0.8)
         if unit == "percent":
             lowest = float(np.nanmin(np.r_[rows["sim_p05"].astype(float), report, 100.0]))
             ax.set_xlim(min(SECURITY_AXIS_FLOOR, lowest - 5.0), 100.0)
-        ax.set_yticks(y, [summary_label(row) for _, row in rows.iterrows()], fontsize=8)
-        ax.set_xlabel(UNIT_LABELS.get(unit, unit))
+        ticks = [summary_label(row, _LANG["current"]) for _, row in rows.iterrows()]
+        ax.set_yticks(y, ticks, fontsize=8)
+        ax.set_xlabel(tr(UNIT_LABELS.get(unit, unit)))
         ax.grid(axis="x", alpha=0.3)
         ax.margins(x=0.08, y=0.15)
     shared_legend(fig, axes[:, 0])
     has_report = summary["report_value"].astype(float).notna().any()
     fig.suptitle(
-        "Summary figures: simulated mean and 90 % interval"
-        + (" against the report's own" if has_report else " (the scenario gives no report figures)")
+        said(
+            "Summary figures: simulated mean and 90 % interval"
+            + (
+                " against the report's own"
+                if has_report
+                else " (the scenario gives no report figures)"
+            ),
+            "汇总数字：模拟均值与90%区间"
+            + ("，与报告数字对照" if has_report else "（情景未给出报告数字）"),
+        )
     )
     return fig
 
@@ -1215,7 +1271,7 @@ def compare_figure(differences: pd.DataFrame) -> Figure:
         ax.set_yticks(base, [tr(str(v)) for v in labels], fontsize=8)
         if unit == "yuan":
             ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
-        ax.set_xlabel(DIFFERENCE_UNITS[unit])
+        ax.set_xlabel(tr(DIFFERENCE_UNITS[unit]))
         ax.grid(axis="x", alpha=0.3)
     shared_legend(fig, axes[:, 0])
     fig.suptitle(
