@@ -28,6 +28,7 @@ import jinja2
 import pandas as pd
 
 from safesim.plotting import (
+    METRIC_LABELS,
     RUN_EFFECT_COLUMNS,
     PlotError,
     axis_label,
@@ -717,12 +718,23 @@ def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
     )
 
 
+def outcome_zh(outcome: Any) -> str:
+    """A screened outcome's name in Chinese (the outcome name itself when not known)."""
+    name = str(outcome) if outcome else ""
+    metric = name.removeprefix("campaign_year_")
+    if name.startswith("campaign_year_") and metric in METRIC_LABELS:
+        return f"行动年{zh_label(METRIC_LABELS[metric])}的同比变化"
+    if name == "campaign_end_sense_of_security":
+        return "行动年末群众安全感"
+    return name or "结果"
+
+
 def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
     table = read_csv(folder / "sensitivity.csv", ("factor", "mu_star", "mu_star_conf"))
     scenario = _scenario(manifest.get("scenario_file"))
     name = manifest.get("scenario", folder.name)
     says = [
-        f"{row.factor}"
+        (label(axis_label(row.factor)) if row.factor.startswith("interventions.") else row.factor)
         + say(": mean absolute effect ", "：平均绝对效应 ")
         + f"{fmt(row.mu_star, 2)} ± {fmt(row.mu_star_conf, 2)}"
         for row in table.head(8).itertuples()
@@ -734,7 +746,7 @@ def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
         title=say(f"Which factors matter for {name}", f"{name} 情景中哪些因素最重要"),
         asked=say(
             f"Which mechanism strengths and doses move {outcome or 'the outcome'} most?",
-            f"哪些机制强度和投入量对{label(str(outcome)) if outcome else '结果'}影响最大？",
+            f"哪些机制强度和投入量对{outcome_zh(outcome)}影响最大？",
         ),
         says=lead,
         details=details,

@@ -1398,7 +1398,7 @@ SENSITIVITY_COLUMNS = ("factor", "mu_star", "mu_star_conf")
 def factor_label(name: str) -> str:
     """Plain words for a screened factor: an intervention size or a mechanism parameter."""
     if name.startswith("interventions."):
-        return f"{axis_label(name)} (number)"
+        return said(f"{axis_label(name)} (number)", f"{tr(axis_label(name))}（数量）")
     return name.replace("_", " ")
 
 
@@ -1422,15 +1422,24 @@ def sensitivity_figure(table: pd.DataFrame, outcome: str | None) -> Figure:
                 xerr=np.vstack([np.minimum(conf, mu)[mask], conf[mask]]),
                 color=colour,
                 capsize=2,
-                label="intervention size" if kind == "intervention" else "mechanism parameter",
+                label=said("intervention size", "措施规模")
+                if kind == "intervention"
+                else said("mechanism parameter", "机制参数"),
             )
     ax.set_yticks(y, [factor_label(str(f)) for f in shown["factor"]], fontsize=8)
     what = outcome_label(outcome) if outcome else "the outcome"
-    ax.set_xlabel(f"mean absolute effect on {what} (Morris μ*, 95 % interval)")
+    ax.set_xlabel(
+        said(
+            f"mean absolute effect on {what} (Morris μ*, 95 % interval)",
+            f"对{tr(what) if outcome else '结果'}的平均绝对效应（Morris μ*，95% 区间）",
+        )
+    )
     ax.set_xlim(left=0)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    fig.suptitle("Which factors matter most (Morris screening)")
+    fig.suptitle(
+        said("Which factors matter most (Morris screening)", "哪些因素最重要（Morris 筛选）")
+    )
     return fig
 
 
