@@ -11,13 +11,14 @@ file stands alone. The page is a Jinja2 template shipped with the package.
 
     from safesim.brief import write_brief
     write_brief("results/guichi-optimize")             # results/guichi-optimize/brief.html
-    write_brief("results/guichi-optimize", lang="zh")  # Chinese labels (needs a CJK font)
+    write_brief("results/guichi-optimize", lang="zh")  # in Chinese throughout (needs a CJK font)
 """
 
 from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -152,8 +153,8 @@ def yuan(value: Any) -> str:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "n/a"
-    return f"¥{number:,.0f}" if math.isfinite(number) else "n/a"
+        return say(*NOT_MEASURED)
+    return f"¥{number:,.0f}" if math.isfinite(number) else say(*NOT_MEASURED)
 
 
 def finite(value: Any) -> bool:
@@ -292,9 +293,25 @@ def intervals_hold(manifest: dict[str, Any]) -> str:
     )
 
 
-def limits(manifest: dict[str, Any]) -> list[str]:
+def limits(
+    manifest: dict[str, Any], scenarios: Sequence[Scenario | None] | None = None
+) -> list[str]:
+    """What every brief cannot say; with the ``scenarios`` known, the caveats on thin
+    evidence and on assumed prices only where they apply."""
     common = COMMON_LIMITS_ZH if _LANG.get() == "zh" else COMMON_LIMITS
-    return [common[0], intervals_hold(manifest), *common[2:]]
+    out = [common[0], intervals_hold(manifest)]
+    known = [s for s in scenarios or [] if s is not None]
+    kinds = {k for s in known for k, spec in s.interventions if spec is not None}
+    if not known or kinds & {"grid_workers", "mediators"}:
+        out.append(common[2])
+    priced = any(
+        spec is not None and spec.unit_cost_yuan is not None
+        for s in known
+        for _, spec in s.interventions
+    )
+    if not known or priced:
+        out.append(common[3])
+    return out
 
 
 def spread_words(row: Any, digits: int = 0, sign: float = 1.0) -> str:
@@ -487,7 +504,7 @@ def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
                 "同比变化包含城市自身的随机经历；与不采取措施（同一随机种子的对照运行）"
                 "相比的差异才是措施的效果。",
             ),
-            *limits(manifest),
+            *limits(manifest, [scenario]),
         ],
     )
 
@@ -651,7 +668,7 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
                 if len({s.city.model_dump_json() for s in scenarios}) > 1
                 else []
             ),
-            *limits(manifest),
+            *limits(manifest, scenarios),
         ],
     )
 
@@ -714,7 +731,7 @@ def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
         calibration=calibration_status([scenario] if scenario else []),
-        cannot=limits(manifest),
+        cannot=limits(manifest, [scenario]),
     )
 
 
@@ -761,7 +778,7 @@ def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
                 "Morris screening ranks factors; it does not measure interactions precisely.",
                 "Morris 筛选只给因素排序，不精确度量因素之间的交互作用。",
             ),
-            *limits(manifest),
+            *limits(manifest, [scenario]),
         ],
     )
 
@@ -895,7 +912,7 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                 "wide, and mixes whose intervals overlap are not clearly different.",
                 f"每个组合只运行了 {replicates} 次：90% 区间较宽，区间重叠的组合之间没有明显差别。",
             ),
-            *limits(manifest),
+            *limits(manifest, [scenario]),
         ],
     )
 
