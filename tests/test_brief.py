@@ -14,6 +14,7 @@ from safesim.cli import main
 from safesim.plotting import cjk_font
 
 from .conftest import ROOT
+from .test_plot import run_dir  # noqa: F401  (the fixture: a small run)
 
 
 def _optimisation(folder: Path) -> None:
@@ -151,9 +152,158 @@ def test_the_uncertainty_statements_of_a_zh_brief_are_chinese(tmp_path) -> None:
         made = brief_module.brief_compare(tmp_path, manifest)
     finally:
         brief_module._LANG.reset(token)
-    assert len(made.says) == 3
-    for line in made.says:
+    assert len(made.says) == 2  # one pair, two outcomes; what the intervals hold is a limit
+    assert any("校准后验分布" in line for line in made.cannot)
+    for line in [*made.says, *made.cannot]:
         latin = len(re.findall(r"[A-Za-z]", line.replace("parameters.py", "")))
         cjk = len(re.findall(r"[\u4e00-\u9fff]", line))
         assert cjk > 3 * latin, line  # scenario names "a", "b" are the only Latin left
     assert "80%" in made.says[0] and "每次运行都相同" in made.says[1]
+
+
+# ---------------------------------------------------------------------- one language
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def visible_text(html: str, names: list[str]) -> str:
+    """What a reader of the brief reads in its language: the page without its tags,
+    scripts, styles, embedded images and source-report citations, and without numbers,
+    file names and the scenario names (identifiers, not words)."""
+    html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    html = re.sub(r'(?is)<section class="sources">.*?</section>', " ", html)
+    text = re.sub(r"(?s)<[^>]+>", " ", html)
+    text = re.sub(r"[\w./-]+\.(yaml|yml|csv|py|md|png|json|html)\b", " ", text)
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return re.sub(r"\d[\d,.]*", " ", text)
+
+
+def _brief_html(folder: Path, lang: str) -> tuple[str, list[str]]:
+    """The folder's brief in ``lang``, built without drawing its figures (which need a
+    CJK font for zh), and the scenario names it speaks of."""
+    from safesim import brief as brief_module
+    from safesim.plotting import detect_kind
+
+    kind, manifest = detect_kind(folder)
+    token = brief_module._LANG.set(lang)
+    try:
+        made = brief_module.BUILDERS[kind](folder, manifest)
+    finally:
+        brief_module._LANG.reset(token)
+    names = [str(n) for n in [manifest.get("scenario"), *manifest.get("scenarios", [])] if n]
+    return brief_module.render(made, lang, "2026-01-01"), names
+
+
+def _comparison(folder: Path) -> None:
+    rows = [
+        {"scenario": "small-no-patrols", "position": 1, "against": "small", "outcome": outcome,
+         "label": label, "unit": unit, "difference_mean": mean, "difference_p05": mean - 1,
+         "difference_p95": mean + 1, "spread_p05": mean - 3, "spread_p95": mean + 3,
+         "share_parameters": 0.4, "probability_better": 0.2, "verdict": verdict}
+        for outcome, label, unit, mean, verdict in (
+            ("campaign_criminal_total", "all criminal cases, campaign year", "cases", 5.0,
+             "worse in 80 % of paired runs"),
+            ("campaign_sense_of_security", "households feeling safe, end of campaign year",
+             "percent", -0.4, "worse in 80 % of paired runs"),
+            ("annual_cost_yuan", "yearly cost of the mix", "yuan", -1.2e6, "cheaper"),
+            ("campaign_dispute_violence", "violence from disputes, campaign year", "cases",
+             0.0, "tie: the same in every run"),
+            ("campaign_public_order", "public-order cases, campaign year", "cases", 2.0,
+             "worse in 80 % of paired runs"),
+            ("weighted_displacement_quotient", "weighted displacement quotient (> 0: diffusion)",
+             "ratio", float("nan"), ""),
+        )
+    ]  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(folder / "differences.csv", index=False)
+    small = str(ROOT / "scenarios" / "small.yaml")
+    manifest = {
+        "kind": "compare",
+        "scenarios": ["small", "small-no-patrols"],
+        "scenario_files": [small, small],
+        "replicates": 4,
+        "parameter_draws": {"source": "posterior", "draws": 2, "runs": 4},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def briefed(
+    run_dir: Path,  # noqa: F811  (test_plot's fixture: a small run)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Path]:
+    compared = tmp_path_factory.mktemp("compare")
+    _comparison(compared)
+    return {"run": run_dir, "compare": compared}
+
+
+#: At most this share of the letters a reader reads in a zh brief is Latin (the rest is
+#: Chinese): what is left is safesim's name, its commands and options.
+MOST_LATIN_IN_ZH = 0.10
+
+
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_a_zh_brief_is_chinese_and_an_en_brief_has_no_chinese(
+    briefed: dict[str, Path], kind: str
+) -> None:
+    zh, names = _brief_html(briefed[kind], "zh")
+    text = visible_text(zh, names)
+    cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
+    assert latin <= MOST_LATIN_IN_ZH * (cjk + latin), (cjk, latin, text)
+    assert "n/a" not in zh
+    assert len(re.findall(r"(?s)<h2>模型结论</h2>\s*<ul>(.*?)</ul>", zh)[0].split("<li>")) <= 6
+    en, names = _brief_html(briefed[kind], "en")
+    assert not CJK.findall(visible_text(en, names)), visible_text(en, names)
+    assert "n/a" not in en
+
+
+def test_a_comparison_of_one_city_states_no_city_caveat_in_either_language(
+    briefed: dict[str, Path],
+) -> None:
+    for lang in ("en", "zh"):
+        html, _ = _brief_html(briefed["compare"], lang)
+        assert "different cities" not in html and "不同城市" not in html
+
+
+def test_optimisation_and_sweep_briefs_in_zh_are_chinese(tmp_path: Path) -> None:
+    from .test_plot import _synthetic_sweep
+
+    _optimisation(tmp_path / "optimize")
+    _synthetic_sweep(tmp_path / "sweep")
+    path = tmp_path / "sweep" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest |= {"scenario": "small", "scenario_file": str(ROOT / "scenarios" / "small.yaml")}
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    for kind in ("optimize", "sweep"):
+        html, names = _brief_html(tmp_path / kind, "zh")
+        text = visible_text(html, names)
+        cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
+        assert latin <= MOST_LATIN_IN_ZH * (cjk + latin), (kind, cjk, latin, text)
+    assert "网格员 40" in _brief_html(tmp_path / "optimize", "zh")[0]  # label_zh and units
+
+
+def test_the_figures_of_a_zh_run_are_labelled_in_chinese(
+    run_dir: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every text of the run's figures (SVG text stays text) is Chinese: no English word
+    is left. The font is faked: the test reads the labels, not the glyphs."""
+    import shutil
+    import warnings
+
+    from safesim import plotting
+
+    folder = tmp_path / "small"
+    shutil.copytree(run_dir, folder)
+    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DejaVu has no CJK glyphs
+        written = plotting.plot_results(folder, "svg", lang="zh")
+    assert len(written) >= 4
+    for svg in written:
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text(encoding="utf-8"))
+        english = {t for t in texts if re.search(r"[A-Za-z]{3,}", t)}
+        assert not english, (svg.name, english)
+        assert any(CJK.search(t) for t in texts), svg.name

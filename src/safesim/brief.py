@@ -11,13 +11,14 @@ file stands alone. The page is a Jinja2 template shipped with the package.
 
     from safesim.brief import write_brief
     write_brief("results/guichi-optimize")             # results/guichi-optimize/brief.html
-    write_brief("results/guichi-optimize", lang="zh")  # Chinese labels (needs a CJK font)
+    write_brief("results/guichi-optimize", lang="zh")  # in Chinese throughout (needs a CJK font)
 """
 
 from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ import jinja2
 import pandas as pd
 
 from safesim.plotting import (
+    METRIC_LABELS,
     RUN_EFFECT_COLUMNS,
     PlotError,
     axis_label,
@@ -36,6 +38,7 @@ from safesim.plotting import (
     read_csv,
     run_effects,
     summary_label,
+    zh_label,
 )
 from safesim.scenario import Scenario, ScenarioError, load_scenario
 from safesim.sources import SourceReport
@@ -52,7 +55,7 @@ class Brief:
     kind: str
     title: str
     asked: str
-    says: list[str]
+    says: list[str]  # at most five plain statements, first
     figures: list[tuple[str, str]]  # (caption, base64 PNG)
     sources: list[SourceReport]
     assumptions: list[str]
@@ -76,6 +79,14 @@ TEXT = {
         "issuer": "Issued or published by",
         "date": "Date",
         "key": "Cited as",
+        "details": "Details",
+        "kinds": {
+            "run": "run",
+            "compare": "comparison",
+            "sweep": "sweep",
+            "sensitivity": "sensitivity screening",
+            "optimize": "budget search",
+        },
     },
     "zh": {
         "asked": "问题",
@@ -91,6 +102,14 @@ TEXT = {
         "issuer": "发布单位",
         "date": "日期",
         "key": "引用为",
+        "details": "详细数字",
+        "kinds": {
+            "run": "运行",
+            "compare": "情景比较",
+            "sweep": "参数扫描",
+            "sensitivity": "敏感性筛查",
+            "optimize": "预算优化",
+        },
     },
 }
 
@@ -106,6 +125,16 @@ COMMON_LIMITS = (
     "Costs come from the scenario's unit_cost_yuan, which are stated assumptions where "
     "the reports give no budget split.",
 )
+COMMON_LIMITS_ZH = (
+    "模型是一个简化的城市：其中的住户、违法者和案件都是模拟的，不是观测到的。"
+    "它的数字说明的是模型机制（见 docs/odd.md）在情景所设投入下意味着什么，而不是将会发生什么。",
+    "区间是各次重复运行均值的 90% 区间：只说明在城市自身随机经历下均值被确定到什么程度，"
+    "不包含机制强度或报告数字的不确定性。",
+    "网格员和矛盾纠纷调解的证据最薄弱（未找到网格化管理对犯罪影响的对照评估），其效果最不确定。",
+    "费用来自情景设定的单价；报告未给出预算构成时，这些单价是明示的假定。",
+)
+#: Shown where a figure is missing (a run without a catchment has no spill-over, say).
+NOT_MEASURED = ("not measured in this run", "本次运行未测量")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -115,23 +144,49 @@ def fmt(value: Any, digits: int = 1) -> str:
     except (TypeError, ValueError):
         return str(value)
     if not math.isfinite(number):
-        return "n/a"
-    return f"{number:,.{digits}f}"
+        return say(*NOT_MEASURED)
+    shown = f"{number:,.{digits}f}"
+    return shown.removeprefix("-") if float(shown.replace(",", "")) == 0 else shown
 
 
 def yuan(value: Any) -> str:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "n/a"
-    return f"¥{number:,.0f}" if math.isfinite(number) else "n/a"
+        return say(*NOT_MEASURED)
+    return f"¥{number:,.0f}" if math.isfinite(number) else say(*NOT_MEASURED)
+
+
+def finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def with_interval(mean: Any, low: Any, high: Any, digits: int = 1, unit: str = "") -> str:
+    """A mean with its 90 % interval in the brief's language; a plain "not measured"
+    when the mean is missing, and the mean alone when the interval is."""
+    if not finite(mean):
+        return say(*NOT_MEASURED)
     shown = fmt(mean, digits)
-    if fmt(low, digits) == fmt(high, digits) == shown != "n/a":
-        return f"{shown}{unit} (no spread across replicates: run more for an interval)"
-    return f"{shown}{unit} (90 % interval {fmt(low, digits)} to {fmt(high, digits)}{unit})"
+    if not (finite(low) and finite(high)):
+        return shown + unit
+    if fmt(low, digits) == fmt(high, digits) == shown:
+        return (
+            shown
+            + unit
+            + say(
+                " (no spread across replicates: run more for an interval)",
+                "（各次重复运行完全相同：需更多运行才有区间）",
+            )
+        )
+    lo, hi = fmt(low, digits), fmt(high, digits)
+    return (
+        shown
+        + unit
+        + say(f" (90 % interval {lo} to {hi}{unit})", f"（90% 区间 {lo} 至 {hi}{unit}）")
+    )
 
 
 def _embed(path: Path) -> str:
@@ -148,7 +203,10 @@ def _scenario(file: str | None) -> Scenario | None:
 
 
 def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
-    """The scenario's ``assumption:`` strings with the field they set (the first ``limit``)."""
+    """The scenario's ``assumption:`` strings with the field they set (the first ``limit``).
+
+    In Chinese, one sentence counts them and names the assumed prices: the strings
+    themselves are the scenario file's own (English) words."""
     if scenario is None:
         return []
     out: list[str] = []
@@ -164,6 +222,8 @@ def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
                     walk(value, f"{where}.{key}" if where else str(key))
 
     walk(scenario.model_dump(mode="json"), "")
+    if _LANG.get() == "zh":
+        return assumptions_zh(scenario, len(out))
     # What a decision turns on first: prices, then doses, then the city.
     out.sort(key=lambda a: 0 if "unit_cost" in a else 1 if a.startswith("interventions") else 2)
     return out[:limit] + (
@@ -171,7 +231,7 @@ def assumptions_of(scenario: Scenario | None, limit: int = 12) -> list[str]:
     )
 
 
-# The language of the brief being written: the statements on uncertainty are given in it.
+# The language of the brief being written: every sentence is given in it.
 _LANG: ContextVar[str] = ContextVar("brief_lang", default="en")
 
 
@@ -179,11 +239,38 @@ def say(en: str, zh: str) -> str:
     return zh if _LANG.get() == "zh" else en
 
 
+def label(text: str) -> str:
+    """An outcome or intervention label in the brief's language (plotting's ``ZH``)."""
+    return zh_label(text) if _LANG.get() == "zh" else text
+
+
+def intervention_label(name: str) -> str:
+    """An intervention's label (its class's ``label`` or ``label_zh``)."""
+    from safesim.interventions import labels
+
+    return labels(_LANG.get()).get(name, name.replace("_", " "))
+
+
+def assumptions_zh(scenario: Scenario, count: int) -> list[str]:
+    if not count:
+        return []
+    out = [f"情景在报告未提供处假定了 {count} 个数值，每处在情景文件中附有说明（英文）。"]
+    priced = []
+    for name, spec in scenario.interventions:
+        cost = getattr(spec, "unit_cost_yuan", None) if spec is not None else None
+        value = getattr(cost, "value", cost)
+        if finite(value):
+            priced.append(f"{intervention_label(name)}每单位每年 {yuan(value)}")
+    if priced:
+        out.append("假定的单价：" + "，".join(priced) + "。")
+    return out
+
+
 def intervals_hold(manifest: dict[str, Any]) -> str:
     """What the folder's intervals hold, in plain words (from its parameter draws)."""
     draws = manifest.get("parameter_draws")
     if not isinstance(draws, dict):
-        return COMMON_LIMITS[1]
+        return say(COMMON_LIMITS[1], COMMON_LIMITS_ZH[1])
     if draws.get("source") == "point":
         return say(
             "Every run used one value of each mechanism strength, so the intervals show "
@@ -206,8 +293,25 @@ def intervals_hold(manifest: dict[str, Any]) -> str:
     )
 
 
-def limits(manifest: dict[str, Any]) -> list[str]:
-    return [COMMON_LIMITS[0], intervals_hold(manifest), *COMMON_LIMITS[2:]]
+def limits(
+    manifest: dict[str, Any], scenarios: Sequence[Scenario | None] | None = None
+) -> list[str]:
+    """What every brief cannot say; with the ``scenarios`` known, the caveats on thin
+    evidence and on assumed prices only where they apply."""
+    common = COMMON_LIMITS_ZH if _LANG.get() == "zh" else COMMON_LIMITS
+    out = [common[0], intervals_hold(manifest)]
+    known = [s for s in scenarios or [] if s is not None]
+    kinds = {k for s in known for k, spec in s.interventions if spec is not None}
+    if not known or kinds & {"grid_workers", "mediators"}:
+        out.append(common[2])
+    priced = any(
+        spec is not None and spec.unit_cost_yuan is not None
+        for s in known
+        for _, spec in s.interventions
+    )
+    if not known or priced:
+        out.append(common[3])
+    return out
 
 
 def spread_words(row: Any, digits: int = 0, sign: float = 1.0) -> str:
@@ -233,6 +337,17 @@ def spread_words(row: Any, digits: int = 0, sign: float = 1.0) -> str:
 def calibration_status(scenarios: list[Scenario]) -> str:
     fitted = [s.name for s in scenarios if any(t.calibrate for t in s.targets)]
     predicted = [s.name for s in scenarios if not any(t.calibrate for t in s.targets)]
+    if _LANG.get() == "zh":
+        parts = [
+            "各项措施的机制强度为所有城市共用，取值范围以已发表的证据为界。"
+            "safesim calibrate 用贵阳、铜仁和随州的犯罪数字对其进行校准；"
+            "除非指定 --parameters，每次运行都从校准后验分布中抽取机制强度。"
+        ]
+        if fitted:
+            parts.append(f"{'、'.join(fitted)}：其报告数字被用作校准目标。")
+        if predicted:
+            parts.append(f"{'、'.join(predicted)}：没有报告数字用于校准，其结果是预测，不是拟合。")
+        return "".join(parts)
     parts = [
         "Mechanism strengths are shared by all cities and bounded by published evidence "
         "(src/safesim/parameters.py). `safesim calibrate` fits them to the crime figures of "
@@ -260,24 +375,44 @@ def _figures(folder: Path, stems: list[tuple[str, str]]) -> list[tuple[str, str]
 
 
 # ---------------------------------------------------------------------- per kind
+LEAD = 5  # plain statements before the details
+
+
+def _lead(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The first ``LEAD`` lines lead the brief; the rest go to its details."""
+    return lines[:LEAD], lines[LEAD:]
+
+
+def _mix_words(scenario: Scenario | None) -> str:
+    if scenario is None:
+        return ""
+    names = [intervention_label(name) for name, spec in scenario.interventions if spec]
+    return say(", ".join(names), "、".join(names)) if names else say("no intervention", "无措施")
+
+
 def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
     summary = read_csv(folder / "summary.csv", ("outcome", "sim_mean", "sim_p05", "sim_p95"))
     scenario = _scenario(manifest.get("scenario_file"))
     name = manifest.get("scenario", scenario.name if scenario else folder.name)
-    says = []
+    lang = _LANG.get()
+    details = []
     for _, row in summary.iterrows():
         unit = " %" if row.get("unit") in ("percent", "percent_change") else ""
+        unit = unit.strip() if lang == "zh" else unit
         figure = with_interval(row["sim_mean"], row["sim_p05"], row["sim_p95"], 1, unit)
-        text = f"{summary_label(row)}: {figure}"
+        text = summary_label(row, lang) + say(": ", "：") + figure
         report = row.get("report_value")
         if report is not None and pd.notna(report):
-            text += f"; the report gives {fmt(report, 2)}{unit}"
-        says.append(text)
+            text += say(
+                f"; the report gives {fmt(report, 2)}{unit}",
+                f"；报告数字为 {fmt(report, 2)}{unit}",
+            )
+        details.append(text)
     effects = folder / "effects.csv"
     raw = read_csv(effects, RUN_EFFECT_COLUMNS) if effects.is_file() else None
+    lead: list[str] = []
     if raw is not None and "spread_p05" in raw.columns:
         by_outcome = raw.set_index("outcome")
-        lead = []
         if "criminal_total" in by_outcome.index:
             lead.append(
                 say(
@@ -294,86 +429,170 @@ def brief_run(folder: Path, manifest: dict[str, Any]) -> Brief:
                 )
                 + spread_words(by_outcome.loc["sense_of_security"], 2)
             )
-        says = [*lead, intervals_hold(manifest), *says]
+        if "cost_per_crime_averted" in by_outcome.index:
+            cost = by_outcome.loc["cost_per_crime_averted"]["difference"]
+            lead.append(
+                say(
+                    f"Cost per criminal case averted: {yuan(cost)}",
+                    f"每减少一起刑事案件的费用：{yuan(cost)}",
+                )
+                if finite(cost)
+                else say(
+                    "It averts no criminal case on average: no cost per case averted.",
+                    "平均没有减少刑事案件，因此没有每起案件的费用。",
+                )
+            )
+        others = [
+            r
+            for r in run_effects(raw).itertuples()
+            if r.unit == "cases" and r.effect != "criminal_total"
+        ]
+        details = [
+            *(
+                f"{label(r.label)}{say(': ', '：')}{with_interval(r.mean, r.p05, r.p95, 0)}"
+                for r in others
+            ),
+            *details,
+        ]
     elif raw is not None:
-        table = run_effects(raw)
-        for row in table.itertuples():
+        for row in run_effects(raw).itertuples():
             if row.unit == "yuan":
-                says.insert(
-                    0, f"{row.label}: {yuan(row.mean)} ({yuan(row.p05)} to {yuan(row.p95)})"
+                figure = (
+                    f"{yuan(row.mean)} ({yuan(row.p05)} {say('to', '至')} {yuan(row.p95)})"
+                    if finite(row.mean)
+                    else say(*NOT_MEASURED)
                 )
             else:
-                says.insert(0, f"{row.label}: {with_interval(row.mean, row.p05, row.p95)}")
+                figure = with_interval(row.mean, row.p05, row.p95)
+            lead.append(f"{label(row.label)}{say(': ', '：')}{figure}")
+    lead, rest = _lead(lead)
+    replicates, seed = manifest.get("replicates", "?"), manifest.get("seed", "?")
+    households = manifest.get("households", "?")
+    households = fmt(households, 0) if finite(households) else households
     return Brief(
         kind="run",
-        title=f"Run of {name}",
-        asked=(
-            f"What does the intervention mix of scenario {name} do to crime and to the share "
-            f"of households that feel safe? {manifest.get('replicates', '?')} replicate(s), "
-            f"seed {manifest.get('seed', '?')}, {manifest.get('households', '?')} households."
+        title=say(f"Run of {name}", f"{name} 情景的运行结果"),
+        asked=say(
+            f"What does the intervention mix of scenario {name} ({_mix_words(scenario)}) do to "
+            f"crime and to the share of households that feel safe? {replicates} replicate(s), "
+            f"seed {seed}, {households} households.",
+            f"{name} 情景的措施组合（{_mix_words(scenario)}）对犯罪和群众安全感有什么影响？"
+            f"共 {replicates} 次重复运行，随机种子 {seed}，{households} 户。",
         ),
-        says=says,
+        says=lead,
+        details=[*rest, *details],
         figures=_figures(
             folder,
             [
-                ("effects", "Effects against doing nothing"),
-                ("sense_of_security", "Households feeling safe"),
-                ("report_figures", "Report figures beside the simulated ones"),
-                ("crime_by_type", "Crime by type"),
+                ("effects", say("Effects against doing nothing", "与不采取措施相比的效果")),
+                ("sense_of_security", say("Households feeling safe", "群众安全感")),
+                (
+                    "report_figures",
+                    say("Report figures beside the simulated ones", "报告数字与模拟结果"),
+                ),
+                ("crime_by_type", say("Crime by type", "各类案件")),
             ],
         ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
         calibration=calibration_status([scenario] if scenario else []),
         cannot=[
-            "Year-on-year changes include the city's own random history; against doing "
-            "nothing (the counterfactual twin on the same seeds) is the intervention's effect.",
-            *limits(manifest),
+            say(
+                "Year-on-year changes include the city's own random history; against doing "
+                "nothing (the counterfactual twin on the same seeds) is the intervention's "
+                "effect.",
+                "同比变化包含城市自身的随机经历；与不采取措施（同一随机种子的对照运行）"
+                "相比的差异才是措施的效果。",
+            ),
+            *limits(manifest, [scenario]),
         ],
     )
 
 
-#: The outcomes a comparison's brief states, in this order, when it has them.
+#: The outcomes a comparison's brief states, in this order, when it has them: the first
+#: ones lead, the others go to the details.
 COMPARE_HEADLINES = (
     "campaign_criminal_total",
-    "campaign_dispute_violence",
-    "campaign_public_order",
     "campaign_sense_of_security",
     "annual_cost_yuan",
+    "campaign_dispute_violence",
+    "campaign_public_order",
 )
 
 
-COMPARE_LABELS_ZH = {
-    "campaign_criminal_total": "刑事案件（行动年）",
-    "campaign_dispute_violence": "民转刑案件（行动年）",
-    "campaign_public_order": "治安案件（行动年）",
-    "campaign_sense_of_security": "行动年末有安全感的住户比例",
-    "annual_cost_yuan": "每年费用",
-}
-
-
-def _compare_line(row: Any) -> str:
+def _compare_line(row: Any, named: bool = True) -> str:
+    """One outcome of a comparison; ``named=False`` (a comparison of two scenarios, named
+    in the question) leaves out which pair it is."""
     unit = say(
         {"cases": " cases", "percent": " points"}.get(row.unit, ""),
         {"cases": " 起", "percent": " 个百分点"}.get(row.unit, ""),
     )
-    label = say(row.label, COMPARE_LABELS_ZH.get(row.outcome, row.label))
     head = say(
-        f"{row.scenario} against {row.against}: {label}",
-        f"{row.scenario} 对比 {row.against}：{label}",
+        f"{row.scenario} against {row.against}: {row.label}",
+        f"{row.scenario} 对比 {row.against}：{label(row.label)}",
     )
+    if not named:
+        head = label(row.label)
+        head = head[0].upper() + head[1:]
     if row.unit == "yuan":
-        return f"{head}: {yuan(row.difference_mean)}"
+        return head + say(
+            f": {yuan(row.difference_mean)} a year", f"：每年 {yuan(row.difference_mean)}"
+        )
     verdict = row.verdict if isinstance(row.verdict, str) else ""
     if verdict.startswith("tie"):
         return head + say(": the same in every run", "：每次运行都相同")
+    if not finite(row.difference_mean):
+        return head + say(": ", "：") + say(*NOT_MEASURED)
     low, high = fmt(row.spread_p05), fmt(row.spread_p95)
     chance = fmt(100 * row.probability_better, 0)
+    mean = float(row.difference_mean)
+    size = fmt(abs(mean))
+    if fmt(mean) == "0.0":
+        change = say("is the same on average", "平均相同")
+    elif row.unit == "cases":
+        change = (
+            say(f"has {size} more", f"多 {size} 起")
+            if mean > 0
+            else say(f"has {size} fewer", f"少 {size} 起")
+        )
+    elif row.unit == "percent":
+        change = (
+            say(f"is {size} points higher", f"高 {size} 个百分点")
+            if mean > 0
+            else say(f"is {size} points lower", f"低 {size} 个百分点")
+        )
+    else:
+        change = fmt(mean) + unit
     return say(
-        f"{head}: {fmt(row.difference_mean)}{unit} (9 paired runs in 10: {low} to {high}); "
-        f"{row.scenario} does better in {chance} % of paired runs",
-        f"{head}：{fmt(row.difference_mean)}{unit}（十次配对运行中有九次在 {low} 至 {high} 之间）；"
-        f"{row.scenario} 在 {chance}% 的配对运行中更好",
+        f"{head}: {row.scenario} {change} (9 paired runs in 10: {low} to {high}); "
+        f"it does better in {chance} % of paired runs",
+        f"{head}：{row.scenario} {change}（十次配对运行中有九次差值在 {low} 至 {high} 之间）；"
+        f"在 {chance}% 的配对运行中更好",
+    )
+
+
+def mix_difference(scenarios: list[Scenario]) -> str:
+    """Which interventions the second scenario has that the first lacks, and which it
+    lacks, when the two share their city (empty otherwise)."""
+    if len(scenarios) != 2 or scenarios[0].city != scenarios[1].city:
+        return ""
+    a, b = ({k for k, spec in s.interventions if spec is not None} for s in scenarios)
+    if a == b:
+        return ""
+    parts = []
+    sep = say(", ", "、")
+    if a - b:
+        parts.append(
+            say("without ", "没有") + sep.join(intervention_label(k) for k in sorted(a - b))
+        )
+    if b - a:
+        parts.append(
+            say("with ", "增加了") + sep.join(intervention_label(k) for k in sorted(b - a))
+        )
+    joined = say("; ", "，").join(parts)
+    return say(
+        f"The same city, {scenarios[1].name} {joined}. ",
+        f"同一城市，{scenarios[1].name} {joined}。",
     )
 
 
@@ -381,53 +600,75 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
     differences = read_csv(folder / "differences.csv", ("scenario", "against", "outcome"))
     files = manifest.get("scenario_files", [])
     scenarios = [s for s in (_scenario(f) for f in files) if s is not None]
-    says = []
+    lines = []
     rich = "verdict" in differences.columns
     if rich:
         rows = differences[differences["outcome"].isin(COMPARE_HEADLINES)]
         order = {name: i for i, name in enumerate(COMPARE_HEADLINES)}
-        rows = rows.assign(_order=rows["outcome"].map(order)).sort_values(["position", "_order"])
-        says = [_compare_line(row) for row in rows.itertuples()]
-        says.append(intervals_hold(manifest))
+        sort = ["_order", "position"] if "position" in rows.columns else ["_order"]
+        rows = rows.assign(_order=rows["outcome"].map(order)).sort_values(sort)
+        named = rows[["scenario", "against"]].drop_duplicates().shape[0] > 1
+        # The same yearly cost (both unpriced, say) is no statement.
+        same_cost = (rows["outcome"] == "annual_cost_yuan") & (rows["difference_mean"] == 0)
+        lines = [_compare_line(row, named) for row in rows[~same_cost].itertuples()]
     for row in [] if rich else differences.itertuples():
+        head = say(
+            f"{row.scenario} against {row.against}: {row.label}: ",
+            f"{row.scenario} 对比 {row.against}：{label(row.label)}：",
+        )
         if row.unit == "yuan":
-            says.append(
-                f"{row.scenario} against {row.against}: {row.label}: "
-                f"{yuan(row.difference_mean)} a year"
+            lines.append(
+                head
+                + say(f"{yuan(row.difference_mean)} a year", f"每年 {yuan(row.difference_mean)}")
             )
             continue
-        says.append(
-            f"{row.scenario} against {row.against}: {row.label}: "
-            f"{with_interval(row.difference_mean, row.difference_p05, row.difference_p95)}"
-            f" {'cases' if row.unit == 'cases' else 'points' if row.unit != 'ratio' else ''}"
+        unit = {"cases": say(" cases", " 起"), "ratio": ""}.get(
+            row.unit, say(" points", " 个百分点")
         )
+        figure = with_interval(row.difference_mean, row.difference_p05, row.difference_p95)
+        lines.append(head + figure + (unit if finite(row.difference_mean) else ""))
+    lead, details = _lead(lines)
+    differs = mix_difference(scenarios)
     sources: list[SourceReport] = []
     for s in scenarios:
         sources += [r for r in s.sources() if r not in sources]
     names = manifest.get("scenarios", [])
+    replicates = manifest.get("replicates", "?")
+    first = names[0] if names else "?"
     return Brief(
         kind="compare",
-        title="Comparison of " + " and ".join(names),
-        asked=(
-            f"How do {', '.join(names[1:])} differ from {names[0] if names else '?'}? "
-            f"Each ran {manifest.get('replicates', '?')} replicates on the same seeds "
-            "(common random numbers), so differences are paired replicate by replicate."
+        title=say("Comparison of " + " and ".join(names), "情景比较：" + " 与 ".join(names)),
+        asked=say(
+            f"How {'do' if len(names) > 2 else 'does'} {', '.join(names[1:])} differ from "
+            f"{first}? {differs}"
+            f"Each ran {replicates} replicates on the same seeds "
+            "(common random numbers), so differences are paired replicate by replicate.",
+            f"{'、'.join(names[1:])} 与 {first} 有何不同？{differs}每个情景在相同的随机种子上运行 "
+            f"{replicates} 次（共同随机数），差异按次配对计算。",
         ),
-        says=says,
-        figures=_figures(folder, [("differences", "Differences from the first scenario")]),
+        says=lead,
+        details=details,
+        figures=_figures(
+            folder,
+            [("differences", say("Differences from the first scenario", "与第一个情景的差异"))],
+        ),
         sources=sources,
         assumptions=[a for s in scenarios for a in assumptions_of(s, 6)],
         calibration=calibration_status(scenarios),
         cannot=[
             *(
                 [
-                    "Scenarios of different cities differ in their whole baseline, not only "
-                    "in their mix: their difference is not an intervention effect."
+                    say(
+                        "Scenarios of different cities differ in their whole baseline, not "
+                        "only in their mix: their difference is not an intervention effect.",
+                        "不同城市的情景在整个基线上都不同，而不仅是措施组合不同："
+                        "它们的差异不是措施的效果。",
+                    )
                 ]
                 if len({s.city.model_dump_json() for s in scenarios}) > 1
                 else []
             ),
-            *limits(manifest),
+            *limits(manifest, scenarios),
         ],
     )
 
@@ -436,69 +677,108 @@ def brief_sweep(folder: Path, manifest: dict[str, Any]) -> Brief:
     summary = read_csv(folder / "summary.csv", ("point",))
     scenario = _scenario(manifest.get("scenario_file"))
     axes = list(manifest.get("axes", {}))
+    name = manifest.get("scenario", folder.name)
     says = []
     if "crimes_averted_mean" in summary.columns:
         ranked = summary.sort_values("crimes_averted_mean", ascending=False).head(5)
         for row in ranked.to_dict("records"):
-            mix = ", ".join(f"{axis_label(a)} {fmt(row.get(a), 0)}" for a in axes)
+            mix = say(", ", "，").join(f"{label(axis_label(a))} {fmt(row.get(a), 0)}" for a in axes)
             averted = with_interval(
                 row["crimes_averted_mean"], row["crimes_averted_p05"], row["crimes_averted_p95"]
             )
-            line = f"{mix or row.get('mix')}: {averted} crimes averted against the reference mix"
+            line = say(
+                f"{mix or row.get('mix')}: {averted} crimes averted against the reference mix",
+                f"{mix or row.get('mix')}：与参照组合相比减少案件 {averted} 起",
+            )
             cost = row.get("cost_per_crime_averted_yuan")
             if cost is not None and pd.notna(cost):
-                line += f", {yuan(cost)} per crime averted"
+                line += say(
+                    f", {yuan(cost)} per crime averted", f"，每减少一起案件花费 {yuan(cost)}"
+                )
             elif "annual_cost_yuan" in row:
-                line += ", averts nothing on average: no cost per crime averted"
+                line += say(
+                    ", averts nothing on average: no cost per crime averted",
+                    "，平均没有减少案件，因此没有每起案件的费用",
+                )
             says.append(line)
+    axes_words = say(", ", "、").join(label(axis_label(a)) for a in axes)
+    points, replicates = manifest.get("points", "?"), manifest.get("replicates", "?")
+    dose = say("Dose-response", "投入与效果")
     return Brief(
         kind="sweep",
-        title=f"Sweep of {manifest.get('scenario', folder.name)}",
-        asked=(
-            f"How do outcomes change over {', '.join(axes)}? {manifest.get('points', '?')} "
-            f"mixes × {manifest.get('replicates', '?')} replicates on common random numbers."
+        title=say(f"Sweep of {name}", f"{name} 情景的参数扫描"),
+        asked=say(
+            f"How do outcomes change over {axes_words}? {points} mixes × {replicates} "
+            "replicates on common random numbers.",
+            f"结果如何随{axes_words}变化？{points} 个组合 × {replicates} 次重复运行，"
+            "使用共同随机数。",
         ),
-        says=says or ["See the figures: the summary gives no crimes averted."],
+        says=says
+        or [
+            say(
+                "See the figures: the summary gives no crimes averted.",
+                "见图：汇总表没有给出减少的案件数。",
+            )
+        ],
         figures=_figures(
             folder,
             [
-                ("heatmap", "Outcomes over both axes"),
-                ("cost_per_crime_averted", "Cost per crime averted"),
-                *[
-                    (f"dose_response_{a.split('.', 1)[-1].replace('.', '_')}", "Dose-response")
-                    for a in axes
-                ],
+                ("heatmap", say("Outcomes over both axes", "两个维度上的结果")),
+                ("cost_per_crime_averted", say("Cost per crime averted", "每减少一起案件的费用")),
+                *[(f"dose_response_{a.split('.', 1)[-1].replace('.', '_')}", dose) for a in axes],
             ],
         ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
         calibration=calibration_status([scenario] if scenario else []),
-        cannot=limits(manifest),
+        cannot=limits(manifest, [scenario]),
     )
+
+
+def outcome_zh(outcome: Any) -> str:
+    """A screened outcome's name in Chinese (the outcome name itself when not known)."""
+    name = str(outcome) if outcome else ""
+    metric = name.removeprefix("campaign_year_")
+    if name.startswith("campaign_year_") and metric in METRIC_LABELS:
+        return f"行动年{zh_label(METRIC_LABELS[metric])}的同比变化"
+    if name == "campaign_end_sense_of_security":
+        return "行动年末群众安全感"
+    return name or "结果"
 
 
 def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
     table = read_csv(folder / "sensitivity.csv", ("factor", "mu_star", "mu_star_conf"))
     scenario = _scenario(manifest.get("scenario_file"))
+    name = manifest.get("scenario", folder.name)
     says = [
-        f"{row.factor}: mean absolute effect {fmt(row.mu_star, 2)} ± {fmt(row.mu_star_conf, 2)}"
+        (label(axis_label(row.factor)) if row.factor.startswith("interventions.") else row.factor)
+        + say(": mean absolute effect ", "：平均绝对效应 ")
+        + f"{fmt(row.mu_star, 2)} ± {fmt(row.mu_star_conf, 2)}"
         for row in table.head(8).itertuples()
     ]
+    lead, details = _lead(says)
+    outcome = manifest.get("outcome")
     return Brief(
         kind="sensitivity",
-        title=f"Which factors matter for {manifest.get('scenario', folder.name)}",
-        asked=(
-            "Which mechanism strengths and doses move "
-            f"{manifest.get('outcome', 'the outcome')} most?"
+        title=say(f"Which factors matter for {name}", f"{name} 情景中哪些因素最重要"),
+        asked=say(
+            f"Which mechanism strengths and doses move {outcome or 'the outcome'} most?",
+            f"哪些机制强度和投入量对{outcome_zh(outcome)}影响最大？",
         ),
-        says=says,
-        figures=_figures(folder, [("sensitivity_factors", "Morris screening")]),
+        says=lead,
+        details=details,
+        figures=_figures(
+            folder, [("sensitivity_factors", say("Morris screening", "Morris 筛选法"))]
+        ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario, 6),
         calibration=calibration_status([scenario] if scenario else []),
         cannot=[
-            "Morris screening ranks factors; it does not measure interactions precisely.",
-            *limits(manifest),
+            say(
+                "Morris screening ranks factors; it does not measure interactions precisely.",
+                "Morris 筛选只给因素排序，不精确度量因素之间的交互作用。",
+            ),
+            *limits(manifest, [scenario]),
         ],
     )
 
@@ -508,36 +788,52 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
     scenario = _scenario(manifest.get("scenario_file"))
     budget = manifest.get("budget_yuan")
     chosen = trials[trials["trial"] == manifest.get("recommended_trial")]
+    name = manifest.get("scenario", folder.name)
     says = []
     if not chosen.empty:
         row = chosen.iloc[0]
-        units = ", ".join(
-            f"{int(row[c]):,} {c.removeprefix('units_').replace('_', ' ')}"
-            for c in trials.columns
-            if c.startswith("units_")
+        levers = [c for c in trials.columns if c.startswith("units_")]
+        units = say(", ", "，").join(
+            say(f"{int(row[c]):,} ", f"{intervention_label(c.removeprefix('units_'))} ")
+            + say(intervention_label(c.removeprefix("units_")), f"{int(row[c]):,}")
+            for c in levers
+        )
+        cost = yuan(row["annual_cost_yuan"])
+        says.append(
+            say(
+                f"Recommended mix: {units}, costing {cost} a year of the {yuan(budget)} budget.",
+                f"推荐组合：{units}，每年花费 {cost}（预算 {yuan(budget)}）。",
+            )
+        )
+        current = current_mix(scenario, manifest.get("levers", []))
+        if current:
+            says.append(current)
+        averted = with_interval(
+            row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+        )
+        safer = with_interval(
+            row["security_change_pp"],
+            row["security_change_pp_p05"],
+            row["security_change_pp_p95"],
+            2,
         )
         says.append(
-            f"Recommended mix (trial {int(row['trial'])}): {units}, costing "
-            f"{yuan(row['annual_cost_yuan'])} a year of the {yuan(budget)} budget."
-        )
-        says.append(
-            "It averts "
-            + with_interval(
-                row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+            say(
+                f"It averts {averted} criminal cases in the campaign year against doing "
+                f"nothing, and changes the share of households feeling safe by {safer} "
+                "percentage points.",
+                f"与不采取措施相比，行动年内减少刑事案件 {averted} 起，"
+                f"有安全感住户比例变化 {safer} 个百分点。",
             )
-            + " criminal cases in the campaign year against doing nothing, and changes the "
-            "share of households feeling safe by "
-            + with_interval(
-                row["security_change_pp"],
-                row["security_change_pp_p05"],
-                row["security_change_pp_p95"],
-                2,
-            )
-            + " percentage points."
         )
-        cost = row.get("cost_per_crime_averted_yuan")
-        if cost is not None and pd.notna(cost):
-            says.append(f"That is {yuan(cost)} per criminal case averted.")
+        per_case = row.get("cost_per_crime_averted_yuan")
+        if per_case is not None and pd.notna(per_case):
+            says.append(
+                say(
+                    f"That is {yuan(per_case)} per criminal case averted.",
+                    f"即每减少一起刑事案件花费 {yuan(per_case)}。",
+                )
+            )
         best = row.get("probability_best")
         if best is not None and pd.notna(best):
             top, near = (
@@ -550,7 +846,7 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                     f"front, it averts the most in {top} % of runs and at least "
                     f"90 % of the most in {near} %; "
                     f"on average it gives up {fmt(row['regret'])} cases against each run's best.",
-                    f"与前沿上其他组合在相同参数抽样和运行上比较："
+                    f"与其他候选组合在相同参数抽样和运行上比较："
                     f"它在 {top}% 的运行中减少案件最多，"
                     f"在 {near}% 的运行中达到最多者的 90% 以上；平均每次比当次最优少减少 "
                     f"{fmt(row['regret'])} 起。",
@@ -561,37 +857,93 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                 says.append(winners)
     front = trials[trials["on_front"].astype(bool)]
     says.append(
-        f"{len(front)} of {len(trials)} mixes tried are on the Pareto front: no other mix "
-        "averts more crime, raises felt safety more and costs less at once."
+        say(
+            f"{len(front)} of {len(trials)} mixes tried are on the Pareto front: no other mix "
+            "averts more crime, raises felt safety more and costs less at once.",
+            f"试过的 {len(trials)} 个组合中有 {len(front)} 个是最优候选："
+            "没有其他组合能同时减少更多案件、更多提高安全感且花费更少。",
+        )
     )
+    replicates = manifest.get("replicates", "?")
+    rule = manifest.get("recommendation_rule")
+    lead, details = _lead(says)
+    kinds = [lv["kind"] for lv in manifest.get("levers", [])]
+    rule_zh = "（减少刑事案件最多" if rule and "most criminal" in rule else ""
+    if rule_zh and "without lowering felt safety" in str(rule):
+        rule_zh += "且不降低安全感"
+    rule_zh += "）" if rule_zh else ""
     return Brief(
         kind="optimize",
-        title=(
-            f"Which mix to buy for {manifest.get('scenario', folder.name)} "
-            f"within {yuan(budget)} a year"
+        title=say(
+            f"Which mix to buy for {name} within {yuan(budget)} a year",
+            f"{name}：每年 {yuan(budget)} 预算内买哪种措施组合",
         ),
-        asked=(
+        asked=say(
             f"Which mix of the scenario's priced interventions "
-            f"({', '.join(lv['kind'].replace('_', ' ') for lv in manifest.get('levers', []))}) "
+            f"({', '.join(intervention_label(k) for k in kinds)}) "
             f"does most within {yuan(budget)} a year? {len(trials)} mixes searched with NSGA-II, "
-            f"each on {manifest.get('replicates', '?')} replicates paired with the same city "
-            "without intervention."
+            f"each on {replicates} replicates paired with the same city without intervention.",
+            f"在每年 {yuan(budget)} 预算内，情景中有单价的措施（"
+            f"{'、'.join(intervention_label(k) for k in kinds)}）怎样组合效果最好？"
+            f"共搜索 {len(trials)} 个组合，每个组合运行 {replicates} 次，"
+            "并与同一城市不采取措施的运行配对比较。",
         ),
-        says=says,
-        figures=_figures(folder, [("front", "Mixes tried and the Pareto front")]),
+        says=lead,
+        details=details,
+        figures=_figures(
+            folder, [("front", say("Mixes tried and the Pareto front", "试过的组合与最优候选"))]
+        ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
         calibration=calibration_status([scenario] if scenario else []),
         cannot=[
-            "The search covers only the interventions the scenario prices, each scaled from "
-            "the scenario's own specification; mixes outside that menu were not tried.",
-            f"The recommended mix is {manifest.get('recommendation_rule', 'one rule')}; another "
-            "rule (the cheapest mix above a target, say) picks another mix from the same front.",
-            f"Each mix ran {manifest.get('replicates', '?')} replicates: with so few, the "
-            "90 % intervals are wide, and mixes whose intervals overlap are not clearly "
-            "different.",
-            *limits(manifest),
+            say(
+                "The search covers only the interventions the scenario prices, each scaled "
+                "from the scenario's own specification; mixes outside that menu were not tried.",
+                "搜索只涵盖情景中有单价的措施，每项按情景自身的设定缩放；清单以外的组合没有试过。",
+            ),
+            say(
+                f"The recommended mix is {rule or 'one rule'}; another rule (the cheapest mix "
+                "above a target, say) picks another mix from the same front.",
+                f"推荐组合按一条规则选出{rule_zh}；换一条规则（例如达到目标的最便宜组合）会从同一批最优候选中选出另一个组合。",
+            ),
+            say(
+                f"Each mix ran {replicates} replicates: with so few, the 90 % intervals are "
+                "wide, and mixes whose intervals overlap are not clearly different.",
+                f"每个组合只运行了 {replicates} 次：90% 区间较宽，区间重叠的组合之间没有明显差别。",
+            ),
+            *limits(manifest, [scenario]),
         ],
+    )
+
+
+def _value_at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data.get("value") if isinstance(data, dict) else data
+
+
+def current_mix(scenario: Scenario | None, levers: list[dict[str, Any]]) -> str:
+    """The scenario's own mix of the searched interventions, with its yearly cost, to
+    stand beside the recommendation."""
+    if scenario is None or not levers:
+        return ""
+    data = scenario.model_dump(mode="json")
+    parts, total = [], 0.0
+    for lever in levers:
+        counts = lever.get("counts") or []
+        count = _value_at(data, counts[0]) if counts else None
+        name = intervention_label(lever["kind"])
+        if finite(count):
+            parts.append(say(f"{int(float(count)):,} {name}", f"{name} {int(float(count)):,}"))
+        if finite(lever.get("scenario_cost_yuan")):
+            total += float(lever["scenario_cost_yuan"])
+    if not parts:
+        return ""
+    mix = say(", ", "，").join(parts)
+    return say(
+        f"The scenario's own mix for comparison: {mix}, costing {yuan(total)} a year.",
+        f"作为对照，情景现有的组合：{mix}，每年花费 {yuan(total)}。",
     )
 
 
@@ -605,12 +957,19 @@ def front_winners(trials: pd.DataFrame, chosen: int, share: float = 0.1) -> str:
     ].sort_values("probability_best", ascending=False)
     if others.empty:
         return ""
-    named = ", ".join(
-        f"trial {int(r.trial)} ({yuan(r.annual_cost_yuan)}, best in "
-        f"{100 * r.probability_best:.0f} % of runs)"
+    named = say(", ", "；").join(
+        say(
+            f"trial {int(r.trial)} ({yuan(r.annual_cost_yuan)}, best in "
+            f"{100 * r.probability_best:.0f} % of runs)",
+            f"第 {int(r.trial)} 号组合（{yuan(r.annual_cost_yuan)}，"
+            f"在 {100 * r.probability_best:.0f}% 的运行中最好）",
+        )
         for r in others.itertuples()
     )
-    return f"Other mixes that do best under part of the evidence: {named}."
+    return say(
+        f"Other mixes that do best under part of the evidence: {named}.",
+        f"在部分证据下表现最好的其他组合：{named}。",
+    )
 
 
 BUILDERS = {

@@ -225,6 +225,30 @@ def language(lang: str) -> Iterator[None]:
 
 ZH = {
     "all criminal cases": "刑事案件总数",
+    "criminal cases": "刑事案件",
+    "crime around the treated cells": "周边区域案件",
+    "cost per criminal case averted": "每避免一起刑事案件的成本",
+    "yearly cost of the mix": "组合年度成本",
+    "households feeling safe, end of campaign year": "行动年末群众安全感",
+    "households feeling safe, last 30 days of campaign year": "行动年最后30天的群众安全感",
+    "weighted displacement quotient (> 0: diffusion)": "周边区域溢出指数（> 0 为效益扩散）",
+    "spill-over to the catchment (WDQ; > 0 diffusion, < 0 displacement)": (
+        "向周边区域的溢出（> 0 为效益扩散，< 0 为犯罪转移）"
+    ),
+    "against the same period a year before": "同比",
+    "against the mean of the previous years": "与前几年均值相比",
+    "against the period before": "与上一时期相比",
+    "mediators": "人民调解员",
+    "difference in cases (campaign year)": "案件数之差（行动年）",
+    "difference in households feeling safe (percentage points)": "群众安全感之差（百分点）",
+    "difference in year-on-year change (percentage points)": "同比变化之差（百分点）",
+    "difference in the weighted displacement quotient": "溢出指数之差",
+    "difference in yearly cost (yuan)": "年度成本之差（元）",
+    "patrol officers": "巡逻民警",
+    "patrol auxiliaries": "巡逻辅警",
+    "patrol stop length (minutes)": "巡逻停留时间（分钟）",
+    "lock cylinders fitted": "安装的防盗锁芯",
+    "alarm phones fitted": "安装的报警电话",
     "burglary and theft": "入室盗窃与盗窃",
     "robbery and snatching": "抢劫与抢夺",
     "violence from disputes": "民转刑案件",
@@ -269,10 +293,29 @@ ZH = {
 }
 
 
+# Endings of composed labels ("violence from disputes, campaign year"), in Chinese.
+ZH_ENDINGS = {
+    ", campaign year against the year before": "（行动年同比）",
+    ", campaign year": "（行动年）",
+    ": crimes averted": "：减少的案件",
+    ": change": "：变化",
+}
+
+
+def zh_label(text: str) -> str:
+    """``text`` in Chinese from ``ZH`` and ``ZH_ENDINGS`` (unchanged when not known)."""
+    if text in ZH:
+        return ZH[text]
+    for ending, zh_ending in ZH_ENDINGS.items():
+        if text.endswith(ending) and text.removesuffix(ending) in ZH:
+            return ZH[text.removesuffix(ending)] + zh_ending
+    return text
+
+
 def tr(text: str) -> str:
     """``text`` in the current language (unchanged when no translation is known)."""
     if _LANG["current"] == "zh":
-        return ZH.get(text, text)
+        return zh_label(text)
     return text
 
 
@@ -314,7 +357,21 @@ def mark_campaign(ax: Any, start: pd.Timestamp | None, end: pd.Timestamp) -> Non
 def concise_dates(ax: Any) -> None:
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
+    if _LANG["current"] == "zh":
+        ax.xaxis.set_major_formatter(
+            mdates.ConciseDateFormatter(
+                locator,
+                formats=["%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S"],
+                offset_formats=["", "%Y年", "%Y年%-m月", "%Y年%-m月%-d日", "%Y年%-m月%-d日", ""],
+            )
+        )
+        return
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def said(en: str, zh: str) -> str:
+    """``en``, or ``zh`` when the figures are drawn in Chinese (for labels with numbers)."""
+    return zh if _LANG["current"] == "zh" else en
 
 
 def band(values: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -353,7 +410,10 @@ def _campaign_start(manifest: dict[str, Any]) -> pd.Timestamp | None:
 
 def _replicates_label(daily: pd.DataFrame) -> str:
     n = daily["replicate"].nunique()
-    return f"mean of {n} replicate{'s' if n != 1 else ''}" + (", 90 % band" if n > 1 else "")
+    return said(
+        f"mean of {n} replicate{'s' if n != 1 else ''}" + (", 90 % band" if n > 1 else ""),
+        f"{n} 次重复运行的均值" + ("与90%区间" if n > 1 else ""),
+    )
 
 
 def run_crime_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None) -> Figure:
@@ -370,12 +430,17 @@ def run_crime_figure(daily: pd.DataFrame, campaign_start: pd.Timestamp | None) -
         ax.plot(dates, mean, color="tab:blue", linewidth=1.4)
         mark_campaign(ax, campaign_start, dates.max())
         ax.set_title(tr(label), fontsize=10)
-        ax.set_ylabel(f"cases per {ROLLING_DAYS} days")
+        ax.set_ylabel(said(f"cases per {ROLLING_DAYS} days", f"每{ROLLING_DAYS}天案件数"))
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
     for ax in axes.ravel():
         concise_dates(ax)
-    fig.suptitle(f"Crime by type ({ROLLING_DAYS}-day rolling sums; {_replicates_label(daily)})")
+    fig.suptitle(
+        said(
+            f"Crime by type ({ROLLING_DAYS}-day rolling sums; {_replicates_label(daily)})",
+            f"各类案件（{ROLLING_DAYS}天滚动合计；{_replicates_label(daily)}）",
+        )
+    )
     return fig
 
 
@@ -393,10 +458,15 @@ def run_security_figure(
     fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax = fig.subplots()
     ax.fill_between(dates, low, high, color="tab:green", alpha=0.25, linewidth=0)
-    ax.plot(dates, mean, color="tab:green", linewidth=1.4, label="households feeling safe")
+    ax.plot(dates, mean, color="tab:green", linewidth=1.4, label=tr("households feeling safe"))
     if campaign_start is not None and (dates < campaign_start).any():
         before = float(mean[dates < campaign_start].mean())
-        ax.axhline(before, color="gray", linestyle=":", label=f"baseline mean {before:.1f} %")
+        ax.axhline(
+            before,
+            color="gray",
+            linestyle=":",
+            label=said(f"baseline mean {before:.1f} %", f"基线均值 {before:.1f}%"),
+        )
     for start, end, value in _reported_levels(summary):
         ax.plot([start, end], [value, value], color="tab:red", linewidth=3)
         ax.plot(
@@ -405,14 +475,22 @@ def run_security_figure(
             marker="D",
             color="tab:red",
             linestyle="none",
-            label=f"report: {value:.2f} % ({start:%b %Y})",
+            label=said(
+                f"report: {value:.2f} % ({start:%b %Y})",
+                f"报告：{value:.2f}%（{start.year}年{start.month}月）",
+            ),
         )
     mark_campaign(ax, campaign_start, dates.max())
     concise_dates(ax)
     ax.set_ylim(min(SECURITY_AXIS_FLOOR, float(np.nanmin(low)) - 5.0), 100.0)
     ax.set_ylabel(tr("households feeling safe (%)"))
     ax.set_xlabel(tr("date"))
-    ax.set_title(f"Sense of security ({_replicates_label(daily)})")
+    ax.set_title(
+        said(
+            f"Sense of security ({_replicates_label(daily)})",
+            f"群众安全感（{_replicates_label(daily)}）",
+        )
+    )
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(alpha=0.3)
     return fig
@@ -460,25 +538,41 @@ def run_summary_figure(summary: pd.DataFrame) -> Figure:
             fmt="o",
             color="tab:blue",
             capsize=3,
-            label="simulated mean, 90 % interval",
+            label=said("simulated mean, 90 % interval", "模拟均值与90%区间"),
         )
         report = rows["report_value"].astype(float)
         if report.notna().any():
-            ax.scatter(report, y, marker="D", color="tab:red", zorder=3, label="report's figure")
+            ax.scatter(
+                report,
+                y,
+                marker="D",
+                color="tab:red",
+                zorder=3,
+                label=said("report's figure", "报告数字"),
+            )
         if unit in ("percent_change", "ratio"):
             ax.axvline(0, color="gray", linewidth=0.8)
         if unit == "percent":
             lowest = float(np.nanmin(np.r_[rows["sim_p05"].astype(float), report, 100.0]))
             ax.set_xlim(min(SECURITY_AXIS_FLOOR, lowest - 5.0), 100.0)
-        ax.set_yticks(y, [summary_label(row) for _, row in rows.iterrows()], fontsize=8)
-        ax.set_xlabel(UNIT_LABELS.get(unit, unit))
+        ticks = [summary_label(row, _LANG["current"]) for _, row in rows.iterrows()]
+        ax.set_yticks(y, ticks, fontsize=8)
+        ax.set_xlabel(tr(UNIT_LABELS.get(unit, unit)))
         ax.grid(axis="x", alpha=0.3)
         ax.margins(x=0.08, y=0.15)
     shared_legend(fig, axes[:, 0])
     has_report = summary["report_value"].astype(float).notna().any()
     fig.suptitle(
-        "Summary figures: simulated mean and 90 % interval"
-        + (" against the report's own" if has_report else " (the scenario gives no report figures)")
+        said(
+            "Summary figures: simulated mean and 90 % interval"
+            + (
+                " against the report's own"
+                if has_report
+                else " (the scenario gives no report figures)"
+            ),
+            "汇总数字：模拟均值与90%区间"
+            + ("，与报告数字对照" if has_report else "（情景未给出报告数字）"),
+        )
     )
     return fig
 
@@ -502,12 +596,20 @@ COMPARISON_WORDS = {
 }
 
 
-def period_words(start: object, end: object) -> str:
-    """'Jan–Oct 2014', '2013', 'Dec 2013' from ISO dates (empty when missing)."""
+def period_words(start: object, end: object, lang: str = "en") -> str:
+    """'Jan–Oct 2014', '2013', 'Dec 2013' (zh: '2014年1–10月', '2013年', '2013年12月')
+    from ISO dates (empty when missing)."""
     a = pd.to_datetime(start, errors="coerce")
     b = pd.to_datetime(end, errors="coerce")
     if pd.isna(a) or pd.isna(b):
         return ""
+    if lang == "zh":
+        if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
+            return f"{a.year}年"
+        if a.year == b.year:
+            months = f"{a.month}" if a.month == b.month else f"{a.month}–{b.month}"
+            return f"{a.year}年{months}月"
+        return f"{a.year}年{a.month}月至{b.year}年{b.month}月"
     if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
         return f"{a.year}"
     if a.year == b.year:
@@ -517,13 +619,21 @@ def period_words(start: object, end: object) -> str:
     return f"{a:%b %Y}–{b:%b %Y}"
 
 
-def summary_label(row: pd.Series) -> str:
-    """A plain-word label for a summary.csv row: what, when, against what."""
+def summary_label(row: pd.Series, lang: str = "en") -> str:
+    """A plain-word label for a summary.csv row: what, when, against what (``lang="zh"``:
+    in Chinese, from ``ZH``)."""
     if str(row.get("outcome")) == "weighted_displacement_quotient":
-        return "spill-over to the catchment (WDQ; > 0 diffusion, < 0 displacement)"
+        wdq = "spill-over to the catchment (WDQ; > 0 diffusion, < 0 displacement)"
+        return zh_label(wdq) if lang == "zh" else wdq
     metric = row.get("metric")
     if not isinstance(metric, str) or metric not in METRIC_LABELS:
         return str(row["outcome"]).replace("_", " ")
+    if lang == "zh":
+        when = period_words(row.get("window_start"), row.get("window_end"), "zh")
+        how = zh_label(COMPARISON_WORDS.get(str(row.get("comparison")), ""))
+        campaign = "行动年" if str(row.get("outcome")).startswith("campaign_") else ""
+        what = zh_label(METRIC_LABELS[metric])
+        return "，".join(p for p in (f"{campaign}{what}", when, how if how != "level" else "") if p)
     when = period_words(row.get("window_start"), row.get("window_end"))
     how = COMPARISON_WORDS.get(str(row.get("comparison")), "")
     what = METRIC_LABELS[metric]
@@ -1161,7 +1271,7 @@ def compare_figure(differences: pd.DataFrame) -> Figure:
         ax.set_yticks(base, [tr(str(v)) for v in labels], fontsize=8)
         if unit == "yuan":
             ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(yuan))
-        ax.set_xlabel(DIFFERENCE_UNITS[unit])
+        ax.set_xlabel(tr(DIFFERENCE_UNITS[unit]))
         ax.grid(axis="x", alpha=0.3)
     shared_legend(fig, axes[:, 0])
     fig.suptitle(
@@ -1288,7 +1398,7 @@ SENSITIVITY_COLUMNS = ("factor", "mu_star", "mu_star_conf")
 def factor_label(name: str) -> str:
     """Plain words for a screened factor: an intervention size or a mechanism parameter."""
     if name.startswith("interventions."):
-        return f"{axis_label(name)} (number)"
+        return said(f"{axis_label(name)} (number)", f"{tr(axis_label(name))}（数量）")
     return name.replace("_", " ")
 
 
@@ -1312,15 +1422,24 @@ def sensitivity_figure(table: pd.DataFrame, outcome: str | None) -> Figure:
                 xerr=np.vstack([np.minimum(conf, mu)[mask], conf[mask]]),
                 color=colour,
                 capsize=2,
-                label="intervention size" if kind == "intervention" else "mechanism parameter",
+                label=said("intervention size", "措施规模")
+                if kind == "intervention"
+                else said("mechanism parameter", "机制参数"),
             )
     ax.set_yticks(y, [factor_label(str(f)) for f in shown["factor"]], fontsize=8)
     what = outcome_label(outcome) if outcome else "the outcome"
-    ax.set_xlabel(f"mean absolute effect on {what} (Morris μ*, 95 % interval)")
+    ax.set_xlabel(
+        said(
+            f"mean absolute effect on {what} (Morris μ*, 95 % interval)",
+            f"对{tr(what) if outcome else '结果'}的平均绝对效应（Morris μ*，95% 区间）",
+        )
+    )
     ax.set_xlim(left=0)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    fig.suptitle("Which factors matter most (Morris screening)")
+    fig.suptitle(
+        said("Which factors matter most (Morris screening)", "哪些因素最重要（Morris 筛选）")
+    )
     return fig
 
 
