@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from safesim.cli import main
@@ -14,10 +15,12 @@ from safesim.draws import (
     POINT,
     POSTERIOR,
     PRIOR,
+    DrawsError,
     choose_draws,
     pick_rows,
     prior_names,
     prior_sample,
+    read_sample,
 )
 from safesim.outcomes import variance_shares
 from safesim.parameters import MechanismParameters
@@ -56,13 +59,24 @@ def test_runs_share_draws_in_consecutive_pairs():
 
 def test_weights_are_followed(tmp_path):
     path = tmp_path / "weighted.csv"
-    pd.DataFrame({"patrol_deterrence": [0.05, 0.25], "weight": [9.0, 1.0]}).to_csv(
-        path, index=False
-    )
+    pd.DataFrame({"patrol_deterrence": [0.05, 0.2], "weight": [9.0, 1.0]}).to_csv(path, index=False)
     draws = choose_draws(seed=1, draws=4000, runs=4000, sample_file=path)
     share_low = float(np.mean(draws.values[:, 0] == 0.05))
     # 4,000 draws: the binomial sd of the share is 0.005.
     assert abs(share_low - 0.9) < 0.02
+
+
+def test_a_sample_row_no_run_could_take_is_refused_before_anything_runs(tmp_path):
+    """A drawn value outside what the model accepts is one line naming the file, row and
+    column, when the sample is read; an effect below its evidence range, down to zero, is
+    a value the calibration's posterior can hold and is accepted."""
+    path = tmp_path / "sample.csv"
+    pd.DataFrame({"patrol_deterrence": [0.1, 0.02, 0.9]}).to_csv(path, index=False)
+    with pytest.raises(DrawsError, match=r"sample.csv: row 4, patrol_deterrence"):
+        read_sample(path)
+    pd.DataFrame({"patrol_deterrence": [0.1, 0.02, 0.0]}).to_csv(path, index=False)
+    values, _ = read_sample(path)
+    assert list(values["patrol_deterrence"]) == [0.1, 0.02, 0.0]
 
 
 def test_equal_weights_give_distinct_rows():
@@ -162,3 +176,9 @@ def test_without_a_posterior_the_draws_come_from_the_priors_and_say_so(
     monkeypatch.setattr("safesim.draws.default_sample_file", lambda: None)
     drawn = choose_draws(seed=4, draws=3, runs=6)
     assert drawn.source == PRIOR
+
+
+def test_every_row_of_the_shipped_posterior_is_a_parameter_set_a_run_accepts():
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "posterior_samples.csv"
+    values, weights = read_sample(shipped)
+    assert len(values) == len(weights) > 100

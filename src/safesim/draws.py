@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from safesim.parameters import MechanismParameters, resolve
 from safesim.streams import run_seed
@@ -198,6 +199,17 @@ def read_sample(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
     if not keep.any() or weights[keep].sum() <= 0:
         raise DrawsError(f"{path}: no row with finite values and a positive weight")
     weights = np.where(keep, weights, 0.0)
+    # Every row a run could draw must be a valid parameter set: found here, in one line,
+    # before anything runs, not as an error in the middle of the runs.
+    for row, record in zip(np.flatnonzero(keep), values[keep].to_dict("records"), strict=True):
+        try:
+            MechanismParameters(**record)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise DrawsError(
+                f"{path}: row {row + 2}, {where}: {problem['msg']} (got {problem['input']!r})"
+            ) from None
     return values, weights / weights.sum()
 
 

@@ -17,12 +17,22 @@ if TYPE_CHECKING:
 
 
 def _p(
-    default: float, low: float, high: float, evidence: str, prior: dict[str, Any] | None = None
+    default: float,
+    low: float,
+    high: float,
+    evidence: str,
+    prior: dict[str, Any] | None = None,
+    effect: bool = False,
 ) -> Any:
+    """A mechanism parameter: default and evidence range [low, high] (sensitivity's and
+    the calibration prior's range). An ``effect`` may also be set anywhere down to zero:
+    the calibration weighs each effect against none, so its posterior reaches below the
+    evidence's lower bound, and a run at one of its draws must accept that value."""
     extra: dict[str, Any] = {"low": low, "high": high, "evidence": evidence}
     if prior is not None:
         extra["prior"] = prior
-    return Field(default, ge=min(low, default), le=max(high, default), json_schema_extra=extra)
+    floor = 0.0 if effect else min(low, default)
+    return Field(default, ge=floor, le=max(high, default), json_schema_extra=extra)
 
 
 def _normal(mean: float, sd: float, source: str) -> dict[str, Any]:
@@ -105,6 +115,7 @@ class MechanismParameters(BaseModel):
         "Welsh & Farrington 2009: -16% (41 studies); Piza et al. 2019: about -13%",
         prior=_normal(0.15, 0.05, "Welsh & Farrington 2009: -16 % (41 studies); Piza et "
             "al. 2019: about -13 %"),
+        effect=True,
     )  # fmt: skip
     camera_car_park_ratio: float = _p(
         3.2, 2.3, 3.5,
@@ -162,6 +173,7 @@ class MechanismParameters(BaseModel):
         "figure in the evidence",
         prior=_normal(0.12, 0.04, "Braga & Weisburd 2020: -8 % (d) to -16 % (log IRR) in "
             "treated hot spots, one sd either side"),
+        effect=True,
     )  # fmt: skip
     koper_minutes: float = _p(
         6.0, 2.0, 15.0,
@@ -219,6 +231,7 @@ class MechanismParameters(BaseModel):
         "default their midpoint; bounds leave room for each pooled estimate's uncertainty",
         prior=_normal(0.21, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, -16 "
             "to -26 %"),
+        effect=True,
     )  # fmt: skip
     volunteers_per_100_households_half: float = _p(
         10.0, 3.0, 30.0,
