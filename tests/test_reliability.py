@@ -93,6 +93,12 @@ def test_yaml_11_booleans_stay_text() -> None:
         ("burn_in_days: 120", "burn_in_days: 1000000", ["calendar.burn_in_days", "≤ 3650"]),
         ("start: 2012-01-01", "start: 2013-02-30", ["line", "not a valid date"]),
         ("end: 2013-12-31", "end: 2099-12-31", ["calendar.end", "spans"]),
+        ("seed: 7", "seed: 1" + "0" * 400, ["seed", "401-digit number is out of range"]),
+        ("seed: 7", "seed: -1" + "0" * 400, ["seed", "out of range"]),
+        ("seed: 7", "seed: 1000000000", ["seed", "must be ≤"]),
+        ("value: 20000", "value: 2" + "0" * 400, ["city.households", "out of range"]),
+        ("start: 2012-01-01", "start: 2012-01-01T12:00:00", ["calendar.start", "date and time"]),
+        ("value: 2013-01-01", "value: 2013-01-01 08:00:00", ["campaign_start", "date and time"]),
     ],
 )
 def test_bad_scenario_values_are_one_line(tmp_path: Path, old: str, new: str, words) -> None:
@@ -101,6 +107,32 @@ def test_bad_scenario_values_are_one_line(tmp_path: Path, old: str, new: str, wo
     result = invoke("run", str(path), "--days", "2", "--out", str(out))
     one_line(result, str(path), *words)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("seed", ["100000001", "1" + "0" * 400, "9" * 5000, "-1", "1e3"])
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "optimize"])
+def test_command_line_seeds_are_capped_as_scenario_seeds(
+    tmp_path: Path, command: str, seed: str
+) -> None:
+    out = tmp_path / "out"
+    args = [command, str(SMALL), "--seed", seed, "--out", str(out)]
+    if command == "sweep":
+        args += ["--vary", "interventions.cameras.count=0,10"]
+    if command == "compare":
+        args.insert(2, str(SMALL))
+    if command == "optimize":
+        args += ["--budget", "1000000"]
+    one_line(invoke(*args), "--seed")
+    assert not out.exists()
+
+
+def test_sweep_file_seeds_are_capped(tmp_path: Path) -> None:
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(
+        "seed: 100000001\naxes:\n  interventions.cameras.count: [0, 10]\n", encoding="utf-8"
+    )
+    result = invoke("sweep", str(SMALL), "--sweep-file", str(spec), "--out", str(tmp_path / "o"))
+    one_line(result, str(spec), "seed")
 
 
 def test_duplicate_keys_and_encoding_are_refused(tmp_path: Path) -> None:

@@ -148,6 +148,32 @@ class ReplicateCount(click.ParamType):
         self.fail(f"{value!r} is not a whole number ≥ 1 or 'auto'", param, ctx)
 
 
+class SeedNumber(click.ParamType):
+    """A seed from 0 to ``quantities.MAX_SEED``: the bound a scenario's ``seed:`` has."""
+
+    name = "INTEGER"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        from safesim.quantities import MAX_SEED
+
+        text = str(value).strip()
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif text.lstrip("-").isdigit() and text.count("-") <= int(text.startswith("-")):
+            # int() refuses over 4,300 digits; anything past 30 is out of range anyway.
+            number = int(text) if len(text) <= 30 else MAX_SEED + 1
+        else:
+            self.fail(f"{text[:40]!r} is not a whole number", param, ctx)
+        if not 0 <= number <= MAX_SEED:
+            self.fail(f"{text[:40]} is not in the range 0..{MAX_SEED}", param, ctx)
+        return number
+
+
+SEED = SeedNumber()
+
+
 def draw_options(command: Callable[..., None]) -> Callable[..., None]:
     """``--draws`` and ``--draws-from``: the parameter draws the replicates run at."""
     command = click.option(
@@ -195,9 +221,7 @@ def choose_run_draws(
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=None, help="Run seed (default: the scenario's)."
-)
+@click.option("--seed", type=SEED, default=None, help="Run seed (default: the scenario's).")
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -419,7 +443,7 @@ def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., No
             ),
             click.option(
                 "--seed",
-                type=click.IntRange(min=0),
+                type=SEED,
                 default=None,
                 help="Base seed (default: the scenario's).",
             ),
@@ -720,9 +744,7 @@ def sensitivity(
     "intervals then hold run noise only.",
 )
 @draw_options
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the first's)."
-)
+@click.option("--seed", type=SEED, default=None, help="Base seed (default: the first's).")
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -853,9 +875,7 @@ def compare(
     default=None,
     help="Simulate only this many days from the calendar start.",
 )
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the scenario's)."
-)
+@click.option("--seed", type=SEED, default=None, help="Base seed (default: the scenario's).")
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes."
 )

@@ -136,7 +136,9 @@ def check_values(data: Any, path: str | Path | None, where: str = "") -> None:
         if isinstance(data, float) and not math.isfinite(data):
             raise InputError(path, where, f"{data} is not a finite number")
         if abs(data) > MAX_MAGNITUDE:
-            raise InputError(path, where, f"{data:.3g} is out of range (|x| ≤ {MAX_MAGNITUDE:g})")
+            # An integer too big for a float cannot be formatted as one: name its length.
+            shown = f"{data:.3g}" if abs(data) < 1e300 else f"a {len(str(abs(data)))}-digit number"
+            raise InputError(path, where, f"{shown} is out of range (|x| ≤ {MAX_MAGNITUDE:g})")
     elif isinstance(data, dt.date):
         day = data.date() if isinstance(data, dt.datetime) else data
         if not EARLIEST <= day <= LATEST:

@@ -41,6 +41,7 @@ from safesim.quantities import (
     PositiveInt,
     Quantity,
     Rate,
+    Seed,
     Share,
     Strict,
     When,
@@ -188,7 +189,7 @@ class Note(Strict):
 class Scenario(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str
-    seed: NonNegativeInt = 0
+    seed: Seed = 0
     calendar: Calendar
     city: City
     interventions: Interventions = Field(default_factory=Interventions)  # type: ignore[valid-type]

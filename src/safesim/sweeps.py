@@ -74,6 +74,7 @@ from safesim.interventions import annual_cost, priced_interventions
 from safesim.limits import MAX_RUNS
 from safesim.loading import InputError, describe_error, load_mapping
 from safesim.outcomes import variance_shares
+from safesim.quantities import Seed
 from safesim.results import (
     CSV_FLOAT_FORMAT,
     build_manifest,
@@ -190,7 +191,7 @@ class SweepFile(BaseModel):
     description: str | None = None
     replicates: int | None = Field(None, ge=1)
     days: int | None = Field(None, ge=1)
-    seed: int | None = Field(None, ge=0)
+    seed: Seed | None = None
     axes: dict[str, list[StrictInt | StrictFloat] | AxisRange]
 
     @model_validator(mode="after")
