@@ -327,3 +327,40 @@ def test_morris_samples_stay_within_bounds() -> None:
         from safesim.parameters import MechanismParameters
 
         MechanismParameters(**(task.parameters or {}))  # raises when out of bounds
+
+
+# ------------------------------------------------------------------ optimize up front
+
+
+@pytest.fixture(scope="module")
+def priced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """small.yaml with a unit cost on every intervention, so optimize can price mixes."""
+    import yaml
+
+    data = yaml.safe_load(SMALL_TEXT)
+    for kind in ("grid_workers", "patrols", "cameras", "target_hardening", "volunteers"):
+        data["interventions"][kind]["unit_cost_yuan"] = {"value": 1000, "assumption": "test"}
+    path = tmp_path_factory.mktemp("priced") / "priced.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--budget", "inf"], ["--budget", "finite"]),
+        (["--budget", "nan"], ["--budget", "finite"]),
+        (["--budget", "-1"], ["--budget", "finite number > 0"]),
+        (["--budget", "1e300"], ["--budget", "unit_cost_yuan", "at most"]),
+        (["--budget", "2e6", "--days", "30"], ["campaign_start", "--days 30", "before"]),
+        (["--budget", "2e6", "--days", "366"], ["campaign_start", "more than 366"]),
+        (["--budget", "2e6", "--days", "100000"], ["calendar", "past the calendar"]),
+    ],
+)
+def test_optimize_refuses_what_cannot_finish(
+    tmp_path: Path, priced: Path, extra: list[str], words: list[str]
+) -> None:
+    out = tmp_path / "out"
+    result = invoke("optimize", str(priced), "--quick", *extra, "--out", str(out))
+    one_line(result, *words)
+    assert not out.exists()
