@@ -350,7 +350,7 @@ def priced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         (["--budget", "inf"], ["--budget", "finite"]),
         (["--budget", "nan"], ["--budget", "finite"]),
-        (["--budget", "-1"], ["--budget", "finite number > 0"]),
+        (["--budget", "-1"], ["--budget", "must be > 0"]),
         (["--budget", "1e300"], ["--budget", "unit_cost_yuan", "at most"]),
         (["--budget", "2e6", "--days", "30"], ["campaign_start", "--days 30", "before"]),
         (["--budget", "2e6", "--days", "366"], ["campaign_start", "more than 366"]),

@@ -302,7 +302,7 @@ def check_settings(scenario: Scenario, scenario_file: str, settings: OptimizeSet
     intervention, or ``--days`` that end before the campaign (every mix would score NaN)."""
     budget = settings.budget
     if not (math.isfinite(budget) and budget > 0):
-        raise OptimizeError(f"--budget must be a finite number > 0 (got {budget:g})")
+        raise OptimizeError(f"--budget must be > 0 and finite (got {budget:g})")
     menu = levers(scenario)
     if not menu:
         raise OptimizeError(
