@@ -364,3 +364,95 @@ def test_optimize_refuses_what_cannot_finish(
     result = invoke("optimize", str(priced), "--quick", *extra, "--out", str(out))
     one_line(result, *words)
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ scenario names and keys
+
+
+@pytest.mark.parametrize("name", ["small", "small.yaml", "scenarios/small.yaml"])
+def test_run_finds_a_shipped_scenario_by_name_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", name, "--days", "2", "--replicates", "1", "--out", "o")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "o" / "small" / "manifest.json").read_text("utf-8"))
+    assert Path(manifest["inputs"]["scenario"]["path"]).name == "small.yaml"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "smal"], ["smal:", "no such file", "did you mean 'small'"]),
+        (["run", "scenarios/guichy.yaml"], ["scenarios/guichy.yaml", "did you mean 'guichi'"]),
+        (["run", "zzzz"], ["zzzz:", "shipped: ", "small"]),
+        (["sweep", "smal", "--vary", "interventions.cameras.count=0,1"], ["did you mean"]),
+        (["sensitivity", "smal"], ["did you mean 'small'"]),
+        (["compare", "small", "tongrn"], ["tongrn:", "did you mean 'tongren'"]),
+        (["optimize", "guich", "--budget", "1e6"], ["did you mean 'guichi'"]),
+        (["run", "elsewhere/small.yaml"], ["elsewhere/small.yaml: no such file"]),
+    ],
+)
+def test_a_mistyped_scenario_name_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], words: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    one_line(invoke(*args, "--out", "o"), *words)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("seed: 7", "sed: 7", ["sed: unknown key", "did you mean 'seed'"]),
+        ("  households:", "  househlds:", ["city.househlds", "did you mean 'households'"]),
+        ("  cameras:", "  camera:", ["interventions.camera", "did you mean 'cameras'"]),
+        ("    value: 20000", "    valeu: 20000", ["city.households.valeu", "'value'"]),
+        ("  campaign_start:", "  campaign_sart:", ["did you mean 'campaign_start'"]),
+    ],
+)
+def test_a_mistyped_key_gets_the_closest_one(tmp_path: Path, old: str, new: str, words) -> None:
+    path = variant(tmp_path, old, new)
+    one_line(invoke("run", str(path), "--out", str(tmp_path / "o")), str(path), *words)
+
+
+def test_an_unknown_key_far_from_any_gets_no_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "extra.yaml"
+    path.write_text(SMALL_TEXT + "zebra: 1\n", encoding="utf-8")
+    line = one_line(invoke("run", str(path), "--out", str(tmp_path / "o")), "zebra: unknown key")
+    assert "did you mean" not in line
+
+
+def test_mistyped_sweep_keys_and_axes_get_the_closest_one(tmp_path: Path) -> None:
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text("replicats: 2\naxes:\n  interventions.cameras.count: [0, 10]\n", "utf-8")
+    out = ["--out", str(tmp_path / "o")]
+    result = invoke("sweep", str(SMALL), "--sweep-file", str(spec), *out)
+    one_line(result, str(spec), "replicats", "did you mean 'replicates'")
+    result = invoke("sweep", str(SMALL), "--vary", "interventions.camera.count=0,1", *out)
+    one_line(result, "interventions.camera.count", "did you mean 'cameras'")
+    result = invoke("sweep", str(SMALL), "--vary", "parameters.patrol_deterence=0.1,0.2", *out)
+    one_line(result, "did you mean 'patrol_deterrence'")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_missing_argument_points_to_the_help() -> None:
+    one_line(invoke("run"), "Missing argument 'SCENARIO'", "safesim run --help")
+
+
+def test_a_run_that_ends_before_the_campaign_says_so(tmp_path: Path) -> None:
+    args = ["run", str(SMALL), "--days", "30", "--replicates", "2", "--out", str(tmp_path)]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "campaign had not started" in result.stdout
+    assert "nan" not in result.output.lower()
+    assert "before the campaign starts" in result.stderr
+
+
+def test_auto_replicates_refuse_a_run_that_ends_before_the_campaign(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("patrol_deterrence: 0.2\n", encoding="utf-8")
+    args = ["run", str(SMALL), "--days", "30", "--replicates", "auto", "--parameters"]
+    result = invoke(*args, str(params), "--out", str(tmp_path / "o"))
+    one_line(result, "campaign_start", "--replicates auto")
+    assert not (tmp_path / "o").exists()

@@ -43,6 +43,7 @@ class SafesimGroup(click.Group):
         from safesim.results import set_command
 
         kwargs["standalone_mode"] = False
+        kwargs["prog_name"] = "safesim"  # also under CliRunner, which would say "main"
         set_command(["safesim", *(sys.argv[1:] if args is None else list(args))])
         try:
             code = super().main(args, *rest, **kwargs)
@@ -50,13 +51,46 @@ class SafesimGroup(click.Group):
             click.echo("\ninterrupted", err=True)
             sys.exit(130)
         except click.ClickException as exc:
-            click.echo(f"error: {one_line(exc.format_message())}", err=True)
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
             sys.exit(exc.exit_code)
         except OSError as exc:
             fail(describe_os_error(exc))
         except MemoryError:
             fail("out of memory: use a smaller city (city.households) or fewer workers")
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def find_scenario(path: str) -> str:
+    """The scenario file a SCENARIO argument names: the path if it exists, else the
+    shipped scenario of that name (``small``, ``small.yaml``, ``scenarios/small.yaml``),
+    as ``safesim viz`` finds it (``shipped.resolve_scenario``). A name that matches
+    nothing is one line, with the closest shipped name."""
+    from safesim.loading import did_you_mean
+    from safesim.shipped import SCENARIO_SUFFIXES, resolve_scenario, shipped_names
+
+    found = resolve_scenario(path)
+    parts = Path(path).parts
+    # Only a bare name or scenarios/<name> stands for a shipped file (as resolve_scenario).
+    if found.exists() or not (len(parts) == 1 or (len(parts) == 2 and parts[0] == "scenarios")):
+        return str(found)
+    names = [Path(n).stem for n in shipped_names()]
+    stem = path.removeprefix("scenarios/")
+    for suffix in SCENARIO_SUFFIXES:
+        stem = stem.removesuffix(suffix)
+    hint = did_you_mean(stem, names) or (f" (shipped: {', '.join(names)})" if names else "")
+    fail(f"{path}: no such file, nor a shipped scenario of that name{hint}")
+
+
+def scenario_argument(
+    ctx: click.Context, param: click.Parameter, value: str | tuple[str, ...]
+) -> str | tuple[str, ...]:
+    """Click callback: every SCENARIO argument is resolved by ``find_scenario``."""
+    if isinstance(value, tuple):
+        return tuple(find_scenario(v) for v in value)
+    return find_scenario(value)
 
 
 def load_checked(scenario_file: str) -> Scenario:
@@ -220,7 +254,12 @@ def choose_run_draws(
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option("--seed", type=SEED, default=None, help="Run seed (default: the scenario's).")
 @click.option(
     "--days",
@@ -283,6 +322,7 @@ def run(
     """
     from tqdm import tqdm
 
+    from safesim.batch import campaign_warning
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import resolve
@@ -322,6 +362,14 @@ def run(
         return
     runs = None if replicates == "auto" else int(replicates) * (2 if with_twin else 1)
     check_cost(scenario, scenario_file, days, runs or 2 * AUTO_MAX_REPLICATES)
+    not_started = campaign_warning(scenario, days)
+    if not_started and replicates == "auto":
+        fail(
+            f"{scenario_file}: calendar.campaign_start: --replicates auto narrows the "
+            f"campaign's effect, and {not_started.split(':')[0]}"
+        )
+    if not_started:
+        click.echo(f"warning: {not_started}", err=True)
     out_dir = check_out(out_root, scenario.name)
     total_days = None if runs is None else (days or scenario.calendar.days) * runs
     twins = spill = None
@@ -368,7 +416,12 @@ def run(
             f"{MIN_REPLICATES_FOR_INTERVAL} to mean something (--replicates)",
             err=True,
         )
-    if twins is not None:
+    if twins is not None and not_started:
+        click.echo(
+            f"no effect to report: the campaign had not started (it starts on "
+            f"{scenario.calendar.campaign_start.value}; --days {days} ends before it)"
+        )
+    elif twins is not None:
         _echo_headline_effects(paths["effects"])
     for path in paths.values():
         click.echo(f"  wrote {path}")
@@ -518,7 +571,12 @@ def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--vary",
     "vary",
@@ -629,7 +687,12 @@ def sweep(
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--outcome",
     default="campaign_year_criminal_total",
@@ -727,7 +790,13 @@ def sensitivity(
 
 
 @main.command()
-@click.argument("scenario_files", metavar="A B [C ...]", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_files",
+    metavar="A B [C ...]",
+    nargs=-1,
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--replicates",
     type=click.IntRange(min=1),
@@ -838,7 +907,12 @@ def compare(
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--budget",
     type=float,

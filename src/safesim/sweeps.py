@@ -72,7 +72,7 @@ from safesim.draws import ParameterDraws
 # Costs belong with the interventions; re-exported for callers of the sweep engine.
 from safesim.interventions import annual_cost, priced_interventions
 from safesim.limits import MAX_RUNS
-from safesim.loading import InputError, describe_error, load_mapping
+from safesim.loading import InputError, describe_error, did_you_mean, keys_at, load_mapping
 from safesim.outcomes import variance_shares
 from safesim.quantities import Seed
 from safesim.results import (
@@ -247,7 +247,7 @@ def _describe_sweep_error(data: dict[str, Any], exc: ValidationError) -> str:
         err = (branch or same_axis or [err])[0]
     where = ".".join(str(x) for x in err["loc"] if str(x) not in _UNION_TAGS and "[" not in str(x))
     if err["type"] == "extra_forbidden":
-        what = "unknown key"
+        what = "unknown key" + did_you_mean(str(err["loc"][-1]), keys_at(SweepFile, err["loc"]))
     elif err["type"] in _NOT_A_NUMBER:
         what = f"'{err.get('input')}' is not a number"
     elif err["type"].startswith("value_error"):
