@@ -456,3 +456,121 @@ def test_auto_replicates_refuse_a_run_that_ends_before_the_campaign(tmp_path: Pa
     result = invoke(*args, str(params), "--out", str(tmp_path / "o"))
     one_line(result, "campaign_start", "--replicates auto")
     assert not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------------ damaged result folders
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("good")
+    result = invoke("run", str(SMALL), "--days", "3", "--replicates", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out / "small"
+
+
+def _rehash(folder: Path, manifest: dict) -> dict:
+    """The manifest with its file hashes made to match the (edited) files again."""
+    from safesim.results import file_sha256
+
+    for name, entry in manifest.get("files", {}).items():
+        entry["sha256"] = file_sha256(folder / name)
+        if entry.get("rows") is not None:
+            entry["rows"] = len((folder / name).read_text("utf-8").splitlines()) - 1
+    return manifest
+
+
+def damaged(good: Path, tmp_path: Path, damage: str) -> Path:
+    """A copy of ``good`` with one kind of damage."""
+    import shutil
+
+    folder = tmp_path / damage
+    shutil.copytree(good, folder)
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    daily = folder / "daily.csv"
+    raw = {
+        "manifest_list": "[]",
+        "manifest_null": "null",
+        "deep_json": "[" * 100_000 + "]" * 100_000,
+        "deep_kind": '{"kind": ' + "[" * 5_000 + "]" * 5_000 + "}",
+    }
+    if damage in raw:
+        path.write_text(raw[damage], encoding="utf-8")
+        return folder
+    if damage == "header_only":
+        daily.write_text(daily.read_text("utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    elif damage == "bad_date":
+        lines = daily.read_text("utf-8").splitlines()
+        column = lines[0].split(",").index("date")
+        cells = lines[1].split(",")
+        cells[column] = "2013-02-30"
+        daily.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", "utf-8")
+    elif damage == "truncated":
+        text = daily.read_text("utf-8")
+        daily.write_text(text[: len(text) // 2], encoding="utf-8")
+        return folder  # its manifest no longer matches
+    else:
+        manifest |= {
+            "kind_list": {"kind": ["run"]},
+            "kind_dict": {"kind": {"a": 1}},
+            "created_text": {"created_unix": "yesterday"},
+            "created_huge": {"created_unix": 1e300},
+            "created_list": {"invocation": {**manifest["invocation"], "created_unix": [1]}},
+            "scenario_file_number": {"scenario_file": 5},
+            "invocation_list": {"invocation": [1]},
+            "campaign_list": {"campaign_start": [1]},
+        }[damage]
+    path.write_text(json.dumps(_rehash(folder, manifest)), encoding="utf-8")
+    return folder
+
+
+# (damage, words in the error, commands that must refuse it)
+DAMAGES = [
+    ("manifest_list", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz")),
+    ("manifest_null", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz")),
+    ("deep_json", ["manifest.json", "nested deeper"], ("plot", "brief", "viz")),
+    ("deep_kind", ["manifest.json", "nested deeper"], ("plot", "brief", "viz")),
+    ("kind_list", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz")),
+    ("kind_dict", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz")),
+    ("header_only", ["daily.csv", "no rows"], ("plot", "brief", "viz")),
+    ("bad_date", ["daily.csv", "'2013-02-30'", "not a date"], ("plot", "brief", "viz")),
+    ("truncated", ["daily.csv", "does not match manifest.json"], ("plot", "brief", "viz")),
+    ("created_text", ["manifest.json", "created_unix", "not a time"], ("brief",)),
+    ("created_huge", ["manifest.json", "created_unix", "not a time"], ("brief",)),
+    ("created_list", ["manifest.json", "created_unix"], ("brief",)),
+    ("scenario_file_number", ["manifest.json", "scenario_file: expected text"], ("brief",)),
+    ("invocation_list", ["manifest.json", "invocation"], ("brief",)),
+    ("campaign_list", ["manifest.json", "campaign_start", "not a date"], ("viz",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("damage", "words", "command"),
+    [(d, w, c) for d, w, commands in DAMAGES for c in commands],
+)
+def test_a_damaged_result_folder_is_one_line(
+    run_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: str,
+    words: list[str],
+    command: str,
+) -> None:
+    import safesim.cli
+
+    # Were the folder accepted, viz would stop here instead of serving the page.
+    monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: "accepted")
+    folder = damaged(run_folder, tmp_path, damage)
+    before = sorted(p.name for p in folder.iterdir())
+    one_line(invoke(command, str(folder)), str(folder), *words)
+    assert sorted(p.name for p in folder.iterdir()) == before  # no figure, no brief
+
+
+def test_an_intact_result_folder_is_replayed(
+    run_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import safesim.cli
+
+    monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: "accepted")
+    one_line(invoke("viz", str(run_folder)), "accepted")  # got as far as serving it
