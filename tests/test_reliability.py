@@ -527,12 +527,12 @@ def damaged(good: Path, tmp_path: Path, damage: str) -> Path:
 
 # (damage, words in the error, commands that must refuse it)
 DAMAGES = [
-    ("manifest_list", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz")),
-    ("manifest_null", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz")),
-    ("deep_json", ["manifest.json", "nested deeper"], ("plot", "brief", "viz")),
-    ("deep_kind", ["manifest.json", "nested deeper"], ("plot", "brief", "viz")),
-    ("kind_list", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz")),
-    ("kind_dict", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz")),
+    ("manifest_list", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz", "voi")),
+    ("manifest_null", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz", "voi")),
+    ("deep_json", ["manifest.json", "nested deeper"], ("plot", "brief", "viz", "voi")),
+    ("deep_kind", ["manifest.json", "nested deeper"], ("plot", "brief", "viz", "voi")),
+    ("kind_list", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz", "voi")),
+    ("kind_dict", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz", "voi")),
     ("header_only", ["daily.csv", "no rows"], ("plot", "brief", "viz")),
     ("bad_date", ["daily.csv", "'2013-02-30'", "not a date"], ("plot", "brief", "viz")),
     ("truncated", ["daily.csv", "does not match manifest.json"], ("plot", "brief", "viz")),
@@ -574,3 +574,15 @@ def test_an_intact_result_folder_is_replayed(
 
     monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: "accepted")
     one_line(invoke("viz", str(run_folder)), "accepted")  # got as far as serving it
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [("30", ["campaign_start", "before the campaign starts"]), ("100000", ["past the calendar"])],
+)
+def test_compare_refuses_days_that_leave_no_campaign(
+    tmp_path: Path, days: str, words: list[str]
+) -> None:
+    out = tmp_path / "out"
+    one_line(invoke("compare", "small", "small", "--days", days, "--out", str(out)), *words)
+    assert not out.exists()

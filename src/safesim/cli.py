@@ -859,6 +859,7 @@ def compare(
 
     from tqdm import tqdm
 
+    from safesim.batch import campaign_warning
     from safesim.brief import BriefError, write_brief
     from safesim.compare import compare_scenarios, write_comparison
     from safesim.plotting import PlotError, plot_results
@@ -876,6 +877,14 @@ def compare(
         return
     seed = scenarios[0].seed if seed is None else seed
     replicates = replicates or default_replicates(parameters_file)
+    for scenario, path in zip(scenarios, scenario_files, strict=True):
+        check_cost(scenario, path, days, replicates * len(scenarios))
+        not_started = campaign_warning(scenario, days)
+        if not_started:
+            fail(
+                f"{path}: calendar.campaign_start: compare's differences are the campaign's, "
+                f"and {not_started.split(':')[0]}"
+            )
     draw_set = choose_run_draws(seed, draws, replicates, draws_from, parameters_file)
     name = name or "compare-" + "-".join(s.name for s in scenarios)
     total = sum(days or s.calendar.days for s in scenarios) * replicates
