@@ -366,6 +366,28 @@ def test_optimize_refuses_what_cannot_finish(
     assert not out.exists()
 
 
+def test_a_mix_that_cannot_be_scored_ends_the_search(
+    tmp_path: Path, priced: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    import safesim.optimize
+
+    data = yaml.safe_load(priced.read_text(encoding="utf-8"))
+    data["city"]["households"]["value"] = 2000
+    data["city"]["offenders"]["value"] = 20
+    data["calendar"]["burn_in_days"] = 5
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    real = safesim.optimize.effects
+    monkeypatch.setattr(
+        safesim.optimize, "effects", lambda mix, twin: real(mix, twin) | {"crimes_averted": np.nan}
+    )
+    args = ["optimize", str(tiny), "--budget", "2e6", "--trials", "4", "--population", "2"]
+    result = invoke(*args, "--replicates", "1", "--days", "370", "--out", str(tmp_path / "o"))
+    one_line(result, "trial 0", "not numbers")
+
+
 # ------------------------------------------------------------------ scenario names and keys
 
 
