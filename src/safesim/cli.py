@@ -311,14 +311,20 @@ def run(
     draws: int,
     draws_from: str | None,
 ) -> None:
-    """Run SCENARIO and write daily.csv, summary.csv, effects.csv and manifest.json.
+    """Run SCENARIO (a file, or a shipped scenario's name: small, guiyang, ...) and write
+    daily.csv, summary.csv, draws.csv, effects.csv, daily_twin.csv, spillover.csv and
+    manifest.json under OUT/<scenario name>/.
 
     daily.csv has one row per replicate and day (crimes by type, calls, arrests,
     disputes, sense of security, crime in treated/catchment/other cells); summary.csv the
     report-style figures (year-on-year changes over the report's windows, the share that
     feels safe) with replicate means and 90 % intervals beside the report's own figure;
-    effects.csv each outcome against the counterfactual twin (the same replicate seeds
-    with no intervention): mix, twin, difference and % difference with 90 % intervals.
+    draws.csv each replicate's parameter draw and seed. With the counterfactual twin (the same
+    replicate seeds with no intervention; the default when the scenario has one):
+    effects.csv each outcome against the twin (mix, twin, difference and % difference
+    with 90 % intervals), daily_twin.csv the twin's daily rows, and spillover.csv crime
+    in the treated cells, their catchment and the control area against the twin,
+    with the weighted displacement quotient.
     """
     from tqdm import tqdm
 
