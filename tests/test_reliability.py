@@ -608,3 +608,16 @@ def test_compare_refuses_days_that_leave_no_campaign(
     out = tmp_path / "out"
     one_line(invoke("compare", "small", "small", "--days", days, "--out", str(out)), *words)
     assert not out.exists()
+
+
+def test_days_that_cut_the_campaign_year_short_are_warned(tmp_path: Path) -> None:
+    from safesim.batch import short_campaign_warning
+
+    scenario = load_scenario(SMALL)
+    assert short_campaign_warning(scenario, None) is None
+    assert short_campaign_warning(scenario, scenario.calendar.days) is None
+    assert short_campaign_warning(scenario, 30) is None  # not started: warned otherwise
+    args = ["run", str(SMALL), "--days", "400", "--replicates", "1", "--out", str(tmp_path)]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "hold 34 of the campaign's 365 days" in result.stderr

@@ -115,6 +115,23 @@ def campaign_warning(scenario: Scenario, days: int | None) -> str | None:
     )
 
 
+def short_campaign_warning(scenario: Scenario, days: int | None) -> str | None:
+    """A warning when ``--days`` cuts the campaign's first year short (but not to nothing):
+    campaign figures then cover only the days the runs hold."""
+    if days is None:
+        return None
+    start, end = campaign_window(scenario, days)
+    _, full_end = campaign_window(scenario, None)
+    if end < start or end >= full_end:
+        return None
+    held = (end - start).days + 1
+    full = (full_end - start).days + 1
+    return (
+        f"runs of {days} days hold {held} of the campaign's {full} days (from {start}): "
+        "the campaign figures cover those days only"
+    )
+
+
 def _campaign_crimes(scenario: Scenario, daily: pd.DataFrame, days: int | None) -> float:
     start, end = campaign_window(scenario, days)
     if end < start:

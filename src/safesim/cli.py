@@ -328,7 +328,7 @@ def run(
     """
     from tqdm import tqdm
 
-    from safesim.batch import campaign_warning
+    from safesim.batch import campaign_warning, short_campaign_warning
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import resolve
@@ -374,8 +374,9 @@ def run(
             f"{scenario_file}: calendar.campaign_start: --replicates auto narrows the "
             f"campaign's effect, and {not_started.split(':')[0]}"
         )
-    if not_started:
-        click.echo(f"warning: {not_started}", err=True)
+    short = not_started or short_campaign_warning(scenario, days)
+    if short:
+        click.echo(f"warning: {short}", err=True)
     out_dir = check_out(out_root, scenario.name)
     total_days = None if runs is None else (days or scenario.calendar.days) * runs
     twins = spill = None
@@ -646,6 +647,7 @@ def sweep(
         parse_axis,
         plan_sweep,
         run_sweep,
+        short_campaign_warning,
     )
 
     check_name("--name", name)
@@ -678,7 +680,9 @@ def sweep(
         largest = max(plan.points, key=lambda p: p.scenario.city.households.value).scenario
         check_cost(largest, scenario_file, plan.days, len(plan.points) * plan.replicates, workers)
         folder[0] = check_out(out_root, plan.name)
-        warning = campaign_warning(scenario, plan.days)
+        warning = campaign_warning(scenario, plan.days) or short_campaign_warning(
+            scenario, plan.days
+        )
         if warning:
             click.echo(f"warning: {warning}", err=True)
         result = run_sweep(plan, out_root, workers=workers, dask=dask, restart=restart)
@@ -865,7 +869,7 @@ def compare(
 
     from tqdm import tqdm
 
-    from safesim.batch import campaign_warning
+    from safesim.batch import campaign_warning, short_campaign_warning
     from safesim.brief import BriefError, write_brief
     from safesim.compare import compare_scenarios, write_comparison
     from safesim.plotting import PlotError, plot_results
@@ -891,6 +895,9 @@ def compare(
                 f"{path}: calendar.campaign_start: compare's differences are the campaign's, "
                 f"and {not_started.split(':')[0]}"
             )
+        short = short_campaign_warning(scenario, days)
+        if short:
+            click.echo(f"warning: {path}: {short}", err=True)
     draw_set = choose_run_draws(seed, draws, replicates, draws_from, parameters_file)
     name = name or "compare-" + "-".join(s.name for s in scenarios)
     total = sum(days or s.calendar.days for s in scenarios) * replicates

@@ -66,6 +66,7 @@ from safesim.batch import (  # noqa: F401 - the batch engine, re-exported for ca
     recorded_outcomes,
     run_journaled,
     run_tasks_with_progress,
+    short_campaign_warning,
 )
 from safesim.draws import ParameterDraws
 
