@@ -621,3 +621,26 @@ def test_days_that_cut_the_campaign_year_short_are_warned(tmp_path: Path) -> Non
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert "hold 34 of the campaign's 365 days" in result.stderr
+
+
+def test_damaged_journal_records_are_run_again(tmp_path: Path) -> None:
+    args = ["sweep", str(SMALL), "--vary", "interventions.cameras.count=0,10", "--days", "2"]
+    args += ["--replicates", "1", "--out", str(tmp_path), "--name", "s"]
+    first = invoke(*args)
+    assert first.exit_code == 0, first.output
+    runs = (tmp_path / "s" / "runs.csv").read_bytes()
+    journal = tmp_path / "s" / ".runs"
+    journal.mkdir(exist_ok=True)
+    damage = {
+        "list.json": "[]",
+        "nokey.json": '{"status": "ok"}',
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+        "outcomes.json": '{"key": "k", "seed": 1, "status": "ok", "outcomes": [1]}',
+        "status.json": '{"key": "k", "seed": 1, "status": 3, "outcomes": {}}',
+    }
+    for name, text in damage.items():
+        (journal / name).write_text(text, encoding="utf-8")
+    again = invoke(*args)
+    assert again.exit_code == 0, again.output
+    assert "Traceback" not in again.output
+    assert (tmp_path / "s" / "runs.csv").read_bytes() == runs
