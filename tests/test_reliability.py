@@ -644,3 +644,33 @@ def test_damaged_journal_records_are_run_again(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert "Traceback" not in again.output
     assert (tmp_path / "s" / "runs.csv").read_bytes() == runs
+
+
+@pytest.mark.parametrize("command", ["compare", "optimize"])
+def test_compare_and_optimize_refuse_a_second_writer_and_a_locked_folder(
+    tmp_path: Path, priced: Path, command: str
+) -> None:
+    args = [command, str(priced), "--days", "370", "--replicates", "1"]
+    args = [*args[:2], str(priced), *args[2:]] if command == "compare" else args
+    args += ["--budget", "2e6", "--quick"] if command == "optimize" else []
+    results = tmp_path / "results"
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with folder_lock(results / "s"):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    try:
+        one_line(invoke(*args, "--out", str(results), "--name", "s"), "another safesim command")
+    finally:
+        release.set()
+        thread.join()
+    assert not (results / "s").exists()
+    if os.geteuid() != 0:  # root can write anywhere
+        locked = tmp_path / "ro"
+        locked.mkdir(mode=0o500)
+        one_line(invoke(*args, "--out", str(locked)), "not writable")

@@ -873,6 +873,7 @@ def compare(
     from safesim.brief import BriefError, write_brief
     from safesim.compare import compare_scenarios, write_comparison
     from safesim.plotting import PlotError, plot_results
+    from safesim.results import ResultsError, folder_lock
     from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
 
     if len(scenario_files) < 2:
@@ -900,19 +901,21 @@ def compare(
             click.echo(f"warning: {path}: {short}", err=True)
     draw_set = choose_run_draws(seed, draws, replicates, draws_from, parameters_file)
     name = name or "compare-" + "-".join(s.name for s in scenarios)
+    # Checked before simulating: a folder that cannot be written would fail after the runs.
+    out_dir = check_out(out_root, name)
     total = sum(days or s.calendar.days for s in scenarios) * replicates
-    started = time.perf_counter()
-    with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
-        result = compare_scenarios(
-            scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
-        )
-    wall = time.perf_counter() - started
-    out_dir = Path(out_root) / name
-    paths = write_comparison(out_dir, result, scenario_files, days, wall)
     try:
-        written = [*paths.values(), *plot_results(out_dir, lang=lang)]
-        written.append(write_brief(out_dir, lang=lang))
-    except (PlotError, BriefError) as exc:
+        with folder_lock(out_dir):
+            started = time.perf_counter()
+            with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
+                result = compare_scenarios(
+                    scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
+                )
+            wall = time.perf_counter() - started
+            paths = write_comparison(out_dir, result, scenario_files, days, wall)
+            written = [*paths.values(), *plot_results(out_dir, lang=lang)]
+            written.append(write_brief(out_dir, lang=lang))
+    except (ResultsError, PlotError, BriefError) as exc:
         fail(str(exc))
         return
     click.echo(f"{name}: {len(scenarios)} scenarios × {replicates} replicates in {wall:.1f} s")
@@ -1030,8 +1033,9 @@ def optimize(
     from tqdm import tqdm
 
     from safesim.brief import BriefError, write_brief
-    from safesim.optimize import OptimizeError, OptimizeSettings, optimise
+    from safesim.optimize import OptimizeError, OptimizeSettings, check_settings, optimise
     from safesim.plotting import PlotError, plot_results
+    from safesim.results import ResultsError, folder_lock
     from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
 
     if name is not None and not re.match(NAME_PATTERN, name):
@@ -1052,7 +1056,12 @@ def optimize(
     except ScenarioError as exc:
         fail(str(exc))
         return
-    out_dir = Path(out_root) / (name or f"{scenario.name}-optimize")
+    try:
+        check_settings(scenario, scenario_file, settings)
+    except OptimizeError as exc:
+        fail(str(exc))
+    # Checked before the search: a folder that cannot be written would fail after it.
+    out_dir = check_out(out_root, name or f"{scenario.name}-optimize")
     draw_set = choose_run_draws(
         scenario.seed if seed is None else seed,
         draws,
@@ -1061,12 +1070,16 @@ def optimize(
         parameters_file,
     )
     try:
-        with tqdm(total=settings.trials, unit="mix", desc=out_dir.name, disable=None) as bar:
-            result = optimise(
-                scenario, scenario_file, settings, out_dir, restart=restart, progress=bar.update,
-                draws=draw_set,
-            )  # fmt: skip
-    except OptimizeError as exc:
+        # One search per folder: a second on the same study.db is refused, not mixed in.
+        with folder_lock(out_dir):
+            with tqdm(total=settings.trials, unit="mix", desc=out_dir.name, disable=None) as bar:
+                result = optimise(
+                    scenario, scenario_file, settings, out_dir, restart=restart,
+                    progress=bar.update, draws=draw_set,
+                )  # fmt: skip
+            figures = plot_results(out_dir, lang=lang)
+            brief = write_brief(out_dir, lang=lang)
+    except (OptimizeError, ResultsError, PlotError, BriefError) as exc:
         fail(str(exc))
         return
     except KeyboardInterrupt:
@@ -1076,12 +1089,6 @@ def optimize(
             err=True,
         )
         sys.exit(130)
-    try:
-        figures = plot_results(out_dir, lang=lang)
-        brief = write_brief(out_dir, lang=lang)
-    except (PlotError, BriefError) as exc:
-        fail(str(exc))
-        return
     best = result.recommended
     click.echo(
         f"{out_dir.name}: {len(result.trials)} mixes ({result.ran_now} run now in "
