@@ -355,6 +355,7 @@ def priced(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["--budget", "2e6", "--days", "30"], ["campaign_start", "--days 30", "before"]),
         (["--budget", "2e6", "--days", "366"], ["campaign_start", "more than 366"]),
         (["--budget", "2e6", "--days", "100000"], ["calendar", "past the calendar"]),
+        (["--budget", "2e6", "--trials", "1000000000"], ["runs planned", "at most"]),
     ],
 )
 def test_optimize_refuses_what_cannot_finish(

@@ -1060,6 +1060,9 @@ def optimize(
         check_settings(scenario, scenario_file, settings)
     except OptimizeError as exc:
         fail(str(exc))
+    # Every mix and the no-intervention twin, each over the replicates.
+    runs = (settings.trials + 1) * settings.replicates
+    check_cost(scenario, scenario_file, days, runs, workers)
     # Checked before the search: a folder that cannot be written would fail after it.
     out_dir = check_out(out_root, name or f"{scenario.name}-optimize")
     draw_set = choose_run_draws(
