@@ -675,3 +675,15 @@ def test_compare_and_optimize_refuse_a_second_writer_and_a_locked_folder(
         locked = tmp_path / "ro"
         locked.mkdir(mode=0o500)
         one_line(invoke(*args, "--out", str(locked)), "not writable")
+
+
+def test_a_mistyped_mechanism_parameter_gets_the_closest_one(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("patrol_deterence: 0.2\n", encoding="utf-8")
+    out = ["--days", "2", "--out", str(tmp_path / "o")]
+    result = invoke("run", str(SMALL), "--parameters", str(params), *out)
+    one_line(result, str(params), "patrol_deterence", "did you mean 'patrol_deterrence'")
+    inline = tmp_path / "inline.yaml"
+    inline.write_text(SMALL_TEXT + "parameters:\n  patrol_deterence: 0.2\n", encoding="utf-8")
+    one_line(invoke("run", str(inline), *out), str(inline), "did you mean 'patrol_deterrence'")
+    assert not (tmp_path / "o").exists()

@@ -209,7 +209,8 @@ class Scenario(Strict):
         known = MechanismParameters.model_fields
         for key in v:
             if key not in known:
-                raise ValueError(f"unknown mechanism parameter '{key}'")
+                hint = did_you_mean(key, list(known))
+                raise ValueError(f"unknown mechanism parameter '{key}'{hint}")
         MechanismParameters(**v)
         return v
 
