@@ -687,3 +687,20 @@ def test_a_mistyped_mechanism_parameter_gets_the_closest_one(tmp_path: Path) -> 
     inline.write_text(SMALL_TEXT + "parameters:\n  patrol_deterence: 0.2\n", encoding="utf-8")
     one_line(invoke("run", str(inline), *out), str(inline), "did you mean 'patrol_deterrence'")
     assert not (tmp_path / "o").exists()
+
+
+def test_plot_replaces_a_symlink_planted_at_a_figure_and_leaves_its_target(
+    run_folder: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "set"
+    shutil.copytree(run_folder, folder)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n", encoding="utf-8")
+    for name in ("effects.png", "brief.html"):
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).symlink_to(outside)
+    assert invoke("brief", str(folder)).exit_code == 0
+    assert outside.read_text(encoding="utf-8") == "keep\n"
+    assert not (folder / "effects.png").is_symlink() and not (folder / "brief.html").is_symlink()

@@ -24,6 +24,7 @@ Every bad input is a ``PlotError`` whose message names the file.
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
@@ -40,7 +41,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from safesim.results import ResultsError, verify_set
+from safesim.results import ResultsError, atomic_write_bytes, verify_set
 from safesim.results import read_manifest as results_manifest
 
 FORMATS = ("png", "svg")
@@ -285,9 +286,13 @@ def yuan(value: float, _pos: object = None) -> str:
 def save(fig: Figure, folder: Path, stem: str, fmt: str) -> Path:
     path = folder / f"{stem}.{fmt}"
     FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
     # SVG text stays text (searchable, editable) rather than glyph outlines.
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(path, format=fmt, dpi=120)
+        fig.savefig(buffer, format=fmt, dpi=120)
+    # Renamed into place: never half a figure, and a symlink planted at the figure's name
+    # is replaced, not followed out of the folder.
+    atomic_write_bytes(path, buffer.getvalue())
     return path
 
 
