@@ -704,3 +704,13 @@ def test_plot_replaces_a_symlink_planted_at_a_figure_and_leaves_its_target(
     assert invoke("brief", str(folder)).exit_code == 0
     assert outside.read_text(encoding="utf-8") == "keep\n"
     assert not (folder / "effects.png").is_symlink() and not (folder / "brief.html").is_symlink()
+
+
+def test_a_symlinked_lock_file_is_refused_not_followed(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    out.mkdir()
+    outside = tmp_path / "outside"
+    (out / ".small.lock").symlink_to(outside)
+    one_line(invoke("run", str(SMALL), "--days", "2", "--out", str(out)), ".small.lock", "symlink")
+    assert not outside.exists()
+    assert sorted(p.name for p in out.iterdir()) == [".small.lock"]

@@ -425,7 +425,14 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
 
     lock_path = out_dir.parent / f".{out_dir.name}.lock"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+    try:
+        # O_NOFOLLOW: a symlink planted at the lock's name is not followed out of --out.
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ResultsError(f"{lock_path}: is a symlink; remove it") from None
+        raise
+    handle = os.fdopen(fd, "a+", encoding="utf-8")  # held for the block
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
