@@ -714,3 +714,23 @@ def test_a_symlinked_lock_file_is_refused_not_followed(tmp_path: Path) -> None:
     one_line(invoke("run", str(SMALL), "--days", "2", "--out", str(out)), ".small.lock", "symlink")
     assert not outside.exists()
     assert sorted(p.name for p in out.iterdir()) == [".small.lock"]
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "sensitivity"])
+def test_a_symlinked_results_folder_is_refused(tmp_path: Path, command: str) -> None:
+    out = tmp_path / "results"
+    out.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep\n", encoding="utf-8")
+    (out / "s").symlink_to(outside, target_is_directory=True)
+    args = [command, str(SMALL), "--days", "370", "--out", str(out)]
+    if command == "run":
+        path = variant(tmp_path, "name: small", "name: s")
+        args[1] = str(path)
+    else:
+        args += ["--name", "s", "--restart"]
+    if command == "sweep":
+        args += ["--vary", "interventions.cameras.count=0,10", "--replicates", "1"]
+    one_line(invoke(*args), "is a symlink")
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]

@@ -129,6 +129,9 @@ def check_out(out_root: str, name: str) -> Path:
     out_dir = root / name
     if root.exists() and not root.is_dir():
         fail(f"--out {root}: exists and is not a folder")
+    if out_dir.is_symlink():
+        # Writing (or --restart's clearing) would reach the folder it points to.
+        fail(f"{out_dir}: is a symlink; results are written only into a folder of --out")
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"{out_dir}: exists and is not a folder")
     existing = out_dir if out_dir.exists() else root
