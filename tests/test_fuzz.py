@@ -101,6 +101,16 @@ def _number_edge(rng: random.Random, data: Any) -> None:
     return None
 
 
+def _huge_integer(rng: random.Random, data: Any) -> None:
+    """An integer too big for a float (or for int() of a string) where a number is."""
+    numbers = [p for p in _leaf_paths(data) if isinstance(_get(data, p), int | float)]
+    if not numbers:
+        return _swap(rng, data)
+    digits = rng.choice([13, 309, 400, 4000])
+    _set(data, rng.choice(numbers), rng.choice([1, -1]) * 10**digits)
+    return None
+
+
 def _text_mutation(change: Callable[[random.Random, str], str]) -> Mutation:
     return lambda rng, text: change(rng, text).encode("utf-8")
 
@@ -122,6 +132,18 @@ def _bad_date(rng: random.Random, text: str) -> str:
     new = rng.choice(["2013-02-30", "9999-12-31", "0001-01-01", "2013-13-01", "2013-00-10",
                       "1899-12-31", "2101-01-01", "2013-02-29"])  # fmt: skip
     return text[: match.start()] + new + text[match.end() :]
+
+
+def _timestamp(rng: random.Random, text: str) -> str:
+    """A date and time where a date is expected."""
+    import re
+
+    dates = list(re.finditer(r"\d{4}-\d{2}-\d{2}", text))
+    time = rng.choice(["T12:00:00", " 12:00:00", "T00:00:00Z", "T08:30:00+08:00", "t1:2:3.5"])
+    if not dates:
+        return text + f"\nwhen: 2013-01-01{time}\n"
+    match = rng.choice(dates)
+    return text[: match.end()] + time + text[match.end() :]
 
 
 def _deep_nesting(rng: random.Random, text: str) -> str:
@@ -170,6 +192,8 @@ MUTATIONS: dict[str, Mutation] = {
     "swap": _data_mutation(_swap),
     "unknown_key": _data_mutation(_unknown_key),
     "number_edge": _data_mutation(_number_edge),
+    "huge_integer": _data_mutation(_huge_integer),
+    "timestamp": _text_mutation(_timestamp),
     "duplicate_key": _text_mutation(_duplicate_line),
     "bad_date": _text_mutation(_bad_date),
     "deep_nesting": _text_mutation(_deep_nesting),
@@ -259,7 +283,7 @@ def test_mutant_fast(tmp_path: Path, source: Path, kind: str, seed: int) -> None
     check_mutant(tmp_path / "work", source, kind, seed, tiny_scenario(tmp_path))
 
 
-# 7 files × 11 kinds × 27 seeds = 2,079 mutants.
+# 7 files × 13 kinds × 27 seeds = 2,457 mutants.
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("source", "kind", "seed"), _cases(27), ids=lambda v: getattr(v, "name", v)

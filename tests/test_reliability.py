@@ -93,6 +93,12 @@ def test_yaml_11_booleans_stay_text() -> None:
         ("burn_in_days: 120", "burn_in_days: 1000000", ["calendar.burn_in_days", "≤ 3650"]),
         ("start: 2012-01-01", "start: 2013-02-30", ["line", "not a valid date"]),
         ("end: 2013-12-31", "end: 2099-12-31", ["calendar.end", "spans"]),
+        ("seed: 7", "seed: 1" + "0" * 400, ["seed", "401-digit number is out of range"]),
+        ("seed: 7", "seed: -1" + "0" * 400, ["seed", "out of range"]),
+        ("seed: 7", "seed: 1000000000", ["seed", "must be ≤"]),
+        ("value: 20000", "value: 2" + "0" * 400, ["city.households", "out of range"]),
+        ("start: 2012-01-01", "start: 2012-01-01T12:00:00", ["calendar.start", "date and time"]),
+        ("value: 2013-01-01", "value: 2013-01-01 08:00:00", ["campaign_start", "date and time"]),
     ],
 )
 def test_bad_scenario_values_are_one_line(tmp_path: Path, old: str, new: str, words) -> None:
@@ -101,6 +107,32 @@ def test_bad_scenario_values_are_one_line(tmp_path: Path, old: str, new: str, wo
     result = invoke("run", str(path), "--days", "2", "--out", str(out))
     one_line(result, str(path), *words)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("seed", ["100000001", "1" + "0" * 400, "9" * 5000, "-1", "1e3"])
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "optimize"])
+def test_command_line_seeds_are_capped_as_scenario_seeds(
+    tmp_path: Path, command: str, seed: str
+) -> None:
+    out = tmp_path / "out"
+    args = [command, str(SMALL), "--seed", seed, "--out", str(out)]
+    if command == "sweep":
+        args += ["--vary", "interventions.cameras.count=0,10"]
+    if command == "compare":
+        args.insert(2, str(SMALL))
+    if command == "optimize":
+        args += ["--budget", "1000000"]
+    one_line(invoke(*args), "--seed")
+    assert not out.exists()
+
+
+def test_sweep_file_seeds_are_capped(tmp_path: Path) -> None:
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(
+        "seed: 100000001\naxes:\n  interventions.cameras.count: [0, 10]\n", encoding="utf-8"
+    )
+    result = invoke("sweep", str(SMALL), "--sweep-file", str(spec), "--out", str(tmp_path / "o"))
+    one_line(result, str(spec), "seed")
 
 
 def test_duplicate_keys_and_encoding_are_refused(tmp_path: Path) -> None:
@@ -295,3 +327,410 @@ def test_morris_samples_stay_within_bounds() -> None:
         from safesim.parameters import MechanismParameters
 
         MechanismParameters(**(task.parameters or {}))  # raises when out of bounds
+
+
+# ------------------------------------------------------------------ optimize up front
+
+
+@pytest.fixture(scope="module")
+def priced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """small.yaml with a unit cost on every intervention, so optimize can price mixes."""
+    import yaml
+
+    data = yaml.safe_load(SMALL_TEXT)
+    for kind in ("grid_workers", "patrols", "cameras", "target_hardening", "volunteers"):
+        data["interventions"][kind]["unit_cost_yuan"] = {"value": 1000, "assumption": "test"}
+    path = tmp_path_factory.mktemp("priced") / "priced.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--budget", "inf"], ["--budget", "finite"]),
+        (["--budget", "nan"], ["--budget", "finite"]),
+        (["--budget", "-1"], ["--budget", "must be > 0"]),
+        (["--budget", "1e300"], ["--budget", "unit_cost_yuan", "at most"]),
+        (["--budget", "2e6", "--days", "30"], ["campaign_start", "--days 30", "before"]),
+        (["--budget", "2e6", "--days", "366"], ["campaign_start", "more than 366"]),
+        (["--budget", "2e6", "--days", "100000"], ["calendar", "past the calendar"]),
+        (["--budget", "2e6", "--trials", "1000000000"], ["runs planned", "at most"]),
+    ],
+)
+def test_optimize_refuses_what_cannot_finish(
+    tmp_path: Path, priced: Path, extra: list[str], words: list[str]
+) -> None:
+    out = tmp_path / "out"
+    result = invoke("optimize", str(priced), "--quick", *extra, "--out", str(out))
+    one_line(result, *words)
+    assert not out.exists()
+
+
+def test_a_mix_that_cannot_be_scored_ends_the_search(
+    tmp_path: Path, priced: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    import safesim.optimize
+
+    data = yaml.safe_load(priced.read_text(encoding="utf-8"))
+    data["city"]["households"]["value"] = 2000
+    data["city"]["offenders"]["value"] = 20
+    data["calendar"]["burn_in_days"] = 5
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    real = safesim.optimize.effects
+    monkeypatch.setattr(
+        safesim.optimize, "effects", lambda mix, twin: real(mix, twin) | {"crimes_averted": np.nan}
+    )
+    args = ["optimize", str(tiny), "--budget", "2e6", "--trials", "4", "--population", "2"]
+    result = invoke(*args, "--replicates", "1", "--days", "370", "--out", str(tmp_path / "o"))
+    one_line(result, "trial 0", "not numbers")
+
+
+# ------------------------------------------------------------------ scenario names and keys
+
+
+@pytest.mark.parametrize("name", ["small", "small.yaml", "scenarios/small.yaml"])
+def test_run_finds_a_shipped_scenario_by_name_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", name, "--days", "2", "--replicates", "1", "--out", "o")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "o" / "small" / "manifest.json").read_text("utf-8"))
+    assert Path(manifest["inputs"]["scenario"]["path"]).name == "small.yaml"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "smal"], ["smal:", "no such file", "did you mean 'small'"]),
+        (["run", "scenarios/guichy.yaml"], ["scenarios/guichy.yaml", "did you mean 'guichi'"]),
+        (["run", "zzzz"], ["zzzz:", "shipped: ", "small"]),
+        (["sweep", "smal", "--vary", "interventions.cameras.count=0,1"], ["did you mean"]),
+        (["sensitivity", "smal"], ["did you mean 'small'"]),
+        (["compare", "small", "tongrn"], ["tongrn:", "did you mean 'tongren'"]),
+        (["optimize", "guich", "--budget", "1e6"], ["did you mean 'guichi'"]),
+        (["run", "elsewhere/small.yaml"], ["elsewhere/small.yaml: no such file"]),
+    ],
+)
+def test_a_mistyped_scenario_name_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], words: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    one_line(invoke(*args, "--out", "o"), *words)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("seed: 7", "sed: 7", ["sed: unknown key", "did you mean 'seed'"]),
+        ("  households:", "  househlds:", ["city.househlds", "did you mean 'households'"]),
+        ("  cameras:", "  camera:", ["interventions.camera", "did you mean 'cameras'"]),
+        ("    value: 20000", "    valeu: 20000", ["city.households.valeu", "'value'"]),
+        ("  campaign_start:", "  campaign_sart:", ["did you mean 'campaign_start'"]),
+    ],
+)
+def test_a_mistyped_key_gets_the_closest_one(tmp_path: Path, old: str, new: str, words) -> None:
+    path = variant(tmp_path, old, new)
+    one_line(invoke("run", str(path), "--out", str(tmp_path / "o")), str(path), *words)
+
+
+def test_an_unknown_key_far_from_any_gets_no_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "extra.yaml"
+    path.write_text(SMALL_TEXT + "zebra: 1\n", encoding="utf-8")
+    line = one_line(invoke("run", str(path), "--out", str(tmp_path / "o")), "zebra: unknown key")
+    assert "did you mean" not in line
+
+
+def test_mistyped_sweep_keys_and_axes_get_the_closest_one(tmp_path: Path) -> None:
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text("replicats: 2\naxes:\n  interventions.cameras.count: [0, 10]\n", "utf-8")
+    out = ["--out", str(tmp_path / "o")]
+    result = invoke("sweep", str(SMALL), "--sweep-file", str(spec), *out)
+    one_line(result, str(spec), "replicats", "did you mean 'replicates'")
+    result = invoke("sweep", str(SMALL), "--vary", "interventions.camera.count=0,1", *out)
+    one_line(result, "interventions.camera.count", "did you mean 'cameras'")
+    result = invoke("sweep", str(SMALL), "--vary", "parameters.patrol_deterence=0.1,0.2", *out)
+    one_line(result, "did you mean 'patrol_deterrence'")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_missing_argument_points_to_the_help() -> None:
+    one_line(invoke("run"), "Missing argument 'SCENARIO'", "safesim run --help")
+
+
+def test_a_run_that_ends_before_the_campaign_says_so(tmp_path: Path) -> None:
+    args = ["run", str(SMALL), "--days", "30", "--replicates", "2", "--out", str(tmp_path)]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "campaign had not started" in result.stdout
+    assert "nan" not in result.output.lower()
+    assert "before the campaign starts" in result.stderr
+
+
+def test_auto_replicates_refuse_a_run_that_ends_before_the_campaign(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("patrol_deterrence: 0.2\n", encoding="utf-8")
+    args = ["run", str(SMALL), "--days", "30", "--replicates", "auto", "--parameters"]
+    result = invoke(*args, str(params), "--out", str(tmp_path / "o"))
+    one_line(result, "campaign_start", "--replicates auto")
+    assert not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------------ damaged result folders
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("good")
+    result = invoke("run", str(SMALL), "--days", "3", "--replicates", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out / "small"
+
+
+def _rehash(folder: Path, manifest: dict) -> dict:
+    """The manifest with its file hashes made to match the (edited) files again."""
+    from safesim.results import file_sha256
+
+    for name, entry in manifest.get("files", {}).items():
+        entry["sha256"] = file_sha256(folder / name)
+        if entry.get("rows") is not None:
+            entry["rows"] = len((folder / name).read_text("utf-8").splitlines()) - 1
+    return manifest
+
+
+def damaged(good: Path, tmp_path: Path, damage: str) -> Path:
+    """A copy of ``good`` with one kind of damage."""
+    import shutil
+
+    folder = tmp_path / damage
+    shutil.copytree(good, folder)
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    daily = folder / "daily.csv"
+    raw = {
+        "manifest_list": "[]",
+        "manifest_null": "null",
+        "deep_json": "[" * 100_000 + "]" * 100_000,
+        "deep_kind": '{"kind": ' + "[" * 5_000 + "]" * 5_000 + "}",
+    }
+    if damage in raw:
+        path.write_text(raw[damage], encoding="utf-8")
+        return folder
+    if damage == "header_only":
+        daily.write_text(daily.read_text("utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    elif damage == "bad_date":
+        lines = daily.read_text("utf-8").splitlines()
+        column = lines[0].split(",").index("date")
+        cells = lines[1].split(",")
+        cells[column] = "2013-02-30"
+        daily.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", "utf-8")
+    elif damage == "truncated":
+        text = daily.read_text("utf-8")
+        daily.write_text(text[: len(text) // 2], encoding="utf-8")
+        return folder  # its manifest no longer matches
+    else:
+        manifest |= {
+            "kind_list": {"kind": ["run"]},
+            "kind_dict": {"kind": {"a": 1}},
+            "created_text": {"created_unix": "yesterday"},
+            "created_huge": {"created_unix": 1e300},
+            "created_list": {"invocation": {**manifest["invocation"], "created_unix": [1]}},
+            "scenario_file_number": {"scenario_file": 5},
+            "invocation_list": {"invocation": [1]},
+            "campaign_list": {"campaign_start": [1]},
+        }[damage]
+    path.write_text(json.dumps(_rehash(folder, manifest)), encoding="utf-8")
+    return folder
+
+
+# (damage, words in the error, commands that must refuse it)
+DAMAGES = [
+    ("manifest_list", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz", "voi")),
+    ("manifest_null", ["manifest.json", "expected a JSON object"], ("plot", "brief", "viz", "voi")),
+    ("deep_json", ["manifest.json", "nested deeper"], ("plot", "brief", "viz", "voi")),
+    ("deep_kind", ["manifest.json", "nested deeper"], ("plot", "brief", "viz", "voi")),
+    ("kind_list", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz", "voi")),
+    ("kind_dict", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz", "voi")),
+    ("header_only", ["daily.csv", "no rows"], ("plot", "brief", "viz")),
+    ("bad_date", ["daily.csv", "'2013-02-30'", "not a date"], ("plot", "brief", "viz")),
+    ("truncated", ["daily.csv", "does not match manifest.json"], ("plot", "brief", "viz")),
+    ("created_text", ["manifest.json", "created_unix", "not a time"], ("brief",)),
+    ("created_huge", ["manifest.json", "created_unix", "not a time"], ("brief",)),
+    ("created_list", ["manifest.json", "created_unix"], ("brief",)),
+    ("scenario_file_number", ["manifest.json", "scenario_file: expected text"], ("brief",)),
+    ("invocation_list", ["manifest.json", "invocation"], ("brief",)),
+    ("campaign_list", ["manifest.json", "campaign_start", "not a date"], ("viz",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("damage", "words", "command"),
+    [(d, w, c) for d, w, commands in DAMAGES for c in commands],
+)
+def test_a_damaged_result_folder_is_one_line(
+    run_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: str,
+    words: list[str],
+    command: str,
+) -> None:
+    import safesim.cli
+
+    # Were the folder accepted, viz would stop here instead of serving the page.
+    monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: "accepted")
+    folder = damaged(run_folder, tmp_path, damage)
+    before = sorted(p.name for p in folder.iterdir())
+    one_line(invoke(command, str(folder)), str(folder), *words)
+    assert sorted(p.name for p in folder.iterdir()) == before  # no figure, no brief
+
+
+def test_an_intact_result_folder_is_replayed(
+    run_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import safesim.cli
+
+    monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: "accepted")
+    one_line(invoke("viz", str(run_folder)), "accepted")  # got as far as serving it
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [("30", ["campaign_start", "before the campaign starts"]), ("100000", ["past the calendar"])],
+)
+def test_compare_refuses_days_that_leave_no_campaign(
+    tmp_path: Path, days: str, words: list[str]
+) -> None:
+    out = tmp_path / "out"
+    one_line(invoke("compare", "small", "small", "--days", days, "--out", str(out)), *words)
+    assert not out.exists()
+
+
+def test_days_that_cut_the_campaign_year_short_are_warned(tmp_path: Path) -> None:
+    from safesim.batch import short_campaign_warning
+
+    scenario = load_scenario(SMALL)
+    assert short_campaign_warning(scenario, None) is None
+    assert short_campaign_warning(scenario, scenario.calendar.days) is None
+    assert short_campaign_warning(scenario, 30) is None  # not started: warned otherwise
+    args = ["run", str(SMALL), "--days", "400", "--replicates", "1", "--out", str(tmp_path)]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "hold 34 of the campaign's 365 days" in result.stderr
+
+
+def test_damaged_journal_records_are_run_again(tmp_path: Path) -> None:
+    args = ["sweep", str(SMALL), "--vary", "interventions.cameras.count=0,10", "--days", "2"]
+    args += ["--replicates", "1", "--out", str(tmp_path), "--name", "s"]
+    first = invoke(*args)
+    assert first.exit_code == 0, first.output
+    runs = (tmp_path / "s" / "runs.csv").read_bytes()
+    journal = tmp_path / "s" / ".runs"
+    journal.mkdir(exist_ok=True)
+    damage = {
+        "list.json": "[]",
+        "nokey.json": '{"status": "ok"}',
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+        "outcomes.json": '{"key": "k", "seed": 1, "status": "ok", "outcomes": [1]}',
+        "status.json": '{"key": "k", "seed": 1, "status": 3, "outcomes": {}}',
+    }
+    for name, text in damage.items():
+        (journal / name).write_text(text, encoding="utf-8")
+    again = invoke(*args)
+    assert again.exit_code == 0, again.output
+    assert "Traceback" not in again.output
+    assert (tmp_path / "s" / "runs.csv").read_bytes() == runs
+
+
+@pytest.mark.parametrize("command", ["compare", "optimize"])
+def test_compare_and_optimize_refuse_a_second_writer_and_a_locked_folder(
+    tmp_path: Path, priced: Path, command: str
+) -> None:
+    args = [command, str(priced), "--days", "370", "--replicates", "1"]
+    args = [*args[:2], str(priced), *args[2:]] if command == "compare" else args
+    args += ["--budget", "2e6", "--quick"] if command == "optimize" else []
+    results = tmp_path / "results"
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with folder_lock(results / "s"):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    try:
+        one_line(invoke(*args, "--out", str(results), "--name", "s"), "another safesim command")
+    finally:
+        release.set()
+        thread.join()
+    assert not (results / "s").exists()
+    if os.geteuid() != 0:  # root can write anywhere
+        locked = tmp_path / "ro"
+        locked.mkdir(mode=0o500)
+        one_line(invoke(*args, "--out", str(locked)), "not writable")
+
+
+def test_a_mistyped_mechanism_parameter_gets_the_closest_one(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("patrol_deterence: 0.2\n", encoding="utf-8")
+    out = ["--days", "2", "--out", str(tmp_path / "o")]
+    result = invoke("run", str(SMALL), "--parameters", str(params), *out)
+    one_line(result, str(params), "patrol_deterence", "did you mean 'patrol_deterrence'")
+    inline = tmp_path / "inline.yaml"
+    inline.write_text(SMALL_TEXT + "parameters:\n  patrol_deterence: 0.2\n", encoding="utf-8")
+    one_line(invoke("run", str(inline), *out), str(inline), "did you mean 'patrol_deterrence'")
+    assert not (tmp_path / "o").exists()
+
+
+def test_plot_replaces_a_symlink_planted_at_a_figure_and_leaves_its_target(
+    run_folder: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "set"
+    shutil.copytree(run_folder, folder)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n", encoding="utf-8")
+    for name in ("effects.png", "brief.html"):
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).symlink_to(outside)
+    assert invoke("brief", str(folder)).exit_code == 0
+    assert outside.read_text(encoding="utf-8") == "keep\n"
+    assert not (folder / "effects.png").is_symlink() and not (folder / "brief.html").is_symlink()
+
+
+def test_a_symlinked_lock_file_is_refused_not_followed(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    out.mkdir()
+    outside = tmp_path / "outside"
+    (out / ".small.lock").symlink_to(outside)
+    one_line(invoke("run", str(SMALL), "--days", "2", "--out", str(out)), ".small.lock", "symlink")
+    assert not outside.exists()
+    assert sorted(p.name for p in out.iterdir()) == [".small.lock"]
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "sensitivity"])
+def test_a_symlinked_results_folder_is_refused(tmp_path: Path, command: str) -> None:
+    out = tmp_path / "results"
+    out.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep\n", encoding="utf-8")
+    (out / "s").symlink_to(outside, target_is_directory=True)
+    args = [command, str(SMALL), "--days", "370", "--out", str(out)]
+    if command == "run":
+        path = variant(tmp_path, "name: small", "name: s")
+        args[1] = str(path)
+    else:
+        args += ["--name", "s", "--restart"]
+    if command == "sweep":
+        args += ["--vary", "interventions.cameras.count=0,10", "--replicates", "1"]
+    one_line(invoke(*args), "is a symlink")
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]

@@ -298,3 +298,15 @@ def test_workers_do_not_change_the_figures() -> None:
         assert a.keys() == b.keys()
         for key in a:
             assert np.array_equal(a[key], b[key]), key
+
+
+@pytest.mark.parametrize("name", ["quick", "full"])
+def test_the_protocol_finds_its_scenarios_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from safesim.validation import load_protocol, settings_for, shipped_or_local
+
+    monkeypatch.chdir(tmp_path)  # no scenarios/ here: the shipped ones are taken
+    settings = settings_for(load_protocol(None), name)
+    for path in (settings.scenario, settings.guichi, settings.stationarity):
+        assert shipped_or_local(path).name == load_scenario(ROOT / path).name

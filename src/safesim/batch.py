@@ -115,6 +115,23 @@ def campaign_warning(scenario: Scenario, days: int | None) -> str | None:
     )
 
 
+def short_campaign_warning(scenario: Scenario, days: int | None) -> str | None:
+    """A warning when ``--days`` cuts the campaign's first year short (but not to nothing):
+    campaign figures then cover only the days the runs hold."""
+    if days is None:
+        return None
+    start, end = campaign_window(scenario, days)
+    _, full_end = campaign_window(scenario, None)
+    if end < start or end >= full_end:
+        return None
+    held = (end - start).days + 1
+    full = (full_end - start).days + 1
+    return (
+        f"runs of {days} days hold {held} of the campaign's {full} days (from {start}): "
+        "the campaign figures cover those days only"
+    )
+
+
 def _campaign_crimes(scenario: Scenario, daily: pd.DataFrame, days: int | None) -> float:
     start, end = campaign_window(scenario, days)
     if end < start:
@@ -153,6 +170,22 @@ def execute_run(task: RunTask) -> dict[str, Any]:
 # --------------------------------------------------------------------------- journal
 
 
+def _is_record(record: Any) -> bool:
+    """Whether journal data has the shape ``execute_run`` gives a record."""
+    if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+        return False
+    outcomes = record.get("outcomes")
+    return (
+        record.get("status") in ("ok", "failed")
+        and isinstance(record.get("seed"), int)
+        and isinstance(outcomes, dict)
+        and all(
+            (isinstance(v, int | float) and not isinstance(v, bool)) or v is None
+            for v in outcomes.values()
+        )
+    )
+
+
 class Journal:
     """One JSON file per finished run under ``<out>/.runs/``, each written atomically.
 
@@ -170,9 +203,10 @@ class Journal:
         if not plan.exists():
             return None
         try:
-            return json.loads(plan.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            stored = json.loads(plan.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
             return {"unreadable": True}
+        return stored if isinstance(stored, dict) else {"unreadable": True}
 
     def check(self, restart: bool) -> None:
         """Refuse to continue a journal of another sweep (read-only: writes nothing)."""
@@ -208,9 +242,10 @@ class Journal:
                 continue
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 continue  # unreadable: the run is simply done again
-            out[record["key"]] = record
+            if _is_record(record):  # else damaged: done again too
+                out[record["key"]] = record
         return out
 
     def write(self, record: dict[str, Any]) -> None:

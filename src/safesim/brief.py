@@ -995,6 +995,43 @@ def render(brief: Brief, lang: str = "en", made: str = "") -> str:
     )
 
 
+#: The last second of 9999-12-31: later times cannot be written as a date.
+LATEST_UNIX = 253_402_300_799
+
+
+def made_on(folder: Path, manifest: dict[str, Any]) -> str:
+    """The day the results were made (``created_unix``), or ""; the manifest fields the
+    brief reads are checked here, so a damaged manifest is one ``BriefError``."""
+    where = folder / "manifest.json"
+    invocation = manifest.get("invocation")
+    if invocation is not None and not isinstance(invocation, dict):
+        raise BriefError(f"{where}: invocation: expected a mapping")
+    for key, want in (("scenario_file", str), ("scenario", str)):
+        value = manifest.get(key)
+        if value is not None and not isinstance(value, want):
+            raise BriefError(f"{where}: {key}: expected text, got {type(value).__name__}")
+    for key in ("scenario_files", "scenarios"):
+        value = manifest.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise BriefError(f"{where}: {key}: expected a list of text")
+    created = manifest.get("created_unix")
+    if created is None and invocation:
+        created = invocation.get("created_unix")
+    if created is None:
+        return ""
+    if (
+        isinstance(created, bool)
+        or not isinstance(created, int | float)
+        or not (math.isfinite(created) and 0 <= created <= LATEST_UNIX)
+    ):
+        raise BriefError(
+            f"{where}: created_unix: {str(created)[:40]!r} is not a time (seconds since 1970)"
+        )
+    return datetime.fromtimestamp(int(created), UTC).strftime("%Y-%m-%d")
+
+
 def write_brief(folder: str | Path, lang: str = "en") -> Path:
     """Draw the folder's figures (in ``lang``) and write ``brief.html`` next to them."""
     path = Path(folder)
@@ -1002,6 +1039,7 @@ def write_brief(folder: str | Path, lang: str = "en") -> Path:
         kind, manifest = detect_kind(path)
         if kind not in BUILDERS:
             raise BriefError(f"{path}: no brief for results of kind {kind!r}")
+        made = made_on(path, manifest)  # checked before any figure is drawn
         plot_results(path, "png", lang=lang)
         token = _LANG.set(lang)
         try:
@@ -1013,7 +1051,5 @@ def write_brief(folder: str | Path, lang: str = "en") -> Path:
     from safesim.runner import atomic_write_text
 
     out = path / "brief.html"
-    created = manifest.get("created_unix") or (manifest.get("invocation") or {}).get("created_unix")
-    made = datetime.fromtimestamp(int(created), UTC).strftime("%Y-%m-%d") if created else ""
     atomic_write_text(out, render(brief, lang, made))
     return out

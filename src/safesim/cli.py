@@ -43,6 +43,7 @@ class SafesimGroup(click.Group):
         from safesim.results import set_command
 
         kwargs["standalone_mode"] = False
+        kwargs["prog_name"] = "safesim"  # also under CliRunner, which would say "main"
         set_command(["safesim", *(sys.argv[1:] if args is None else list(args))])
         try:
             code = super().main(args, *rest, **kwargs)
@@ -50,13 +51,46 @@ class SafesimGroup(click.Group):
             click.echo("\ninterrupted", err=True)
             sys.exit(130)
         except click.ClickException as exc:
-            click.echo(f"error: {one_line(exc.format_message())}", err=True)
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
             sys.exit(exc.exit_code)
         except OSError as exc:
             fail(describe_os_error(exc))
         except MemoryError:
             fail("out of memory: use a smaller city (city.households) or fewer workers")
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def find_scenario(path: str) -> str:
+    """The scenario file a SCENARIO argument names: the path if it exists, else the
+    shipped scenario of that name (``small``, ``small.yaml``, ``scenarios/small.yaml``),
+    as ``safesim viz`` finds it (``shipped.resolve_scenario``). A name that matches
+    nothing is one line, with the closest shipped name."""
+    from safesim.loading import did_you_mean
+    from safesim.shipped import SCENARIO_SUFFIXES, resolve_scenario, shipped_names
+
+    found = resolve_scenario(path)
+    parts = Path(path).parts
+    # Only a bare name or scenarios/<name> stands for a shipped file (as resolve_scenario).
+    if found.exists() or not (len(parts) == 1 or (len(parts) == 2 and parts[0] == "scenarios")):
+        return str(found)
+    names = [Path(n).stem for n in shipped_names()]
+    stem = path.removeprefix("scenarios/")
+    for suffix in SCENARIO_SUFFIXES:
+        stem = stem.removesuffix(suffix)
+    hint = did_you_mean(stem, names) or (f" (shipped: {', '.join(names)})" if names else "")
+    fail(f"{path}: no such file, nor a shipped scenario of that name{hint}")
+
+
+def scenario_argument(
+    ctx: click.Context, param: click.Parameter, value: str | tuple[str, ...]
+) -> str | tuple[str, ...]:
+    """Click callback: every SCENARIO argument is resolved by ``find_scenario``."""
+    if isinstance(value, tuple):
+        return tuple(find_scenario(v) for v in value)
+    return find_scenario(value)
 
 
 def load_checked(scenario_file: str) -> Scenario:
@@ -95,6 +129,9 @@ def check_out(out_root: str, name: str) -> Path:
     out_dir = root / name
     if root.exists() and not root.is_dir():
         fail(f"--out {root}: exists and is not a folder")
+    if out_dir.is_symlink():
+        # Writing (or --restart's clearing) would reach the folder it points to.
+        fail(f"{out_dir}: is a symlink; results are written only into a folder of --out")
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"{out_dir}: exists and is not a folder")
     existing = out_dir if out_dir.exists() else root
@@ -148,6 +185,32 @@ class ReplicateCount(click.ParamType):
         self.fail(f"{value!r} is not a whole number ≥ 1 or 'auto'", param, ctx)
 
 
+class SeedNumber(click.ParamType):
+    """A seed from 0 to ``quantities.MAX_SEED``: the bound a scenario's ``seed:`` has."""
+
+    name = "INTEGER"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        from safesim.quantities import MAX_SEED
+
+        text = str(value).strip()
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif text.lstrip("-").isdigit() and text.count("-") <= int(text.startswith("-")):
+            # int() refuses over 4,300 digits; anything past 30 is out of range anyway.
+            number = int(text) if len(text) <= 30 else MAX_SEED + 1
+        else:
+            self.fail(f"{text[:40]!r} is not a whole number", param, ctx)
+        if not 0 <= number <= MAX_SEED:
+            self.fail(f"{text[:40]} is not in the range 0..{MAX_SEED}", param, ctx)
+        return number
+
+
+SEED = SeedNumber()
+
+
 def draw_options(command: Callable[..., None]) -> Callable[..., None]:
     """``--draws`` and ``--draws-from``: the parameter draws the replicates run at."""
     command = click.option(
@@ -194,10 +257,13 @@ def choose_run_draws(
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=None, help="Run seed (default: the scenario's)."
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
 )
+@click.option("--seed", type=SEED, default=None, help="Run seed (default: the scenario's).")
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -248,17 +314,24 @@ def run(
     draws: int,
     draws_from: str | None,
 ) -> None:
-    """Run SCENARIO and write daily.csv, summary.csv, effects.csv and manifest.json.
+    """Run SCENARIO (a file, or a shipped scenario's name: small, guiyang, ...) and write
+    daily.csv, summary.csv, draws.csv, effects.csv, daily_twin.csv, spillover.csv and
+    manifest.json under OUT/<scenario name>/.
 
     daily.csv has one row per replicate and day (crimes by type, calls, arrests,
     disputes, sense of security, crime in treated/catchment/other cells); summary.csv the
     report-style figures (year-on-year changes over the report's windows, the share that
     feels safe) with replicate means and 90 % intervals beside the report's own figure;
-    effects.csv each outcome against the counterfactual twin (the same replicate seeds
-    with no intervention): mix, twin, difference and % difference with 90 % intervals.
+    draws.csv each replicate's parameter draw and seed. With the counterfactual twin (the same
+    replicate seeds with no intervention; the default when the scenario has one):
+    effects.csv each outcome against the twin (mix, twin, difference and % difference
+    with 90 % intervals), daily_twin.csv the twin's daily rows, and spillover.csv crime
+    in the treated cells, their catchment and the control area against the twin,
+    with the weighted displacement quotient.
     """
     from tqdm import tqdm
 
+    from safesim.batch import campaign_warning, short_campaign_warning
     from safesim.calibration import load_parameters
     from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
     from safesim.parameters import resolve
@@ -298,6 +371,15 @@ def run(
         return
     runs = None if replicates == "auto" else int(replicates) * (2 if with_twin else 1)
     check_cost(scenario, scenario_file, days, runs or 2 * AUTO_MAX_REPLICATES)
+    not_started = campaign_warning(scenario, days)
+    if not_started and replicates == "auto":
+        fail(
+            f"{scenario_file}: calendar.campaign_start: --replicates auto narrows the "
+            f"campaign's effect, and {not_started.split(':')[0]}"
+        )
+    short = not_started or short_campaign_warning(scenario, days)
+    if short:
+        click.echo(f"warning: {short}", err=True)
     out_dir = check_out(out_root, scenario.name)
     total_days = None if runs is None else (days or scenario.calendar.days) * runs
     twins = spill = None
@@ -344,7 +426,12 @@ def run(
             f"{MIN_REPLICATES_FOR_INTERVAL} to mean something (--replicates)",
             err=True,
         )
-    if twins is not None:
+    if twins is not None and not_started:
+        click.echo(
+            f"no effect to report: the campaign had not started (it starts on "
+            f"{scenario.calendar.campaign_start.value}; --days {days} ends before it)"
+        )
+    elif twins is not None:
         _echo_headline_effects(paths["effects"])
     for path in paths.values():
         click.echo(f"  wrote {path}")
@@ -419,7 +506,7 @@ def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., No
             ),
             click.option(
                 "--seed",
-                type=click.IntRange(min=0),
+                type=SEED,
                 default=None,
                 help="Base seed (default: the scenario's).",
             ),
@@ -494,7 +581,12 @@ def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--vary",
     "vary",
@@ -558,6 +650,7 @@ def sweep(
         parse_axis,
         plan_sweep,
         run_sweep,
+        short_campaign_warning,
     )
 
     check_name("--name", name)
@@ -590,7 +683,9 @@ def sweep(
         largest = max(plan.points, key=lambda p: p.scenario.city.households.value).scenario
         check_cost(largest, scenario_file, plan.days, len(plan.points) * plan.replicates, workers)
         folder[0] = check_out(out_root, plan.name)
-        warning = campaign_warning(scenario, plan.days)
+        warning = campaign_warning(scenario, plan.days) or short_campaign_warning(
+            scenario, plan.days
+        )
         if warning:
             click.echo(f"warning: {warning}", err=True)
         result = run_sweep(plan, out_root, workers=workers, dask=dask, restart=restart)
@@ -605,7 +700,12 @@ def sweep(
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--outcome",
     default="campaign_year_criminal_total",
@@ -703,7 +803,13 @@ def sensitivity(
 
 
 @main.command()
-@click.argument("scenario_files", metavar="A B [C ...]", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_files",
+    metavar="A B [C ...]",
+    nargs=-1,
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--replicates",
     type=click.IntRange(min=1),
@@ -720,9 +826,7 @@ def sensitivity(
     "intervals then hold run noise only.",
 )
 @draw_options
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the first's)."
-)
+@click.option("--seed", type=SEED, default=None, help="Base seed (default: the first's).")
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -768,9 +872,11 @@ def compare(
 
     from tqdm import tqdm
 
+    from safesim.batch import campaign_warning, short_campaign_warning
     from safesim.brief import BriefError, write_brief
     from safesim.compare import compare_scenarios, write_comparison
     from safesim.plotting import PlotError, plot_results
+    from safesim.results import ResultsError, folder_lock
     from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
 
     if len(scenario_files) < 2:
@@ -785,21 +891,34 @@ def compare(
         return
     seed = scenarios[0].seed if seed is None else seed
     replicates = replicates or default_replicates(parameters_file)
+    for scenario, path in zip(scenarios, scenario_files, strict=True):
+        check_cost(scenario, path, days, replicates * len(scenarios))
+        not_started = campaign_warning(scenario, days)
+        if not_started:
+            fail(
+                f"{path}: calendar.campaign_start: compare's differences are the campaign's, "
+                f"and {not_started.split(':')[0]}"
+            )
+        short = short_campaign_warning(scenario, days)
+        if short:
+            click.echo(f"warning: {path}: {short}", err=True)
     draw_set = choose_run_draws(seed, draws, replicates, draws_from, parameters_file)
     name = name or "compare-" + "-".join(s.name for s in scenarios)
+    # Checked before simulating: a folder that cannot be written would fail after the runs.
+    out_dir = check_out(out_root, name)
     total = sum(days or s.calendar.days for s in scenarios) * replicates
-    started = time.perf_counter()
-    with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
-        result = compare_scenarios(
-            scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
-        )
-    wall = time.perf_counter() - started
-    out_dir = Path(out_root) / name
-    paths = write_comparison(out_dir, result, scenario_files, days, wall)
     try:
-        written = [*paths.values(), *plot_results(out_dir, lang=lang)]
-        written.append(write_brief(out_dir, lang=lang))
-    except (PlotError, BriefError) as exc:
+        with folder_lock(out_dir):
+            started = time.perf_counter()
+            with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
+                result = compare_scenarios(
+                    scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
+                )
+            wall = time.perf_counter() - started
+            paths = write_comparison(out_dir, result, scenario_files, days, wall)
+            written = [*paths.values(), *plot_results(out_dir, lang=lang)]
+            written.append(write_brief(out_dir, lang=lang))
+    except (ResultsError, PlotError, BriefError) as exc:
         fail(str(exc))
         return
     click.echo(f"{name}: {len(scenarios)} scenarios × {replicates} replicates in {wall:.1f} s")
@@ -816,7 +935,12 @@ def compare(
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument(
+    "scenario_file",
+    metavar="SCENARIO",
+    type=click.Path(dir_okay=False),
+    callback=scenario_argument,
+)
 @click.option(
     "--budget",
     type=float,
@@ -853,9 +977,7 @@ def compare(
     default=None,
     help="Simulate only this many days from the calendar start.",
 )
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the scenario's)."
-)
+@click.option("--seed", type=SEED, default=None, help="Base seed (default: the scenario's).")
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes."
 )
@@ -914,8 +1036,9 @@ def optimize(
     from tqdm import tqdm
 
     from safesim.brief import BriefError, write_brief
-    from safesim.optimize import OptimizeError, OptimizeSettings, optimise
+    from safesim.optimize import OptimizeError, OptimizeSettings, check_settings, optimise
     from safesim.plotting import PlotError, plot_results
+    from safesim.results import ResultsError, folder_lock
     from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
 
     if name is not None and not re.match(NAME_PATTERN, name):
@@ -936,7 +1059,15 @@ def optimize(
     except ScenarioError as exc:
         fail(str(exc))
         return
-    out_dir = Path(out_root) / (name or f"{scenario.name}-optimize")
+    try:
+        check_settings(scenario, scenario_file, settings)
+    except OptimizeError as exc:
+        fail(str(exc))
+    # Every mix and the no-intervention twin, each over the replicates.
+    runs = (settings.trials + 1) * settings.replicates
+    check_cost(scenario, scenario_file, days, runs, workers)
+    # Checked before the search: a folder that cannot be written would fail after it.
+    out_dir = check_out(out_root, name or f"{scenario.name}-optimize")
     draw_set = choose_run_draws(
         scenario.seed if seed is None else seed,
         draws,
@@ -945,12 +1076,16 @@ def optimize(
         parameters_file,
     )
     try:
-        with tqdm(total=settings.trials, unit="mix", desc=out_dir.name, disable=None) as bar:
-            result = optimise(
-                scenario, scenario_file, settings, out_dir, restart=restart, progress=bar.update,
-                draws=draw_set,
-            )  # fmt: skip
-    except OptimizeError as exc:
+        # One search per folder: a second on the same study.db is refused, not mixed in.
+        with folder_lock(out_dir):
+            with tqdm(total=settings.trials, unit="mix", desc=out_dir.name, disable=None) as bar:
+                result = optimise(
+                    scenario, scenario_file, settings, out_dir, restart=restart,
+                    progress=bar.update, draws=draw_set,
+                )  # fmt: skip
+            figures = plot_results(out_dir, lang=lang)
+            brief = write_brief(out_dir, lang=lang)
+    except (OptimizeError, ResultsError, PlotError, BriefError) as exc:
         fail(str(exc))
         return
     except KeyboardInterrupt:
@@ -960,12 +1095,6 @@ def optimize(
             err=True,
         )
         sys.exit(130)
-    try:
-        figures = plot_results(out_dir, lang=lang)
-        brief = write_brief(out_dir, lang=lang)
-    except (PlotError, BriefError) as exc:
-        fail(str(exc))
-        return
     best = result.recommended
     click.echo(
         f"{out_dir.name}: {len(result.trials)} mixes ({result.ran_now} run now in "

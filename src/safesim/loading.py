@@ -25,10 +25,12 @@ Types are not coerced afterwards either: the pydantic models are validated in st
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -136,7 +138,9 @@ def check_values(data: Any, path: str | Path | None, where: str = "") -> None:
         if isinstance(data, float) and not math.isfinite(data):
             raise InputError(path, where, f"{data} is not a finite number")
         if abs(data) > MAX_MAGNITUDE:
-            raise InputError(path, where, f"{data:.3g} is out of range (|x| ≤ {MAX_MAGNITUDE:g})")
+            # An integer too big for a float cannot be formatted as one: name its length.
+            shown = f"{data:.3g}" if abs(data) < 1e300 else f"a {len(str(abs(data)))}-digit number"
+            raise InputError(path, where, f"{shown} is out of range (|x| ≤ {MAX_MAGNITUDE:g})")
     elif isinstance(data, dt.date):
         day = data.date() if isinstance(data, dt.datetime) else data
         if not EARLIEST <= day <= LATEST:
@@ -228,6 +232,46 @@ def describe_error(err: dict[str, Any]) -> tuple[str, str]:
     return ".".join(loc), msg
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation can hold (through Optional, list, dict, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def keys_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
+    """The keys the model allows at ``loc`` (an error's location, its last part the key):
+    list indices, dict keys and pydantic's type names in ``loc`` are stepped over."""
+    models = [model]
+    for part in loc[:-1]:
+        inner = [
+            sub
+            for m in models
+            if (field := m.model_fields.get(str(part))) is not None
+            for sub in _models_in(field.annotation)
+        ]
+        models = inner or models
+    return sorted({key for m in models for key in m.model_fields})
+
+
+def did_you_mean(key: str, allowed: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest allowed key, or nothing."""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def first_error(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str]:
+    """The error to report of those pydantic found, as (dotted field, short message): an
+    unknown key first (a mistyped key also makes its neighbours look missing), with the
+    closest key the model allows."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    field, msg = describe_error(errors[0])
+    loc = errors[0].get("loc", ())
+    if errors[0]["type"] == "extra_forbidden" and loc:
+        msg += did_you_mean(str(loc[-1]), keys_at(model, loc))
+    return field, msg
+
+
 def validate_model(data: Any, model: type[M], path: str | Path | None, what: str) -> M:
     """Validate plain data against ``model`` in strict mode; one ``InputError`` on failure."""
     if not isinstance(data, dict):
@@ -235,8 +279,7 @@ def validate_model(data: Any, model: type[M], path: str | Path | None, what: str
     try:
         return model.model_validate(data, strict=True)
     except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        field, msg = describe_error(errors[0])
+        field, msg = first_error(exc, model)
         raise InputError(path, field, msg) from None
     except RecursionError:
         raise InputError(path, "", f"nested deeper than {MAX_DEPTH} levels") from None

@@ -46,7 +46,10 @@ import yaml
 
 from safesim.compare import campaign_days, interval, replicate_outcomes
 from safesim.draws import ParameterDraws
+from safesim.limits import check_days
+from safesim.loading import InputError
 from safesim.parameters import resolve
+from safesim.quantities import MAX_COUNT
 from safesim.runner import (
     atomic_write_text,
     replicate_seed,
@@ -280,6 +283,52 @@ def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
     return ", ".join(f"{k} {old.get(k)!r} → {new[k]!r}" for k in keys)
 
 
+def max_budget(scenario: Scenario, menu: Sequence[Lever]) -> float:
+    """The largest yearly budget whose every mix keeps each count within ``MAX_COUNT``: a
+    lever given the whole budget scales its counts by budget / its cost."""
+    caps = [
+        MAX_COUNT * lever.base_cost / count
+        for lever in menu
+        for path in lever.paths
+        if (count := _count(scenario, path) or 0) > 0
+    ]
+    return min(caps, default=math.inf)
+
+
+def check_settings(scenario: Scenario, scenario_file: str, settings: OptimizeSettings) -> None:
+    """Refuse, before anything runs or is written, a search that cannot finish: a budget
+    that is not a finite positive number or buys more than a scenario may hold, no priced
+    intervention, or ``--days`` that end before the campaign (every mix would score NaN)."""
+    budget = settings.budget
+    if not (math.isfinite(budget) and budget > 0):
+        raise OptimizeError(f"--budget must be > 0 and finite (got {budget:g})")
+    menu = levers(scenario)
+    if not menu:
+        raise OptimizeError(
+            f"{scenario_file}: interventions: no intervention has a unit_cost_yuan, "
+            "so no mix can be priced"
+        )
+    cap = max_budget(scenario, menu)
+    if budget > cap:
+        raise OptimizeError(
+            f"--budget {budget:g}: would buy more than {MAX_COUNT:,} of an intervention's "
+            f"units at {scenario_file}'s unit_cost_yuan (at most {cap:.4g} yuan a year)"
+        )
+    if settings.population < 2:
+        raise OptimizeError("--population must be ≥ 2")
+    try:
+        check_days(scenario, settings.days, scenario_file)
+    except InputError as exc:
+        raise OptimizeError(str(exc)) from None
+    if campaign_days(scenario, settings.days) == 0:
+        cal = scenario.calendar
+        raise OptimizeError(
+            f"{scenario_file}: calendar.campaign_start: --days {settings.days} ends before the "
+            f"campaign starts on {cal.campaign_start.value}, so no mix can be scored: give "
+            f"--days more than {cal.day_of(cal.campaign_start.value)}"
+        )
+
+
 def optimise(
     scenario: Scenario,
     scenario_file: str,
@@ -292,16 +341,8 @@ def optimise(
     """Search mixes within ``settings.budget`` and write the front, the trials, the
     recommended mix and the manifest under ``out_dir``. With ``draws``, every candidate
     and the twin run replicate ``r`` at the same draw."""
-    if not settings.budget > 0:
-        raise OptimizeError(f"--budget must be > 0 (got {settings.budget:g})")
+    check_settings(scenario, scenario_file, settings)
     menu = levers(scenario)
-    if not menu:
-        raise OptimizeError(
-            f"{scenario_file}: interventions: no intervention has a unit_cost_yuan, "
-            "so no mix can be priced"
-        )
-    if settings.population < 2:
-        raise OptimizeError("--population must be ≥ 2")
     seed = scenario.seed if settings.seed is None else settings.seed
     out = Path(out_dir)
     started = time.perf_counter()
@@ -348,12 +389,22 @@ def optimise(
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                     continue
                 found = effects(outcomes, twin)
+                scores = [found["crimes_averted"], found["security_change_pp"], cost]
+                if not all(math.isfinite(v) for v in scores):
+                    # Optuna would fail the trial and the loop would ask for another
+                    # forever: a mix that cannot be scored ends the search.
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    raise OptimizeError(
+                        f"trial {trial.number}: the mix's objectives are not numbers "
+                        f"({', '.join(f'{v:g}' for v in scores)}); check --days and the "
+                        "scenario's campaign"
+                    )
                 for key, value in found.items():
                     trial.set_user_attr(key, value)
                 for lever in menu:
                     trial.set_user_attr(f"units_{lever.kind}", _units(mix, lever))
                 trial.set_user_attr("annual_cost_yuan", cost)
-                study.tell(trial, [found["crimes_averted"], found["security_change_pp"], cost])
+                study.tell(trial, scores)
                 ran_now += 1
                 if progress:
                     progress(1)

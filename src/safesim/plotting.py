@@ -24,7 +24,7 @@ Every bad input is a ``PlotError`` whose message names the file.
 
 from __future__ import annotations
 
-import json
+import io
 import math
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
@@ -41,7 +41,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from safesim.results import ResultsError, verify_set
+from safesim.results import ResultsError, atomic_write_bytes, verify_set
+from safesim.results import read_manifest as results_manifest
 
 FORMATS = ("png", "svg")
 BAND = (0.05, 0.95)
@@ -98,18 +99,11 @@ def plotter(
 
 # ---------------------------------------------------------------------- reading
 def read_manifest(folder: Path) -> dict[str, Any] | None:
-    path = folder / "manifest.json"
-    if not path.exists():
-        return None
+    """``results.read_manifest``, its problems as ``PlotError``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlotError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise PlotError(f"{path}: not valid JSON (line {exc.lineno})") from None
-    if not isinstance(data, dict):
-        raise PlotError(f"{path}: expected a JSON object")
-    return data
+        return results_manifest(folder)
+    except ResultsError as exc:
+        raise PlotError(str(exc)) from None
 
 
 def read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
@@ -134,6 +128,12 @@ def read_csv(path: Path, required: Iterable[str]) -> pd.DataFrame:
         raise PlotError(f"{path}: missing column(s): {', '.join(missing)}")
     if frame.empty:
         raise PlotError(f"{path}: no rows")
+    if "date" in required:
+        parsed = pd.to_datetime(frame["date"].astype(str), format="%Y-%m-%d", errors="coerce")
+        if parsed.isna().any():
+            row = int(parsed.isna().to_numpy().argmax())
+            shown = str(frame["date"].iloc[row])[:40]
+            raise PlotError(f"{path}: date: {shown!r} on row {row + 1} is not a date (YYYY-MM-DD)")
     return frame
 
 
@@ -329,9 +329,13 @@ def yuan(value: float, _pos: object = None) -> str:
 def save(fig: Figure, folder: Path, stem: str, fmt: str) -> Path:
     path = folder / f"{stem}.{fmt}"
     FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
     # SVG text stays text (searchable, editable) rather than glyph outlines.
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(path, format=fmt, dpi=120)
+        fig.savefig(buffer, format=fmt, dpi=120)
+    # Renamed into place: never half a figure, and a symlink planted at the figure's name
+    # is replaced, not followed out of the folder.
+    atomic_write_bytes(path, buffer.getvalue())
     return path
 
 

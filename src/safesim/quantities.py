@@ -10,7 +10,7 @@ silent). Intervention specs (``safesim.interventions``) and the scenario schema
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -25,7 +25,11 @@ MAX_COUNT = 100_000_000
 MAX_RATE = 1e9
 MAX_CALENDAR_DAYS = 20 * 366
 
+#: Seeds are capped like counts, wherever they are given (scenario, sweep file, --seed).
+MAX_SEED = MAX_COUNT
+
 NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0, le=MAX_RATE)]
 PositiveInt = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 Days = Annotated[int, Field(ge=0, le=3650)]
@@ -39,6 +43,10 @@ def _iso_date(value: Any) -> Any:
             value = date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"'{value}' is not a valid date") from None
+    if isinstance(value, datetime):
+        # A timestamp (2012-01-01T12:00:00) is a datetime, a subclass of date that cannot
+        # be compared with one: the calendar counts whole days only.
+        raise ValueError(f"'{value.isoformat()}' is a date and time: give a date (YYYY-MM-DD)")
     if isinstance(value, date) and not EARLIEST <= value <= LATEST:
         raise ValueError(f"{value} lies outside {EARLIEST}..{LATEST}")
     return value

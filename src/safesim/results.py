@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import json
 import math
 import os
 import platform
+import re
 import shlex
 import shutil
 import subprocess
@@ -309,6 +311,58 @@ def write_result_set(
 # --------------------------------------------------------------------------- reading
 
 
+#: A manifest is shallow; deeper JSON is damage (or an attack on the JSON parser's stack).
+MAX_MANIFEST_DEPTH = 20
+#: Larger than any manifest safesim writes (a sweep's lists its points' values).
+MAX_MANIFEST_BYTES = 50_000_000
+
+
+def _depth_ok(text: str) -> bool:
+    """Whether the JSON text nests at most ``MAX_MANIFEST_DEPTH`` deep (checked before
+    parsing: the parser itself would exhaust the stack on 100,000 brackets)."""
+    outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', "", text)
+    steps = (1 if b in "[{" else -1 for b in re.findall(r"[\[\]{}]", outside_strings))
+    return max(itertools.accumulate(steps), default=0) <= MAX_MANIFEST_DEPTH
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    names = {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """``folder``'s manifest.json as a mapping whose ``kind`` (if any) is text, or None
+    when there is none; anything else that is there is one ``ResultsError`` naming it."""
+    path = folder / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ResultsError(f"{path}: larger than {MAX_MANIFEST_BYTES:,} bytes")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        what = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ResultsError(f"{path}: cannot read: {what}") from None
+    if not _depth_ok(text):
+        raise ResultsError(f"{path}: nested deeper than {MAX_MANIFEST_DEPTH} levels")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: not valid JSON (line {exc.lineno})") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: nested deeper than {MAX_MANIFEST_DEPTH} levels") from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: expected a JSON object, got {_json_type(data)}")
+    kind = data.get("kind")
+    if kind is not None and not isinstance(kind, str):
+        raise ResultsError(f"{path}: kind: expected text, got {_json_type(kind)}")
+    return data
+
+
 def verify_set(folder: Path, manifest: Mapping[str, Any]) -> None:
     """Refuse a folder whose files disagree with its manifest (another run's file, a CSV
     cut short): every file the manifest lists must be there with its hash and rows."""
@@ -371,7 +425,14 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
 
     lock_path = out_dir.parent / f".{out_dir.name}.lock"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+    try:
+        # O_NOFOLLOW: a symlink planted at the lock's name is not followed out of --out.
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ResultsError(f"{lock_path}: is a symlink; remove it") from None
+        raise
+    handle = os.fdopen(fd, "a+", encoding="utf-8")  # held for the block
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

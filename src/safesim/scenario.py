@@ -27,7 +27,13 @@ from pydantic import (
 )
 
 from safesim.interventions import INTERVENTION_SPECS, Interventions
-from safesim.loading import InputError, describe_error, load_mapping
+from safesim.loading import (
+    InputError,
+    describe_error,
+    did_you_mean,
+    first_error,
+    load_mapping,
+)
 from safesim.parameters import MechanismParameters
 from safesim.quantities import (
     LAND_USES,
@@ -41,6 +47,7 @@ from safesim.quantities import (
     PositiveInt,
     Quantity,
     Rate,
+    Seed,
     Share,
     Strict,
     When,
@@ -188,7 +195,7 @@ class Note(Strict):
 class Scenario(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str
-    seed: NonNegativeInt = 0
+    seed: Seed = 0
     calendar: Calendar
     city: City
     interventions: Interventions = Field(default_factory=Interventions)  # type: ignore[valid-type]
@@ -202,7 +209,8 @@ class Scenario(Strict):
         known = MechanismParameters.model_fields
         for key in v:
             if key not in known:
-                raise ValueError(f"unknown mechanism parameter '{key}'")
+                hint = did_you_mean(key, list(known))
+                raise ValueError(f"unknown mechanism parameter '{key}'{hint}")
         MechanismParameters(**v)
         return v
 
@@ -287,6 +295,13 @@ def _source_strings(data: Any, where: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def _closest(key: str, node: Any) -> str:
+    """A "did you mean" for ``key`` among the keys the scenario data has here."""
+    if not isinstance(node, dict):
+        return ""
+    return did_you_mean(key, [str(k) for k, v in node.items() if v is not None])
+
+
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted path in scenario data; a provenance-carrying leaf takes ``value``."""
     keys = path.split(".")
@@ -296,18 +311,19 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
             node = node.setdefault("parameters", {})
             continue
         if not isinstance(node, dict) or key not in node or node[key] is None:
-            raise ScenarioError(None, path, "no such field in the scenario")
+            raise ScenarioError(None, path, "no such field in the scenario" + _closest(key, node))
         node = node[key]
     leaf = keys[-1]
     if not isinstance(node, dict):
         raise ScenarioError(None, path, "no such field in the scenario")
     if keys[0] == "parameters" and len(keys) == 2:
         if leaf not in MechanismParameters.model_fields:
-            raise ScenarioError(None, path, "unknown mechanism parameter")
+            suggestion = did_you_mean(leaf, list(MechanismParameters.model_fields))
+            raise ScenarioError(None, path, "unknown mechanism parameter" + suggestion)
         node[leaf] = value
         return
     if leaf not in node or (node[leaf] is None and leaf not in _OPTIONAL_LEAVES):
-        raise ScenarioError(None, path, "no such field in the scenario")
+        raise ScenarioError(None, path, "no such field in the scenario" + _closest(leaf, node))
     current = node[leaf]
     if isinstance(current, dict) and "value" in current:
         current["value"] = value
@@ -336,8 +352,7 @@ def validate_scenario(data: Any, path: str | Path | None) -> Scenario:
     try:
         return Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        field, msg = describe_error(errors[0])
+        field, msg = first_error(exc, Scenario)
         raise ScenarioError(path, field, msg) from None
     except RecursionError:
         raise ScenarioError(path, "", "nested too deeply") from None

@@ -66,14 +66,16 @@ from safesim.batch import (  # noqa: F401 - the batch engine, re-exported for ca
     recorded_outcomes,
     run_journaled,
     run_tasks_with_progress,
+    short_campaign_warning,
 )
 from safesim.draws import ParameterDraws
 
 # Costs belong with the interventions; re-exported for callers of the sweep engine.
 from safesim.interventions import annual_cost, priced_interventions
 from safesim.limits import MAX_RUNS
-from safesim.loading import InputError, describe_error, load_mapping
+from safesim.loading import InputError, describe_error, did_you_mean, keys_at, load_mapping
 from safesim.outcomes import variance_shares
+from safesim.quantities import Seed
 from safesim.results import (
     CSV_FLOAT_FORMAT,
     build_manifest,
@@ -190,7 +192,7 @@ class SweepFile(BaseModel):
     description: str | None = None
     replicates: int | None = Field(None, ge=1)
     days: int | None = Field(None, ge=1)
-    seed: int | None = Field(None, ge=0)
+    seed: Seed | None = None
     axes: dict[str, list[StrictInt | StrictFloat] | AxisRange]
 
     @model_validator(mode="after")
@@ -246,7 +248,7 @@ def _describe_sweep_error(data: dict[str, Any], exc: ValidationError) -> str:
         err = (branch or same_axis or [err])[0]
     where = ".".join(str(x) for x in err["loc"] if str(x) not in _UNION_TAGS and "[" not in str(x))
     if err["type"] == "extra_forbidden":
-        what = "unknown key"
+        what = "unknown key" + did_you_mean(str(err["loc"][-1]), keys_at(SweepFile, err["loc"]))
     elif err["type"] in _NOT_A_NUMBER:
         what = f"'{err.get('input')}' is not a number"
     elif err["type"].startswith("value_error"):

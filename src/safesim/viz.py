@@ -29,7 +29,6 @@ Serve it with ``safesim viz scenarios/guiyang.yaml`` or replay a run with
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from datetime import date, timedelta
@@ -42,6 +41,7 @@ import pandas as pd
 
 from safesim.interventions import ORDER, Intervention
 from safesim.model import SafetyModel
+from safesim.results import ResultsError, read_manifest, verify_set
 from safesim.scaling import scale_scenario
 from safesim.scenario import Calendar, Scenario, load_scenario
 from safesim.shipped import resolve_scenario
@@ -296,6 +296,16 @@ def _mean_by_day(daily: pd.DataFrame) -> pd.DataFrame:
     return mean
 
 
+def _iso_day(value: Any, where: str) -> date:
+    """A ``YYYY-MM-DD`` date from a results file, or a ``ReplayError`` naming ``where``."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ReplayError(f"{where}: {str(value)[:40]!r} is not a date (YYYY-MM-DD)")
+
+
 class ReplayModel(mesa.Model):
     """A finished run replayed: each step shows one more of the days it saved.
 
@@ -317,26 +327,37 @@ class ReplayModel(mesa.Model):
             raise ReplayError(f"{folder}: no daily.csv here (write one with safesim run)")
         manifest_path = folder / "manifest.json"
         try:
-            manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-        except (OSError, ValueError) as exc:
-            raise ReplayError(f"{manifest_path}: cannot be read ({exc})") from None
+            # The set is checked as `safesim plot` checks it: a daily.csv cut short or
+            # from another run is refused, not replayed.
+            manifest = read_manifest(folder) or {}
+            verify_set(folder, manifest)
+        except ResultsError as exc:
+            raise ReplayError(str(exc)) from None
         try:
             mix = pd.read_csv(daily_path)
             twin_path = folder / "daily_twin.csv"
             twin = pd.read_csv(twin_path) if twin_path.is_file() else None
         except (OSError, ValueError) as exc:
-            raise ReplayError(f"{folder}: cannot read its daily tables ({exc})") from None
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ReplayError(f"{folder}: cannot read its daily tables ({first})") from None
         for table, label in ((mix, "daily.csv"), (twin, "daily_twin.csv")):
             if table is not None and not {"day", "date", "criminal_total"} <= set(table):
                 raise ReplayError(f"{folder / label}: not a safesim daily table")
+            if table is not None and table.empty:
+                raise ReplayError(f"{folder / label}: no rows")
         self.replicates = int(mix["replicate"].nunique()) if "replicate" in mix else 1
-        self._mix = _mean_by_day(mix)
-        self._twin = _mean_by_day(twin) if twin is not None else None
+        try:
+            self._mix = _mean_by_day(mix)
+            self._twin = _mean_by_day(twin) if twin is not None else None
+        except (TypeError, ValueError) as exc:
+            raise ReplayError(f"{daily_path}: not a safesim daily table ({exc})") from None
         self.days = len(self._mix)
         self.name = str(manifest.get("scenario") or folder.name)
-        start = date.fromisoformat(str(self._mix["date"].iloc[0]))
+        start = _iso_day(self._mix["date"].iloc[0], f"{daily_path}: date")
         campaign = manifest.get("campaign_start")
-        campaign_start = date.fromisoformat(campaign) if campaign else None
+        campaign_start = (
+            _iso_day(campaign, f"{manifest_path}: campaign_start") if campaign else None
+        )
         self.start = start
         self.campaign_day = (campaign_start - start).days if campaign_start else self.days
         self.campaign_start = campaign_start

@@ -41,7 +41,6 @@ estimate).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ import pandas as pd
 from scipy.interpolate import BSpline
 
 from safesim.draws import mechanism_columns
+from safesim.results import ResultsError, read_manifest
 
 SPLINE_INTERVALS = 10
 SPLINE_DEGREE = 3
@@ -185,10 +185,12 @@ def _campaign_totals(daily: pd.DataFrame, campaign_start: str) -> pd.Series:
 def read_psa(folder: str | Path) -> Psa:
     """The PSA of a run, comparison or search folder."""
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
+    try:
+        manifest = read_manifest(folder)
+    except ResultsError as exc:
+        raise VoiError(str(exc)) from None
+    if manifest is None:
         raise VoiError(f"{folder}: no manifest.json; give a results folder")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     kind = manifest.get("kind")
     if kind == "run":
         start = str(manifest["campaign_start"])

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from safesim.loading import load_mapping, load_model
+from safesim.loading import did_you_mean, load_mapping, load_model
 from safesim.parameters import MechanismParameters
 from safesim.scenario import ScenarioError, Strict, _describe
 
@@ -113,7 +113,8 @@ class CalibrationConfig(Strict):
     def _known(cls, names: list[str]) -> list[str]:
         for name in names:
             if name not in MechanismParameters.model_fields:
-                raise ValueError(f"unknown mechanism parameter '{name}'")
+                hint = did_you_mean(name, list(MechanismParameters.model_fields))
+                raise ValueError(f"unknown mechanism parameter '{name}'{hint}")
         return names
 
     @model_validator(mode="after")
@@ -163,7 +164,8 @@ def load_parameters(path: str | Path) -> dict[str, float]:
     data = load_mapping(p, "a parameters file")
     for key, value in data.items():
         if key not in MechanismParameters.model_fields:
-            raise ScenarioError(p, str(key), "unknown mechanism parameter")
+            hint = did_you_mean(str(key), list(MechanismParameters.model_fields))
+            raise ScenarioError(p, str(key), "unknown mechanism parameter" + hint)
         if not isinstance(value, int | float):
             raise ScenarioError(p, str(key), "must be a number")
     try:
