@@ -182,3 +182,15 @@ def test_every_row_of_the_shipped_posterior_is_a_parameter_set_a_run_accepts():
     shipped = Path(__file__).resolve().parents[1] / "calibration" / "posterior_samples.csv"
     values, weights = read_sample(shipped)
     assert len(values) == len(weights) > 100
+
+
+def test_a_report_figure_is_calibrated_only_if_the_calibration_could_use_it():
+    """The shipped calibration names the figures its posterior used (an emulator with
+    skill); a target whose emulator was refused is not called calibrated."""
+    draws = choose_draws(seed=3, draws=2, runs=2)
+    assert draws.source == POSTERIOR
+    used = draws.figures_fitted()
+    manifest = Path(__file__).resolve().parents[1] / "calibration" / "manifest.json"
+    expected = json.loads(manifest.read_text(encoding="utf-8"))["diagnostics"]["figures_used"]
+    assert used == set(expected) and used
+    assert choose_draws(seed=3, draws=2, runs=2, use_priors=True).figures_fitted() is None

@@ -29,6 +29,7 @@ same random numbers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,19 @@ class ParameterDraws:
     @property
     def draws(self) -> int:
         return int(self.values.shape[0]) if self.names else 1
+
+    def figures_fitted(self) -> set[str] | None:
+        """The report figures (``city:figure``) the calibration behind these draws used,
+        from the manifest beside its sample; None when that is not known. A calibration
+        target whose emulator was refused taught the posterior nothing."""
+        if self.source != POSTERIOR or not self.sample_path:
+            return None
+        manifest = Path(self.sample_path).with_name("manifest.json")
+        try:
+            used = json.loads(manifest.read_text(encoding="utf-8"))["diagnostics"]["figures_used"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return {str(key) for key in used} if isinstance(used, list) else None
 
     @property
     def holds(self) -> str:

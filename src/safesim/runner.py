@@ -213,6 +213,11 @@ def write_run(
         # A figure is calibrated only when it was a calibration target and the runs use
         # the calibration's result: a run at the evidence defaults is not.
         summary["calibrated"] = summary["calibrated"] & draws.calibrated
+        fitted = draws.figures_fitted()
+        if fitted is not None:
+            # ... and only a figure the calibration could use (its emulator accepted).
+            keys = scenario.name + ":" + summary["outcome"].astype(str)
+            summary["calibrated"] = summary["calibrated"] & keys.isin(fitted)
         summary["parameters"] = draws.describe()
         summary["intervals_hold"] = draws.holds
     contents: dict[str, Content] = {
