@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from safesim.parameters import MechanismParameters, resolve
 from safesim.streams import run_seed
@@ -213,18 +212,28 @@ def read_sample(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
     if not keep.any() or weights[keep].sum() <= 0:
         raise DrawsError(f"{path}: no row with finite values and a positive weight")
     weights = np.where(keep, weights, 0.0)
-    # Every row a run could draw must be a valid parameter set: found here, in one line,
-    # before anything runs, not as an error in the middle of the runs.
-    for row, record in zip(np.flatnonzero(keep), values[keep].to_dict("records"), strict=True):
-        try:
-            MechanismParameters(**record)
-        except ValidationError as exc:
-            problem = exc.errors()[0]
-            where = ".".join(str(part) for part in problem["loc"])
+    # Every row a run could draw must be a value the model accepts: found here, in one
+    # line, before anything runs, not as an error in the middle of the runs.
+    for name in names:
+        low, high = accepted_range(name)
+        column = values[name].to_numpy()
+        bad = np.flatnonzero(keep & ((column < low) | (column > high)))
+        if bad.size:
+            row = int(bad[0])
             raise DrawsError(
-                f"{path}: row {row + 2}, {where}: {problem['msg']} (got {problem['input']!r})"
-            ) from None
+                f"{path}: row {row + 2}, {name}: {column[row]:g} is outside what the model "
+                f"accepts ({low:g} to {high:g})"
+            )
     return values, weights / weights.sum()
+
+
+def accepted_range(name: str) -> tuple[float, float]:
+    """The values ``MechanismParameters`` accepts for ``name`` (its ``ge``/``le``)."""
+    low, high = -np.inf, np.inf
+    for rule in MechanismParameters.model_fields[name].metadata:
+        low = float(getattr(rule, "ge", low))
+        high = float(getattr(rule, "le", high))
+    return low, high
 
 
 def pick_rows(weights: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
