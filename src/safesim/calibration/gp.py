@@ -12,8 +12,13 @@ as well as a white term does, and maximum likelihood then drives the white term 
 floor: the emulator interpolates the noise, and its held-out predictions fail. The design
 therefore reruns some of its points on fresh seeds (``replicate_pairs`` per wave); half the
 mean squared difference of a pair's effects is the run-to-run variance
-(``emulator.pair_noise_var``), and it is the white term's lower bound. The fit may add
-noise above it (lack of fit, noise that varies over the space), never less.
+(``emulator.pair_noise_var``), and the white term may not go below what the pairs rule out:
+the one-sided 95 % lower confidence bound of that variance, k·s² / χ²₀.₉₅(k) for k pairs
+(a run-to-run difference is normal, so k·s²/σ² is χ² on k degrees of freedom). The fit
+chooses the white term above it (run noise, lack of fit, noise that varies over the
+space). The bound, not the point estimate, is the floor: a handful of pairs measures the
+variance to within a factor of about two, and a floor at a chance high estimate would
+override the better-determined estimate the whole design gives.
 
 Validation is exact leave-one-out with the fitted hyperparameters (Rasmussen & Williams
 2006, eq. 5.12; Bastos & O'Hagan 2009 for the diagnostics): Q² (1 − held-out squared error
@@ -34,6 +39,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 from scipy.linalg import cho_solve, solve_triangular
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
@@ -107,6 +113,16 @@ class Emulator:
 #: The white term's floor (normalised units) when no run noise has been measured.
 NOISE_FLOOR = 1e-6
 NOISE_CEILING = 10.0
+#: One-sided confidence of the run-noise variance's lower bound from replicate pairs.
+NOISE_CONFIDENCE = 0.95
+
+
+def noise_lower_bound(noise_var: float, pairs: int) -> float:
+    """The variance ``pairs`` replicate pairs with mean variance ``noise_var`` rule out
+    below (one-sided ``NOISE_CONFIDENCE``); with no pair count, ``noise_var`` as given."""
+    if pairs <= 0:
+        return noise_var
+    return float(noise_var * pairs / stats.chi2.ppf(NOISE_CONFIDENCE, pairs))
 
 
 def _kernel(dims: int, noise_floor: float = NOISE_FLOOR) -> ConstantKernel:
@@ -173,9 +189,10 @@ def fit_emulator(
     """A validated emulator of ``y`` over the design ``x``; refused below ``min_q2``.
 
     ``noise_var``: the run-to-run variance measured on replicate pairs (``noise_pairs`` of
-    them), the white term's floor; ``groups`` labels replicates of one point, held out
-    together. Runs without the figure (NaN) are left out. A refused emulator still predicts
-    (the runs' mean and variance), so a table can show it, but it never enters a likelihood.
+    them); its lower confidence bound is the white term's floor; ``groups`` labels
+    replicates of one point, held out together. Runs without the figure (NaN) are left out.
+    A refused emulator still predicts (the runs' mean and variance), so a table can show it,
+    but it never enters a likelihood.
     """
     ok = np.isfinite(y)
     x, y = x[ok], y[ok]
@@ -188,8 +205,9 @@ def fit_emulator(
             constant_var=float(np.var(y)) if len(y) else float("nan"),
         )  # fmt: skip
     measured = float(noise_var) if noise_var is not None and np.isfinite(noise_var) else 0.0
+    bound = noise_lower_bound(measured, noise_pairs)
     # normalize_y scales by the runs' sd (ddof 0): the floor in the same units.
-    floor = measured / float(np.var(y)) if measured > 0 else NOISE_FLOOR
+    floor = bound / float(np.var(y)) if bound > 0 else NOISE_FLOOR
     gp = GaussianProcessRegressor(
         _kernel(x.shape[1], floor), normalize_y=True, n_restarts_optimizer=1, random_state=seed
     )
@@ -199,7 +217,7 @@ def fit_emulator(
         warnings.simplefilter("ignore", ConvergenceWarning)
         gp.fit(x, y)
     loo_mean, loo_var = leave_one_out(gp, y, groups)
-    # The ceiling is read at the fitted white term: the measured noise or more.
+    # The ceiling is read at the fitted white term: at or above what the pairs allow.
     fitted_noise = float(gp.kernel_.k2.noise_level * gp._y_train_std**2)
     check = validate(y, loo_mean, loo_var, fitted_noise, noise_pairs)
     accepted = bool(check.q2 >= min_q2)

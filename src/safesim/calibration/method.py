@@ -7,9 +7,10 @@ the batch engine, or a cheap synthetic one for the proofs):
    hypercube over the prior box; each figure's effect against its same-seed twin is
    emulated (``gp``) and validated; each wave also reruns ``replicate_pairs`` of its
    points on fresh seeds, which measure each effect's run-to-run noise (the emulator's
-   white term is held at or above it); parameter sets whose implausibility
-   ``max_j |report_j − E[f_j]| / sd_j`` exceeds the cut-off (3) are ruled out, and the
-   next wave's runs are laid out inside what is left (the not-ruled-out-yet space).
+   white term is held at or above the lowest variance the pairs allow); parameter sets
+   whose implausibility ``max_j |report_j − E[f_j]| / sd_j`` exceeds the cut-off (3) are
+   ruled out, and the next wave's runs are laid out inside what is left (the
+   not-ruled-out-yet space).
 2. **Screen** (SALib Morris on the wave-1 emulators): a parameter is fitted only when some
    accepted figure moves by at least ``screen_threshold`` of its own uncertainty sd over
    the parameter's range; the others stay at their evidence priors and are named.

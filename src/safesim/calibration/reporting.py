@@ -49,7 +49,8 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
     out += ["## Emulators (last wave, leave-one-out)\n",
             "Q² is the skill at predicting a new noisy run; `q2_ceiling` is what the noise-free "
             "effect itself would score (1 − the white term's share of the spread), the white "
-            "term held at or above the run noise the `noise_pairs` replicate pairs measure.\n",
+            "term held at or above what the `noise_pairs` replicate pairs allow the run noise to "
+            "be (their 95 % lower bound).\n",
             _table(last, [
         "figure", "q2", "q2_ceiling", "mean_abs_standardised_error", "coverage_95", "runs",
         "noise_pairs", "accepted", "effect_sd_across_runs", "effect_noise_sd",
@@ -170,11 +171,11 @@ def plausibility_text(tables: dict[str, pd.DataFrame], diag: dict[str, Any]) -> 
             out.append(
                 f"- **{row.figure}**: not used. {row.reason}; its effect against the twin "
                 f"varies by {row.effect_sd_across_runs:.3g} across {row.runs} runs and the "
-                f"emulator's noise term, at least the run noise its {row.noise_pairs} replicate "
-                f"pairs measure, is {row.effect_noise_sd:.3g}, so even the noise-free effect "
-                f"would score Q² {row.q2_ceiling:.2f}. Held-out runs are not predicted well "
-                "enough, from run noise or from too few runs for the parameters it depends on; "
-                "more runs, or larger cities, would tell.\n"
+                f"emulator's noise term, at least what its {row.noise_pairs} replicate pairs "
+                f"allow the run noise to be, is {row.effect_noise_sd:.3g}, so even the "
+                f"noise-free effect would score Q² {row.q2_ceiling:.2f}. Held-out runs are not "
+                "predicted well enough, from run noise or from too few runs for the parameters "
+                "it depends on; more runs, or larger cities, would tell.\n"
             )
             continue
         if targets is None or row.figure not in targets.index:
