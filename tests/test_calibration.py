@@ -73,6 +73,26 @@ def test_exact_leave_one_out_equals_refitting_without_the_run():
     assert loo_var[7] == pytest.approx(var * gp._y_train_std**2, rel=1e-6)
 
 
+def test_a_replicated_point_is_held_out_with_its_replicate():
+    rng = np.random.default_rng(3)
+    points = rng.random((20, 2))
+    x = np.vstack([points, points[:3]])
+    groups = np.concatenate([np.arange(20), np.arange(3)])
+    y = 10 * np.sin(3 * x[:, 0]) + rng.normal(0, 1.0, len(x))
+    em = fit_emulator("f", x, y, min_q2=0.5, noise_var=1.0, groups=groups, noise_pairs=3)
+    gp = em.gp
+    loo_mean, loo_var = leave_one_out(gp, y, groups)
+    # Refit by hand with the hyperparameters fixed, point 1 and its replicate left out.
+    out = groups == 1
+    k = gp.kernel_(x[~out])
+    yn = (y[~out] - gp._y_train_mean) / gp._y_train_std
+    k_star = gp.kernel_(x[out], x[~out])
+    mean = k_star @ np.linalg.solve(k, yn)
+    var = np.diag(gp.kernel_(x[out])) - np.sum(k_star * np.linalg.solve(k, k_star.T).T, axis=1)
+    assert loo_mean[out] == pytest.approx(mean * gp._y_train_std + gp._y_train_mean, rel=1e-6)
+    assert loo_var[out] == pytest.approx(var * gp._y_train_std**2, rel=1e-6)
+
+
 def test_an_emulator_of_noise_is_refused_and_one_of_signal_is_kept():
     rng = np.random.default_rng(4)
     x = rng.random((40, 3))
