@@ -30,7 +30,10 @@ run, and even an emulator that knew the noise-free effect exactly would score on
 1 − (run-noise variance / spread of the runs), the ``q2_ceiling`` the outputs report
 beside it (read at the fitted white term). The threshold is applied to this Q², so an
 effect that the noise swamps cannot pass: an emulator below the skill threshold is
-refused, and the figure it stands for leaves the likelihood (the outputs say so).
+refused, and the figure it stands for leaves the likelihood (the outputs say so). The
+threshold is not applied to the skill on the noise-free effect (about Q² / ceiling): a
+design's few replicate pairs know the ceiling only as well as they know the noise, to a
+factor of about two, and that ratio would accept or refuse on the noise estimate's error.
 """
 
 from __future__ import annotations
