@@ -18,7 +18,8 @@ import yaml
 from click.testing import CliRunner
 
 from safesim.calibration import OUTPUT_FILES, load_config
-from safesim.calibration.gp import fit_emulator, leave_one_out
+from safesim.calibration.emulator import pair_noise_var
+from safesim.calibration.gp import fit_emulator, leave_one_out, noise_lower_bound
 from safesim.calibration.history import calibration_space
 from safesim.calibration.likelihood import trend_ratio, with_trend
 from safesim.calibration.method import (
@@ -72,6 +73,26 @@ def test_exact_leave_one_out_equals_refitting_without_the_run():
     assert loo_var[7] == pytest.approx(var * gp._y_train_std**2, rel=1e-6)
 
 
+def test_a_replicated_point_is_held_out_with_its_replicate():
+    rng = np.random.default_rng(3)
+    points = rng.random((20, 2))
+    x = np.vstack([points, points[:3]])
+    groups = np.concatenate([np.arange(20), np.arange(3)])
+    y = 10 * np.sin(3 * x[:, 0]) + rng.normal(0, 1.0, len(x))
+    em = fit_emulator("f", x, y, min_q2=0.5, noise_var=1.0, groups=groups, noise_pairs=3)
+    gp = em.gp
+    loo_mean, loo_var = leave_one_out(gp, y, groups)
+    # Refit by hand with the hyperparameters fixed, point 1 and its replicate left out.
+    out = groups == 1
+    k = gp.kernel_(x[~out])
+    yn = (y[~out] - gp._y_train_mean) / gp._y_train_std
+    k_star = gp.kernel_(x[out], x[~out])
+    mean = k_star @ np.linalg.solve(k, yn)
+    var = np.diag(gp.kernel_(x[out])) - np.sum(k_star * np.linalg.solve(k, k_star.T).T, axis=1)
+    assert loo_mean[out] == pytest.approx(mean * gp._y_train_std + gp._y_train_mean, rel=1e-6)
+    assert loo_var[out] == pytest.approx(var * gp._y_train_std**2, rel=1e-6)
+
+
 def test_an_emulator_of_noise_is_refused_and_one_of_signal_is_kept():
     rng = np.random.default_rng(4)
     x = rng.random((40, 3))
@@ -85,6 +106,25 @@ def test_an_emulator_of_noise_is_refused_and_one_of_signal_is_kept():
     assert "no skill" in refused.reason
     # A kept emulator's noise is the run noise it was given, not the spread of the runs.
     assert np.sqrt(kept.noise_var) == pytest.approx(1.0, rel=0.5)
+
+
+def test_replicate_pairs_set_the_noise_and_leave_out_skill_reaches_its_ceiling():
+    # A known function under run noise sd 2 (variance 4) on 40 points, 12 rerun on new seeds.
+    rng = np.random.default_rng(0)
+    points = rng.random((40, 3))
+    x = np.vstack([points, points[:12]])
+    groups = np.concatenate([np.arange(40), np.arange(12)])
+    y = 10 * np.sin(2 * x[:, 0]) + 5 * x[:, 1] ** 2 + rng.normal(0.0, 2.0, len(x))
+    pairs = pair_noise_var(y[40:], y[:12])
+    em = fit_emulator("f", x, y, min_q2=0.5, noise_var=pairs, groups=groups, noise_pairs=12)
+    # The white term is held at or above what the pairs rule out, and recovers the variance.
+    assert noise_lower_bound(pairs, 12) <= em.noise_var * (1 + 1e-6)
+    assert 2.0 <= em.noise_var <= 8.0
+    # Held-out skill for a new noisy run cannot beat 1 − noise share; a good emulator is near.
+    ceiling = 1.0 - 4.0 / float(np.var(y))
+    assert ceiling - 0.1 <= em.validation.q2 <= ceiling + 0.1
+    assert em.validation.q2_ceiling == pytest.approx(1.0 - em.noise_var / float(np.var(y)))
+    assert em.accepted and 0.85 <= em.validation.coverage_95 <= 1.0
 
 
 # --------------------------------------------------------------------------- the method

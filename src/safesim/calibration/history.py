@@ -108,6 +108,7 @@ def settings_of(config: CalibrationConfig, quick: bool, seed: int | None = None)
         discrepancy_correlation=m.discrepancy_correlation,
         waves=b.waves,
         runs_per_wave=b.runs_per_wave,
+        replicate_pairs=b.replicate_pairs,
         candidates=b.candidates,
         steps=b.mcmc_steps,
         burn=b.mcmc_burn,

@@ -5,9 +5,12 @@ the batch engine, or a cheap synthetic one for the proofs):
 
 1. **Waves** (Vernon, Goldstein & Bower 2010; Andrianakis et al. 2015). Wave 1 is a Latin
    hypercube over the prior box; each figure's effect against its same-seed twin is
-   emulated (``gp``) and validated; parameter sets whose implausibility
-   ``max_j |report_j − E[f_j]| / sd_j`` exceeds the cut-off (3) are ruled out, and the
-   next wave's runs are laid out inside what is left (the not-ruled-out-yet space).
+   emulated (``gp``) and validated; each wave also reruns ``replicate_pairs`` of its
+   points on fresh seeds, which measure each effect's run-to-run noise (the emulator's
+   white term is held at or above the lowest variance the pairs allow); parameter sets
+   whose implausibility ``max_j |report_j − E[f_j]| / sd_j`` exceeds the cut-off (3) are
+   ruled out, and the next wave's runs are laid out inside what is left (the
+   not-ruled-out-yet space).
 2. **Screen** (SALib Morris on the wave-1 emulators): a parameter is fitted only when some
    accepted figure moves by at least ``screen_threshold`` of its own uncertainty sd over
    the parameter's range; the others stay at their evidence priors and are named.
@@ -35,6 +38,7 @@ from scipy import stats
 from scipy.special import logsumexp
 from scipy.stats import qmc
 
+from safesim.calibration.emulator import pair_noise_var
 from safesim.calibration.gp import Emulator, fit_emulator
 from safesim.calibration.likelihood import trend_ratio
 from safesim.calibration.priors import Prior
@@ -85,6 +89,8 @@ class Settings:
     discrepancy_correlation: float = 0.5
     waves: int = 2
     runs_per_wave: int = 30
+    # Points of each wave rerun on a fresh seed: their pairs measure the run noise.
+    replicate_pairs: int = 2
     candidates: int = 20000
     walkers: int = 32
     steps: int = 1500
@@ -369,13 +375,37 @@ def baseline_of(twins: dict[str, np.ndarray]) -> dict[str, tuple[float, float, f
     return out
 
 
+def pair_noise(effects: dict[str, np.ndarray], groups: np.ndarray) -> dict[str, tuple[float, int]]:
+    """Per figure: run-to-run variance of its effect from the runs sharing a point (a
+    design run and its replicates on other seeds), and the number of pairs it rests on."""
+    first, second = [], []
+    for label in np.unique(groups):
+        rows = np.flatnonzero(groups == label)
+        first += [rows[0]] * (len(rows) - 1)
+        second += list(rows[1:])
+    out = {}
+    for key, y in effects.items():
+        a, b = y[first], y[second]
+        pairs = int(np.sum(np.isfinite(a - b)))
+        out[key] = (pair_noise_var(a, b) if pairs else float("nan"), pairs)
+    return out
+
+
 def fit_emulators(
-    figures: list[Figure], x: np.ndarray, effects: dict[str, np.ndarray], settings: Settings
-) -> dict[str, Emulator]:
-    return {
-        f.key: fit_emulator(f.key, x, effects[f.key], settings.min_q2, settings.seed)
-        for f in figures
-    }
+    figures: list[Figure], x: np.ndarray, effects: dict[str, np.ndarray], settings: Settings,
+    groups: np.ndarray | None = None,
+) -> dict[str, Emulator]:  # fmt: skip
+    if groups is None:
+        groups = np.arange(len(x))
+    noise = pair_noise(effects, groups)
+    out = {}
+    for f in figures:
+        var, pairs = noise[f.key]
+        out[f.key] = fit_emulator(
+            f.key, x, effects[f.key], settings.min_q2, settings.seed,
+            noise_var=var, groups=groups, noise_pairs=pairs,
+        )  # fmt: skip
+    return out
 
 
 def figure_sd(f: Figure, emulator: Emulator, baseline: tuple[float, float, float]) -> float:
@@ -455,6 +485,7 @@ def history_match(
     candidates = space.sample_unit(settings.candidates, rng)
     nroy = np.ones(len(candidates), dtype=bool)
     x_all = np.zeros((0, d))
+    groups = np.zeros(0, dtype=int)  # a label per point: a run and its replicates share one
     effects: dict[str, np.ndarray] = {f.key: np.zeros(0) for f in figures}
     twins: dict[str, np.ndarray] = {f.key: np.zeros(0) for f in figures}
     waves: list[Wave] = []
@@ -472,24 +503,29 @@ def history_match(
                 break  # nothing left to run: the waves stop and the outputs say why
             pick = rng.choice(inside, size=n, replace=len(inside) < n)
             x_new = candidates[pick]
-        seeds = [int(s) for s in rng.integers(0, 2**62, size=n)]
+        # The first points of the wave (in random order already) again on fresh seeds.
+        reps = min(settings.replicate_pairs, n)
+        new_groups = len(groups) + np.concatenate([np.arange(n), np.arange(reps)])
+        x_new = np.vstack([x_new, x_new[:reps]])
+        seeds = [int(s) for s in rng.integers(0, 2**62, size=n + reps)]
         eff, twin = simulator.simulate(f"wave{w + 1}", space.values(x_new), seeds)
         x_all = np.vstack([x_all, x_new])
+        groups = np.concatenate([groups, new_groups])
         for f in figures:
             effects[f.key] = np.concatenate([effects[f.key], eff[f.key]])
             twins[f.key] = np.concatenate([twins[f.key], twin[f.key]])
         baseline = baseline_of(twins)
         if w == 0:
-            full = fit_emulators(figures, x_all, effects, settings)
+            full = fit_emulators(figures, x_all, effects, settings, groups)
             screen = morris_screen(space, figures, full, baseline, settings.seed)
             if not settings.fit_all:
                 fitted = screened(space, screen, settings.screen_threshold)
         if not fitted:
-            emulators = fit_emulators(figures, x_all[:, :1] * 0.0, effects, settings)
+            emulators = fit_emulators(figures, x_all[:, :1] * 0.0, effects, settings, groups)
             for em in emulators.values():
                 em.accepted, em.reason = False, "no parameter moves any figure detectably"
         else:
-            emulators = fit_emulators(figures, x_all[:, fitted], effects, settings)
+            emulators = fit_emulators(figures, x_all[:, fitted], effects, settings, groups)
         model = Model(space, fitted, figures, emulators, baseline, settings, cities)
         if model.figures and fitted:
             imp = implausibility(model, candidates[:, fitted], rng)

@@ -46,9 +46,15 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
     last = tables["emulators"]
     if not last.empty:
         last = last[last.wave == last.wave.max()]
-    out += ["## Emulators (last wave, leave-one-out)\n", _table(last, [
-        "figure", "q2", "mean_abs_standardised_error", "coverage_95", "runs", "accepted",
-        "effect_sd_across_runs", "effect_noise_sd", "twin_sd_across_runs"])]  # fmt: skip
+    out += ["## Emulators (last wave, leave-one-out)\n",
+            "Q² is the skill at predicting a new noisy run; `q2_ceiling` is what the noise-free "
+            "effect itself would score (1 − the white term's share of the spread), the white "
+            "term held at or above what the `noise_pairs` replicate pairs allow the run noise to "
+            "be (their 95 % lower bound).\n",
+            _table(last, [
+        "figure", "q2", "q2_ceiling", "mean_abs_standardised_error", "coverage_95", "runs",
+        "noise_pairs", "accepted", "effect_sd_across_runs", "effect_noise_sd",
+        "twin_sd_across_runs"])]  # fmt: skip
     out += ["## History-matching waves\n", _table(tables["waves"], list(tables["waves"].columns))]
     out += ["## Screen (Morris μ* in units of each figure's sd)\n",
             _table(tables["screen"], list(tables["screen"].columns))]  # fmt: skip
@@ -165,9 +171,11 @@ def plausibility_text(tables: dict[str, pd.DataFrame], diag: dict[str, Any]) -> 
             out.append(
                 f"- **{row.figure}**: not used. {row.reason}; its effect against the twin "
                 f"varies by {row.effect_sd_across_runs:.3g} across {row.runs} runs and the "
-                f"emulator's noise term is {row.effect_noise_sd:.3g}. Held-out runs are not "
-                "predicted better than by their mean, from run noise or from too few runs for "
-                "the parameters it depends on; more runs, or larger cities, would tell.\n"
+                f"emulator's noise term, at least what its {row.noise_pairs} replicate pairs "
+                f"allow the run noise to be, is {row.effect_noise_sd:.3g}, so even the "
+                f"noise-free effect would score Q² {row.q2_ceiling:.2f}. Held-out runs are not "
+                "predicted well enough, from run noise or from too few runs for the parameters "
+                "it depends on; more runs, or larger cities, would tell.\n"
             )
             continue
         if targets is None or row.figure not in targets.index:
