@@ -29,8 +29,12 @@ def test_run_writes_effects_with_paired_intervals_and_warns_below_five(tmp_path)
     assert "only 2 replicate(s)" in total["note"]
     summary = pd.read_csv(tmp_path / "small" / "summary.csv")
     defined = summary[summary["replicates"] > 0]
-    assert (defined["replicates"] == 2).all()
-    assert defined["note"].str.contains("only 2 replicate").all()
+    # A change is undefined in a replicate with no cases in its reference window (violence
+    # from disputes at a draw where they rarely escalate): it then rests on fewer runs,
+    # and its note says how many.
+    assert (defined["replicates"] <= 2).all() and (defined["replicates"] == 2).any()
+    for replicates, note in zip(defined["replicates"], defined["note"], strict=True):
+        assert f"only {replicates} replicate" in note
 
 
 def test_one_replicate_gives_no_interval_rather_than_a_point(tmp_path):
