@@ -47,7 +47,8 @@ class Intervention:
     names the counts that grow with the city), ``order`` (its place in the day), its
     ``label`` and ``label_zh`` for tables and plots, the ``unit`` its ``unit_cost_yuan``
     prices (``units()`` counts them), the ``evidence`` its strengths rest on, and the
-    ``channels`` (``ALL_CHANNELS``) its ``apply`` writes. Adding one is its module in
+    ``channels`` (``ALL_CHANNELS``) its ``apply`` writes, and optionally the browser
+    view's slider (``lever``, ``lever_label``, ``lever_field``). Adding one is its module in
     this package (found by ``safesim.interventions``), its strengths in
     ``parameters.py`` and its section in docs/odd.md.
     """
@@ -64,17 +65,24 @@ class Intervention:
     # slider's label. None: the view offers no slider for it.
     lever: ClassVar[str | None] = None
     lever_label: ClassVar[str] = ""
+    # The count in the scenario entry the slider shows and sets, for a slider of one count;
+    # an intervention whose slider moves several overrides the two methods below.
+    lever_field: ClassVar[str] = ""
 
     @classmethod
     def lever_size(cls, spec: Delivery) -> int:
         """The slider's value for ``spec``."""
-        raise NotImplementedError(f"{cls.__name__} declares a lever but not its size")
+        if not cls.lever_field:
+            raise NotImplementedError(f"{cls.__name__} declares a lever but not its size")
+        return int(getattr(spec, cls.lever_field).value)
 
     @classmethod
     def lever_changes(cls, spec: Delivery, size: int) -> dict[str, int]:
         """The fields of ``spec`` (names within its scenario entry) that set the slider to
         ``size``."""
-        raise NotImplementedError(f"{cls.__name__} declares a lever but not how to set it")
+        if not cls.lever_field:
+            raise NotImplementedError(f"{cls.__name__} declares a lever but not how to set it")
+        return {cls.lever_field: size}
 
     @classmethod
     def lever_note(cls, spec: Delivery) -> str:

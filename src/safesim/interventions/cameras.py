@@ -80,14 +80,7 @@ class Cameras(Intervention):
     channels = ("arrest_boost", "camera_coverage")
     lever = "cameras"
     lever_label = "Cameras"
-
-    @classmethod
-    def lever_size(cls, spec: CamerasSpec) -> int:
-        return int(spec.count.value)
-
-    @classmethod
-    def lever_changes(cls, spec: CamerasSpec, size: int) -> dict[str, int]:
-        return {"count": size}
+    lever_field = "count"
 
     def __init__(self, spec: CamerasSpec, calendar: Calendar):
         super().__init__(spec, calendar)

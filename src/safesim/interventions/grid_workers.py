@@ -77,14 +77,7 @@ class GridWorkers(Intervention):
     channels = ("finds_disputes",)
     lever = "grid_workers"
     lever_label = "Grid workers"
-
-    @classmethod
-    def lever_size(cls, spec: GridWorkersSpec) -> int:
-        return int(spec.workers.value)
-
-    @classmethod
-    def lever_changes(cls, spec: GridWorkersSpec, size: int) -> dict[str, int]:
-        return {"workers": size}
+    lever_field = "workers"
 
     def __init__(self, spec: GridWorkersSpec, calendar: Calendar):
         super().__init__(spec, calendar)

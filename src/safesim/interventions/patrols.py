@@ -83,10 +83,7 @@ class Patrols(Intervention):
     channels = ("offending_cut", "movement_cut", "arrest_boost", "felt_presence")
     lever = "officers"
     lever_label = "Patrol officers"
-
-    @classmethod
-    def lever_size(cls, spec: PatrolsSpec) -> int:
-        return int(spec.officers.value)
+    lever_field = "officers"
 
     @classmethod
     def lever_changes(cls, spec: PatrolsSpec, size: int) -> dict[str, int]:

@@ -49,14 +49,7 @@ class Volunteers(Intervention):
     channels = ("offending_cut", "movement_cut", "guardianship", "unit_watch")
     lever = "volunteers"
     lever_label = "Volunteers"
-
-    @classmethod
-    def lever_size(cls, spec: VolunteersSpec) -> int:
-        return int(spec.count.value)
-
-    @classmethod
-    def lever_changes(cls, spec: VolunteersSpec, size: int) -> dict[str, int]:
-        return {"count": size}
+    lever_field = "count"
 
     def __init__(self, spec: VolunteersSpec, calendar: Calendar):
         super().__init__(spec, calendar)
