@@ -488,11 +488,6 @@ def _share_words(parameters: float, noise: float) -> str:
     return f"({100 * parameters:.0f} % from the evidence, {100 * noise:.0f} % chance)"
 
 
-def _at_least(option: str, value: int | None, minimum: int) -> None:
-    if value is not None and value < minimum:
-        fail(f"{option} must be ≥ {minimum} (got {value})")
-
-
 def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """The options sweep and sensitivity share, with the same meaning and checks."""
 
