@@ -368,3 +368,16 @@ def test_no_input_is_derived_from_a_figure_that_is_also_a_target():
         for target in levels:
             quoted = f"{target.report_value:g}"
             assert quoted not in (baseline.source or ""), (path.name, target.name)
+
+
+def test_the_journal_keeps_a_calibration_pair_as_a_finished_run():
+    """A calibration pair's record (``mix`` and ``twin`` figures) is a finished run to the
+    batch journal, as a sweep run's ``outcomes`` are; a record of neither shape is redone."""
+    from safesim.batch import _is_record
+
+    pair = {"key": "wave1-0-alpha-0", "seed": 3, "status": "ok", "error": "",
+            "mix": {"criminal_h1_2013": -4.0}, "twin": {"criminal_h1_2013": 1.5}}  # fmt: skip
+    failed = {**pair, "status": "failed", "error": "boom", "mix": {}, "twin": {}}
+    assert _is_record(pair) and _is_record(failed)
+    assert not _is_record({**pair, "mix": {"criminal_h1_2013": "x"}})
+    assert not _is_record({k: v for k, v in pair.items() if k != "twin"})

@@ -170,20 +170,26 @@ def execute_run(task: RunTask) -> dict[str, Any]:
 # --------------------------------------------------------------------------- journal
 
 
+# The figures a record holds: a run's ``outcomes`` (``execute_run``), or a calibration
+# pair's ``mix`` and ``twin`` (``calibration.citymodel.execute_paired``).
+RECORD_FIGURES = (("outcomes",), ("mix", "twin"))
+
+
 def _is_record(record: Any) -> bool:
-    """Whether journal data has the shape ``execute_run`` gives a record."""
+    """Whether journal data has the shape of a finished run's record."""
     if not isinstance(record, dict) or not isinstance(record.get("key"), str):
         return False
-    outcomes = record.get("outcomes")
-    return (
-        record.get("status") in ("ok", "failed")
-        and isinstance(record.get("seed"), int)
-        and isinstance(outcomes, dict)
-        and all(
-            (isinstance(v, int | float) and not isinstance(v, bool)) or v is None
-            for v in outcomes.values()
-        )
-    )
+    if record.get("status") not in ("ok", "failed") or not isinstance(record.get("seed"), int):
+        return False
+    for fields in RECORD_FIGURES:
+        tables = [record.get(name) for name in fields]
+        if all(isinstance(table, dict) for table in tables):
+            return all(
+                (isinstance(v, int | float) and not isinstance(v, bool)) or v is None
+                for table in tables
+                for v in table.values()
+            )
+    return False
 
 
 class Journal:
