@@ -51,6 +51,28 @@ def test_the_comparison_writes_its_table_figure_brief_and_manifest(self_comparis
     assert len(set(manifest["replicate_seeds"])) == 3
 
 
+def test_the_comparison_manifest_hashes_every_table_and_a_changed_one_is_refused(
+    self_comparison: Path, tmp_path: Path
+) -> None:
+    import hashlib
+    import shutil
+
+    from safesim.results import ResultsError, verify_set
+
+    manifest = json.loads((self_comparison / "manifest.json").read_text(encoding="utf-8"))
+    listed = manifest["files"]
+    assert {"outcomes.csv", "differences.csv"} <= set(listed)
+    for name, entry in listed.items():
+        digest = hashlib.sha256((self_comparison / name).read_bytes()).hexdigest()
+        assert entry["sha256"] == digest, name
+    copy = tmp_path / "copy"
+    shutil.copytree(self_comparison, copy)
+    with (copy / "outcomes.csv").open("a", encoding="utf-8") as table:
+        table.write("small,9,0\n")
+    with pytest.raises(ResultsError):
+        verify_set(copy, manifest)
+
+
 def test_differences_are_paired_replicate_by_replicate(tmp_path: Path, small) -> None:
     """B − A per replicate on the same seed, summarised: mean and 5th/95th percentiles."""
     import yaml

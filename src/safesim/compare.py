@@ -29,13 +29,13 @@ figures of ``summary.csv`` and the yearly cost of the mix.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,13 +43,8 @@ import pandas as pd
 from safesim.draws import ParameterDraws
 from safesim.outcomes import mean_interval, paired_interval, spread, summarise, variance_shares
 from safesim.parameters import MechanismParameters
-from safesim.runner import (
-    atomic_write_text,
-    replicate_seed,
-    run_replicates,
-    versions,
-    write_csv,
-)
+from safesim.results import write_result_set
+from safesim.runner import replicate_seed, run_replicates, versions
 from safesim.scenario import Scenario
 from safesim.sweeps import annual_cost
 
@@ -277,18 +272,17 @@ def compare_scenarios(
 def write_comparison(
     out_dir: Path, comparison: Comparison, files: Sequence[str], days: int | None, wall: float
 ) -> dict[str, Path]:
-    """outcomes.csv, differences.csv and manifest.json (each written atomically)."""
-    paths = {
-        "outcomes": out_dir / "outcomes.csv",
-        "differences": out_dir / "differences.csv",
-        "manifest": out_dir / "manifest.json",
-    }
-    write_csv(comparison.outcomes, paths["outcomes"])
-    write_csv(comparison.differences, paths["differences"])
+    """outcomes.csv, differences.csv (and draws.csv) with a manifest listing each file's
+    hash, through the one result-set writer: a reader sees the whole set or none of it.
+    The folder is kept (``keep_folder``) because the figure and brief are drawn into it
+    after."""
     draws = comparison.draws
+    contents: dict[str, Any] = {
+        "outcomes.csv": comparison.outcomes,
+        "differences.csv": comparison.differences,
+    }
     if draws is not None:
-        paths["draws"] = out_dir / "draws.csv"
-        write_csv(draws.table(), paths["draws"])
+        contents["draws.csv"] = draws.table()
     manifest = {
         "kind": "compare",
         "scenarios": [s.name for s in comparison.scenarios],
@@ -305,5 +299,5 @@ def write_comparison(
         "wall_seconds": round(wall, 3),
         "created_unix": int(time.time()),
     }
-    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return paths
+    written = write_result_set(out_dir, contents, manifest, keep_folder=True)
+    return {Path(name).stem: path for name, path in written.items()}
