@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from safesim.errors import SafesimError
 from safesim.outcomes import campaign_targets, summarise
 from safesim.parameters import resolve
 from safesim.results import atomic_write_text, folder_lock, json_safe
@@ -50,7 +51,7 @@ JOURNAL_DIR = ".runs"
 PLAN_FILE = "plan.json"
 
 
-class SweepError(ValueError):
+class SweepError(SafesimError, ValueError):
     """Bad batch input or state; the message is one line naming the axis, file or address."""
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from safesim.errors import SafesimError
 from safesim.plotting import (
     METRIC_LABELS,
     RUN_EFFECT_COLUMNS,
@@ -46,7 +47,7 @@ from safesim.sources import SourceReport
 TEMPLATE = "brief.html.j2"
 
 
-class BriefError(ValueError):
+class BriefError(SafesimError, ValueError):
     """A folder a brief cannot be written for; the message names it."""
 
 

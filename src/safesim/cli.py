@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from safesim.errors import SafesimError
+
 # Only click is imported up front, so `safesim --help` starts at once: each command
 # imports what it needs (numpy, pydantic, pandas, scipy, ...) when it runs.
 if TYPE_CHECKING:
@@ -56,6 +58,8 @@ class SafesimGroup(click.Group):
                 hint = f" (see '{exc.ctx.command_path} --help')"
             click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
             sys.exit(exc.exit_code)
+        except SafesimError as exc:
+            fail(str(exc))
         except OSError as exc:
             fail(describe_os_error(exc))
         except MemoryError:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from safesim.errors import SafesimError
 from safesim.parameters import MechanismParameters, resolve
 from safesim.streams import run_seed
 
@@ -68,7 +69,7 @@ HOLDS = {
 }
 
 
-class DrawsError(ValueError):
+class DrawsError(SafesimError, ValueError):
     """A sample file that cannot be read or names no mechanism parameter."""
 
 

@@ -35,6 +35,8 @@ from typing import Any, TypeVar, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from safesim.errors import SafesimError
+
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 20
 MAX_MAGNITUDE = 1e12
@@ -45,7 +47,7 @@ LATEST = dt.date(2100, 12, 31)
 M = TypeVar("M", bound=BaseModel)
 
 
-class InputError(ValueError):
+class InputError(SafesimError, ValueError):
     """An input that cannot be used; the message names the file and the field."""
 
     def __init__(self, path: str | Path | None, field: str, message: str):

@@ -46,6 +46,7 @@ import yaml
 
 from safesim.compare import campaign_days, interval, replicate_outcomes
 from safesim.draws import ParameterDraws
+from safesim.errors import SafesimError
 from safesim.limits import check_days
 from safesim.loading import InputError
 from safesim.parameters import resolve
@@ -67,7 +68,7 @@ SECURITY = "campaign_sense_of_security"
 STUDY_NAME = "optimize"
 
 
-class OptimizeError(ValueError):
+class OptimizeError(SafesimError, ValueError):
     """Settings or a scenario the search cannot use; the message says which and why."""
 
 

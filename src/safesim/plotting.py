@@ -41,6 +41,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from safesim.errors import SafesimError
 from safesim.results import ResultsError, atomic_write_bytes, verify_set
 from safesim.results import read_manifest as results_manifest
 
@@ -66,7 +67,7 @@ DIVERGING = "RdBu_r"
 SECURITY_AXIS_FLOOR = 50.0
 
 
-class PlotError(ValueError):
+class PlotError(SafesimError, ValueError):
     """A results folder or file that cannot be plotted; the message names the file."""
 
 

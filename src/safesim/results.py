@@ -41,6 +41,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from safesim.errors import SafesimError
+
 # pandas is imported by whoever makes the frames written here, not by importing this
 # module: the command line imports it to record its command and must start at once.
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ CORE_PACKAGES = (
 )  # fmt: skip
 
 
-class ResultsError(ValueError):
+class ResultsError(SafesimError, ValueError):
     """A results folder that cannot be written or read as a set; one line naming it."""
 
 

@@ -47,6 +47,7 @@ import yaml
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from safesim.errors import SafesimError
 from safesim.model import SafetyModel
 from safesim.offenders import OffenceReport
 from safesim.runner import replicate_seed
@@ -71,7 +72,7 @@ VERDICTS = (INSIDE, OUTSIDE, OVERLAPS, UNDETERMINED, NO_RANGE, TOO_FEW_EVENTS)
 
 
 # ---------------------------------------------------------------------- the protocol
-class ProtocolError(ValueError):
+class ProtocolError(SafesimError, ValueError):
     """The protocol file is missing a fact or a setting the validation needs."""
 
 

@@ -39,6 +39,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from safesim.errors import SafesimError
 from safesim.interventions import ORDER, Intervention
 from safesim.model import SafetyModel
 from safesim.results import ResultsError, read_manifest, verify_set
@@ -283,7 +284,7 @@ def model_params(model: VizModel) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- replay
-class ReplayError(ValueError):
+class ReplayError(SafesimError, ValueError):
     """A folder that cannot be replayed; one line naming it and what is missing."""
 
 

@@ -51,6 +51,7 @@ import pandas as pd
 from scipy.interpolate import BSpline
 
 from safesim.draws import mechanism_columns
+from safesim.errors import SafesimError
 from safesim.results import ResultsError, read_manifest
 
 SPLINE_INTERVALS = 10
@@ -62,7 +63,7 @@ DO_NOTHING = "do nothing"
 MIN_DRAWS = 10
 
 
-class VoiError(ValueError):
+class VoiError(SafesimError, ValueError):
     """A folder that holds no PSA: no parameter draws, or no per-run outcomes."""
 
 
