@@ -149,13 +149,20 @@ def test_the_maps_show_the_cells_and_what_acts_on_them(into_campaign: VizModel) 
     heat, *units, offenders = CityMap().data(into_campaign)
     assert heat["z"].shape == (layout.height, layout.width)
     assert float(heat["z"].sum()) == pytest.approx(float(city.recent_crime.sum()))
-    # Hover numbers per cell: the twin's recent crime, patrol presence, cameras, ...
-    assert heat["customdata"].shape == (layout.height, layout.width, 5)
+    # Hover numbers per cell: the twin's recent crime, patrol presence, camera coverage,
+    # guardianship, then how many of each class of unit stand there.
+    assert heat["customdata"].shape == (layout.height, layout.width, 4 + len(units))
     # One marker per unit in model.agents, a layer per agent class.
     kinds = [type(agent).__name__ for agent in city.agents]
     counts = {name: kinds.count(name) for name in ("GridWorker", "PatrolTeam", "Camera")}
     assert [len(layer["x"]) for layer in units] == list(counts.values())
     assert counts["Camera"] == 169 and counts["PatrolTeam"] > 0 and counts["GridWorker"] > 0
+    standing = heat["customdata"][..., 4:].sum(axis=(0, 1))
+    assert standing.tolist() == list(counts.values())
+    # The cameras counted in a cell are the cameras installed there.
+    (cameras,) = [iv for iv in city.interventions if getattr(iv, "per_cell", None) is not None]
+    column = 4 + list(counts).index("Camera")
+    assert np.array_equal(heat["customdata"][..., column].ravel(), cameras.per_cell)
     assert len(offenders["x"]) == city.offenders.active
     (difference,) = DifferenceMap().data(into_campaign)
     np.testing.assert_allclose(
@@ -320,11 +327,15 @@ def test_play_waits_for_each_frame_to_be_drawn_and_paces_frames(run_dir: Path) -
 def test_the_map_draws_the_units_in_model_agents_by_class() -> None:
     import mesa
 
+    from safesim.interventions.grid_workers import GridWorker as Worker
+    from safesim.interventions.patrols import PatrolTeam as Team
+
+    # Made-up units: two that take the real units' portrayal, and one without any.
     class PatrolTeam(mesa.Agent):
-        pass
+        portrayal = Team.portrayal
 
     class GridWorker(mesa.Agent):
-        pass
+        portrayal = Worker.portrayal
 
     class FootPatrol(mesa.Agent):
         pass
@@ -347,7 +358,7 @@ def test_the_map_draws_the_units_in_model_agents_by_class() -> None:
     assert list(teams.x) == [3, 5] and list(teams.y) == [4, 6]
     assert workers.visible == "legendonly"  # a layer that starts switched off
     assert list(foot.x) == [0, 7] and list(foot.y) == [2, 2]
-    assert unit_style("Mediator").name == "mediators"
+    assert unit_style(FootPatrol).symbol == "x-thin-open"
 
 
 def test_stepping_past_the_last_day_stops_cleanly() -> None:

@@ -47,7 +47,7 @@ from safesim.city import build_city, neighbour_sum
 from safesim.disputes import DisputeReport, Disputes
 from safesim.fields import CellFields, CellLayers, Channels
 from safesim.households import Households
-from safesim.interventions import ORDER, GridWorkers, Intervention
+from safesim.interventions import ORDER, Intervention
 from safesim.offenders import OffenceReport, Offenders
 from safesim.outcomes import DailyRecord, data_collector
 from safesim.parameters import MechanismParameters
@@ -160,9 +160,6 @@ class SafetyModel(mesa.Model):
                 self.interventions.append(cls(spec, self.calendar))
         for intervention in self.interventions:
             intervention.bind(self)
-        self.grid_workers = next(
-            (iv for iv in self.interventions if isinstance(iv, GridWorkers)), None
-        )
 
         baseline = city.baseline
         n_hh = self.households.n
@@ -263,7 +260,6 @@ class SafetyModel(mesa.Model):
         for value in vars(twin).values():
             if isinstance(value, AgentSetBase):
                 value.random = twin.random
-        twin.grid_workers = None
         twin.city_scenario = self.city_scenario.counterfactual()
         twin.households.clear_programmes()
         return twin

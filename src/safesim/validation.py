@@ -48,6 +48,8 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from safesim.errors import SafesimError
+from safesim.interventions import BY_NAME, Intervention
+from safesim.interventions.base import OFFENDER_CRIME
 from safesim.model import SafetyModel
 from safesim.offenders import OffenceReport
 from safesim.runner import replicate_seed
@@ -281,23 +283,20 @@ def ring(mask: np.ndarray, model: SafetyModel) -> np.ndarray:
     return ndimage.binary_dilation(grid, iterations=cells).ravel() & ~mask
 
 
-def patrolled(model: SafetyModel) -> np.ndarray:
-    return model.fields.patrol_visits > 0
-
-
-def camera_cells(model: SafetyModel) -> np.ndarray:
-    return model.fields.camera_coverage > 0
-
-
-def whole_city(model: SafetyModel) -> np.ndarray:
-    return np.ones(model.layout.cells, dtype=bool)
+def treated_today(model: SafetyModel, intervention: str) -> np.ndarray:
+    """The cells ``intervention`` says it treated on the day last run
+    (``Intervention.treated_today``); the whole city where it treats every place alike."""
+    delivered = next(iv for iv in model.interventions if iv.name == intervention)
+    cells = delivered.treated_today(model)
+    return np.ones(model.layout.cells, dtype=bool) if cells is None else cells
 
 
 @dataclass
 class AreaObserver:
-    """Crime by type in today's treated cells, their catchment and the rest, both runs."""
+    """Crime by type in the cells ``intervention`` treated today, their catchment and the
+    rest, both runs."""
 
-    treated_of: Callable[[SafetyModel], np.ndarray]
+    intervention: str
     from_day: int
 
     def __call__(
@@ -305,7 +304,7 @@ class AreaObserver:
     ) -> None:
         if day < self.from_day:
             return
-        treated = self.treated_of(mix)
+        treated = treated_today(mix, self.intervention)
         catchment = ring(treated, mix)
         control = ~(treated | catchment)
         for side, report in enumerate((mine, theirs)):
@@ -318,9 +317,10 @@ class AreaObserver:
 
 @dataclass
 class DecayObserver:
-    """Crime in the cells patrolled in the last month before ``stop``, fixed once patrols
-    end, over the ``DECAY_WINDOW_DAYS`` before and after the stop."""
+    """Crime in the cells ``intervention`` treated in the last month before ``stop``,
+    fixed once it ends, over the ``DECAY_WINDOW_DAYS`` before and after the stop."""
 
+    intervention: str
     stop: int
     recent: np.ndarray | None = None
 
@@ -328,7 +328,7 @@ class DecayObserver:
         self, day: int, mix: SafetyModel, mine: OffenceReport, theirs: OffenceReport, c: Counts
     ) -> None:
         if self.stop - DECAY_RECENT_DAYS < day <= self.stop:
-            seen = patrolled(mix)
+            seen = treated_today(mix, self.intervention)
             self.recent = seen if self.recent is None else self.recent | seen
         if self.recent is None:
             return
@@ -775,66 +775,65 @@ class Validation:
         return as_change(ratio, interval)
 
     # -- interventions ----------------------------------------------------------------
-    def area_effect(self, intervention: str, treated_of: Callable[[SafetyModel], np.ndarray]):
-        scenario = only(self.city, intervention)
-        start = full_strength_day(scenario, intervention, self.city.calendar.days)
-        label = intervention.replace("_", " ")
-        return self.paired(self.pair_tasks(scenario, AreaObserver(treated_of, start)), label)
+    def area_effect(self, kind: type[Intervention]) -> list[Counts]:
+        scenario = only(self.city, kind.name)
+        start = full_strength_day(scenario, kind.name, self.city.calendar.days)
+        observe = AreaObserver(kind.name, start)
+        return self.paired(self.pair_tasks(scenario, observe), kind.label)
 
     def intervention_effects(self) -> list[Fact]:
+        """Each intervention the protocol has a fact for (the fact's key is its name), on
+        the outcome it targets (``Intervention.targets``): offender crime in the cells it
+        treats, with the protocol's ``<name>_property_vs_robbery`` and
+        ``<name>_spillover`` facts where it gives them, or a daily count among the homes
+        it reaches."""
         facts: list[Fact] = []
-        runs = self.area_effect("patrols", patrolled)
-        facts.append(self.fact("patrols", self.change(runs, "treated_offender")))
-        facts.append(self.spillover("patrols_spillover", runs))
-
-        runs = self.area_effect("cameras", camera_cells)
-        facts.append(self.fact("cameras", self.change(runs, "treated_offender")))
-        prop = self.change(runs, "treated_property")
-        violent = self.change(runs, "treated_robbery")
-        facts.append(
-            self.fact(
-                "cameras_property_vs_robbery",
-                self._difference(runs, "treated_property", "treated_robbery"),
-                note=f"property {prop[0]:+.1f} %, robbery {violent[0]:+.1f} %",
-            )
-        )
-        facts.append(self.spillover("cameras_spillover", runs))
-
-        runs = self.area_effect("volunteers", whole_city)
-        facts.append(self.fact("volunteers", self.change(runs, "treated_offender")))
-
-        facts.append(self.grid_workers())
+        known = self.protocol["facts"]
+        for key in [key for key in known if key in BY_NAME]:
+            kind = BY_NAME[key]
+            if kind.targets != OFFENDER_CRIME:
+                facts.append(self.home_effect(kind))
+                continue
+            runs = self.area_effect(kind)
+            facts.append(self.fact(key, self.change(runs, "treated_offender")))
+            if f"{key}_property_vs_robbery" in known:
+                prop = self.change(runs, "treated_property")
+                violent = self.change(runs, "treated_robbery")
+                facts.append(
+                    self.fact(
+                        f"{key}_property_vs_robbery",
+                        self._difference(runs, "treated_property", "treated_robbery"),
+                        note=f"property {prop[0]:+.1f} %, robbery {violent[0]:+.1f} %",
+                    )
+                )
+            if f"{key}_spillover" in known:
+                facts.append(self.spillover(f"{key}_spillover", runs))
         return facts
 
-    def grid_workers(self) -> Fact:
-        """Violent disputes with grid work against the twin, where grids cover the homes."""
-        grid_city = campaign_only(self.base, self.settings.grid_households)
-        scenario = only(grid_city, "grid_workers")
-        start = full_strength_day(scenario, "grid_workers", grid_city.calendar.days)
+    def home_effect(self, kind: type[Intervention]) -> Fact:
+        """The daily count ``kind`` targets (violent disputes, say) with it against the
+        twin, in a city of ``grid_households`` (the events are rare), and the share of
+        homes it reaches (``Intervention.home_note``)."""
+        outcome = kind.targets
+        home_city = campaign_only(self.base, self.settings.grid_households)
+        scenario = only(home_city, kind.name)
+        start = full_strength_day(scenario, kind.name, home_city.calendar.days)
         tasks = self.pair_tasks(
-            scenario, NoObserver(), columns=("dispute_violence", "criminal_total"), from_day=start
+            scenario, NoObserver(), columns=(outcome, "criminal_total"), from_day=start
         )
-        runs = self.paired(tasks, "grid workers")
-        covered = self.grid_share(scenario)
+        runs = self.paired(tasks, kind.label)
+        spec = getattr(scenario.interventions, kind.name)
         all_cases = self.change(runs, "criminal_total")
-        violent_twin = sum(c["dispute_violence"][1] for c in runs)
-        violent_mix = sum(c["dispute_violence"][0] for c in runs)
-        measurable = violent_twin > 0
+        with_it = sum(c[outcome][0] for c in runs)
+        without = sum(c[outcome][1] for c in runs)
+        measurable = without > 0
+        reach = kind.home_note(spec, scenario.city.households.value, with_it, without)
         return self.fact(
-            "grid_workers",
-            self.change(runs, "dispute_violence") if measurable else (0.0, (0.0, 0.0)),
+            kind.name,
+            self.change(runs, outcome) if measurable else (0.0, (0.0, 0.0)),
             measurable=measurable,
-            note=f"{violent_mix} violent disputes with grid work, {violent_twin} without; "
-            f"grids cover {100 * covered:.0f} % of homes; all criminal cases "
-            f"{all_cases[0]:+.1f} %",
+            note=f"{reach}; all criminal cases {all_cases[0]:+.1f} %",
         )
-
-    @staticmethod
-    def grid_share(scenario: Scenario) -> float:
-        spec = scenario.interventions.grid_workers
-        assert spec is not None
-        homes = spec.grids.value * spec.households_per_grid.value
-        return min(1.0, homes / scenario.city.households.value)
 
     def _difference(
         self, runs: list[Counts], first: str, second: str
@@ -874,20 +873,32 @@ class Validation:
 
     # -- dynamics ---------------------------------------------------------------------
     def decay(self) -> list[Fact]:
-        """Patrols delivered for half a year then stopped: the share of their effect in
-        the cells they last patrolled that is left in the 90 days after the stop."""
-        base = only(self.city, "patrols")
+        """Each of the protocol's decay facts, for the intervention it names."""
+        facts = []
+        for key, spec in self.protocol["facts"].items():
+            if spec["group"] != "decay":
+                continue
+            kind = BY_NAME.get(spec.get("intervention", ""))
+            if kind is None:
+                raise ProtocolError(f"the protocol's fact {key!r} names no intervention")
+            facts.append(self.decay_of(key, kind))
+        return facts
+
+    def decay_of(self, key: str, kind: type[Intervention]) -> Fact:
+        """``kind`` delivered for half a year then stopped: the share of its effect in
+        the cells it last treated that is left in the 90 days after the stop."""
+        base = only(self.city, kind.name)
         start = base.calendar.campaign_start.value
         end = start + timedelta(days=DECAY_DELIVERY_DAYS - 1)
-        patrols = base.interventions.patrols
-        assert patrols is not None
-        stopping = Interventions(patrols=patrols.model_copy(update={"end": end}))
+        delivered = getattr(base.interventions, kind.name)
+        assert delivered is not None
+        ending = delivered.model_copy(update={"end": end})
+        stopping = Interventions(**{kind.name: ending})
         scenario = base.model_copy(update={"interventions": stopping})
         stop = scenario.calendar.day_of(end)
         days = stop + DECAY_WINDOW_DAYS + 1
-        runs = self.paired(
-            self.pair_tasks(scenario, DecayObserver(stop), days=days), "patrol decay"
-        )
+        observe = DecayObserver(kind.name, stop)
+        runs = self.paired(self.pair_tasks(scenario, observe, days=days), f"{kind.label} decay")
         table = np.array([[*c["after"], *c["during"]] for c in runs], dtype=float)
 
         def left(s: np.ndarray) -> np.ndarray:
@@ -897,14 +908,12 @@ class Validation:
 
         during = self.change(runs, "during")
         after = self.change(runs, "after")
-        return [
-            self.fact(
-                "patrol_decay",
-                resampled(table, left, self.boot_seed()),
-                note=f"{during[0]:+.1f} % in the last 90 days of patrols, {after[0]:+.1f} % "
-                "in the 90 days after",
-            )
-        ]
+        return self.fact(
+            key,
+            resampled(table, left, self.boot_seed()),
+            note=f"{during[0]:+.1f} % in the last 90 days of {kind.label}, {after[0]:+.1f} % "
+            "in the 90 days after",
+        )
 
     def stationarity(self) -> list[Fact]:
         s = self.settings

@@ -13,11 +13,11 @@ than ``MIN_FRAME_SECONDS`` after it (``play``). A fixed 10 ms timer outran a bus
 machine's renders until the page gave way ("Too many renders triggered").
 
 Shown: the city with the mix (recent crime per cell; the model's units, patrol teams,
-grid workers, cameras, drawn from ``model.agents`` by class where the model has them;
-active offenders), the difference map (recent crime with the mix minus without it, same
-seeds), criminal cases in the last 30 days with and without the mix and their
-difference, and the share of households that feel safe with and without. A replay shows
-the series only: a run saves no per-cell maps.
+grid workers, cameras, drawn from ``model.agents`` by class, each as its class's
+``portrayal`` says; active offenders), the difference map (recent crime with the mix
+minus without it, same seeds), criminal cases in the last 30 days with and without the
+mix and their difference, and the share of households that feel safe with and without.
+A replay shows the series only: a run saves no per-cell maps.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import solara
 import traitlets
 from plotly.subplots import make_subplots
 
+from safesim.interventions.base import Portrayal
 from safesim.offenders import ACTIVE
 from safesim.quantities import LAND_USES
 from safesim.viz import (
@@ -151,83 +152,46 @@ def recent_crime_unit(model: VizModel) -> str:
     return f"cases per cell, last ~{model.city.params.hot_spot_window_days:.0f} days"
 
 
-CELL_HOVER = (
+# The cell fields under the mouse; the units standing in the cell follow (``cell_hover``).
+CELL_FIELDS_HOVER = (
     "%{text}<br>recent crime %{z:.2f} cases (without the mix %{customdata[0]:.2f})<br>"
-    "patrol presence %{customdata[1]:.2f}; cameras %{customdata[2]:.0f} "
-    "(coverage %{customdata[3]:.0%}); volunteer guardianship %{customdata[4]:.2f}"
-    "<extra></extra>"
+    "patrol presence %{customdata[1]:.2f}; camera coverage %{customdata[2]:.0%}; "
+    "volunteer guardianship %{customdata[3]:.2f}"
 )
+CELL_FIELDS = 4  # customdata columns before the units' counts
 
 
-def _camera_counts(city: Any) -> np.ndarray:
-    for intervention in city.interventions:
-        per_cell = getattr(intervention, "per_cell", None)
-        if intervention.name == "cameras" and per_cell is not None:
-            return per_cell
-    return np.zeros(city.layout.cells)
-
-
-def grid_visits_today(model: VizModel) -> np.ndarray:
-    """Households each cell's grid workers call on on the day last run."""
-    city = model.city
-    workers = city.grid_workers
-    if workers is None or model.day == 0:
-        return np.zeros(city.layout.cells)
-    homes = np.arange(city.households.n)
-    visited = workers.visited(homes, city.households, model.day - 1)
-    return np.bincount(city.households.cell[visited], minlength=city.layout.cells).astype(float)
+def cell_hover(classes: list[type]) -> str:
+    """A cell's hover text: its fields, then how many of each class of unit stand in it."""
+    counts = [
+        f"%{{customdata[{CELL_FIELDS + i}]:.0f}} {unit_style(kind).name}"
+        for i, kind in enumerate(classes)
+    ]
+    here = f"<br>here: {', '.join(counts)}" if counts else ""
+    return CELL_FIELDS_HOVER + here + "<extra></extra>"
 
 
 # ---------------------------------------------------------------------- units on the map
-@dataclass(frozen=True)
-class UnitStyle:
-    """How one class of unit is drawn: its legend name and marker; ``shown`` False starts
-    the layer switched off (a click on its legend entry shows it)."""
-
-    name: str
-    symbol: str
-    size: int
-    color: str
-    opacity: float = 1.0
-    outline: str | None = None
-    shown: bool = True
-
-    def marker(self) -> dict[str, Any]:
-        marker: dict[str, Any] = {
-            "symbol": self.symbol, "size": self.size, "color": self.color,
-            "opacity": self.opacity,
-        }  # fmt: skip
-        if self.outline:
-            marker["line"] = {"color": self.outline, "width": 1}
-        return marker
-
-
-# Keyed by the unit's class name. Grid workers call on most home cells every day: their
-# layer starts off so it does not hide the crime colours under it.
-UNIT_STYLES: dict[str, UnitStyle] = {
-    "PatrolTeam": UnitStyle("patrol teams", "circle", 9, "#2471a3", outline="white"),
-    "GridWorker": UnitStyle("grid workers", "diamond-open", 6, "#1e8449", 0.7, shown=False),
-    "Camera": UnitStyle("cameras", "triangle-up", 6, "black", 0.55),
-    "Mediator": UnitStyle("mediators", "square", 7, "#d35400", 0.8),
-}
+# How a class of unit is drawn: each agent class says so in its ``portrayal``.
+UnitStyle = Portrayal
 OFFENDER_STYLE = UnitStyle("active offenders", "circle", 3, "#555555")
 
 
-def unit_style(class_name: str) -> UnitStyle:
-    """The style of a class of unit; a class without one gets grey crosses and a name
-    from its class name ("FootPatrol" → "foot patrol")."""
-    style = UNIT_STYLES.get(class_name)
-    if style is not None:
+def unit_style(kind: type) -> UnitStyle:
+    """The style of a class of unit (its ``portrayal``); a class without one gets grey
+    crosses and a name from its class name ("FootPatrol" → "foot patrol")."""
+    style = getattr(kind, "portrayal", None)
+    if isinstance(style, Portrayal):
         return style
-    words = re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", kind.__name__).lower()
     return UnitStyle(words, "x-thin-open", 6, "#616a6b", 0.8)
 
 
-def unit_classes(city: Any) -> list[str]:
-    """The class names of the units the model holds in ``model.agents``, in the order the
+def unit_classes(city: Any) -> list[type]:
+    """The classes of the units the model holds in ``model.agents``, in the order the
     model made them; empty for a model that keeps its units elsewhere."""
     by_type = getattr(city, "agents_by_type", None) or {}
-    return [kind.__name__ for kind, agents in by_type.items() if len(agents)]
+    return [kind for kind, agents in by_type.items() if len(agents)]
 
 
 def unit_position(agent: Any, width: int) -> tuple[float, float] | None:
@@ -264,9 +228,7 @@ def unit_layers(model: VizModel) -> list[dict[str, Any]]:
             ys.append(where[1])
             describe = getattr(agent, "describe", None)
             labels.append(
-                describe()
-                if callable(describe)
-                else f"{unit_style(kind.__name__).name} #{agent.unique_id}"
+                describe() if callable(describe) else f"{unit_style(kind).name} #{agent.unique_id}"
             )
         layers.append({"x": np.asarray(xs), "y": np.asarray(ys), "text": labels})
     return layers
@@ -315,14 +277,6 @@ def apply_data(fig: go.Figure, data: list[dict[str, Any]]) -> None:
         trace.update(props)
 
 
-# Before the model holds its units as agents, the map reads them from its arrays.
-FALLBACK_UNITS = (
-    ("patrol stops", "patrol team on a hot-spot stop; presence %{customdata:.2f}", "PatrolTeam"),
-    ("grid workers' calls", "grid workers calling on %{customdata:.0f} households", "GridWorker"),
-    ("cameras", "%{customdata[0]:.0f} camera(s); coverage %{customdata[1]:.0%}", "Camera"),
-)
-
-
 class CityMap(LivePlot):
     """The city with the mix: recent crime as the cells' colour, a layer of markers per
     class of unit, and active offenders."""
@@ -331,11 +285,12 @@ class CityMap(LivePlot):
 
     def frame(self, model: VizModel) -> go.Figure:
         layout = model.city.layout
+        classes = unit_classes(model.city)
         fig = go.Figure(
             go.Heatmap(
                 z=np.zeros((layout.height, layout.width)),
                 text=cell_names(model),
-                hovertemplate=CELL_HOVER,
+                hovertemplate=cell_hover(classes),
                 colorscale="YlOrRd",
                 zmin=0.0,
                 # Under the map, in its fixed margin, with the layers' legend below it.
@@ -348,14 +303,9 @@ class CityMap(LivePlot):
                 showlegend=False,
             )
         )  # fmt: skip
-        classes = unit_classes(model.city)
-        if classes:
-            for name in classes:
-                style = unit_style(name)
-                fig.add_trace(_marker_trace(style.name, "%{text}", style))
-        else:
-            for name, hover, kind in FALLBACK_UNITS:
-                fig.add_trace(_marker_trace(name, hover, UNIT_STYLES[kind]))
+        for kind in classes:
+            style = unit_style(kind)
+            fig.add_trace(_marker_trace(style.name, "%{text}", style))
         fig.add_trace(_marker_trace(OFFENDER_STYLE.name, "active offender", OFFENDER_STYLE))
         fig.update_layout(
             **_layout(
@@ -381,15 +331,23 @@ class CityMap(LivePlot):
         layout, fields = city.layout, city.fields
         width, height = layout.width, layout.height
         heat = city.recent_crime.reshape(height, width)
-        cameras = _camera_counts(city)
+        units = unit_layers(model)
+        # How many of each class of unit stand in each cell.
+        standing = [
+            np.bincount(
+                (np.rint(layer["y"]) * width + np.rint(layer["x"])).astype(np.int64),
+                minlength=layout.cells,
+            )
+            for layer in units
+        ]
         shape = (height, width)
         cells = np.stack(
             [
                 model.twin.recent_crime.reshape(shape),
                 fields.patrol_presence.reshape(shape),
-                cameras.reshape(shape),
                 fields.camera_coverage.reshape(shape),
                 fields.guardianship.reshape(shape),
+                *(count.reshape(shape).astype(float) for count in standing),
             ],
             axis=-1,
         )
@@ -399,27 +357,7 @@ class CityMap(LivePlot):
             "x": city.offenders.x[active] + _JITTER[0, active],
             "y": city.offenders.y[active] + _JITTER[1, active],
         }
-        if unit_classes(city):
-            return [heatmap, *unit_layers(model), offenders]
-        patrolled = np.flatnonzero(fields.patrol_visits > 0)
-        visits = grid_visits_today(model)
-        called = np.flatnonzero(visits > 0)
-        placed = np.flatnonzero(cameras > 0)
-        return [
-            heatmap,
-            {
-                "x": patrolled % width,
-                "y": patrolled // width,
-                "customdata": fields.patrol_presence[patrolled],
-            },
-            {"x": called % width, "y": called // width, "customdata": visits[called]},
-            {
-                "x": placed % width,
-                "y": placed // width,
-                "customdata": np.stack([cameras[placed], fields.camera_coverage[placed]], -1),
-            },
-            offenders,
-        ]
+        return [heatmap, *units, offenders]
 
 
 class DifferenceMap(LivePlot):
@@ -846,22 +784,11 @@ def difference_attributes(model: VizModel | ReplayModel) -> dict[str, str]:
 def today_line(model: VizModel) -> str:
     """What the map's markers count on the day shown."""
     city = model.city
-    classes = unit_classes(city)
     active = int(np.count_nonzero(city.offenders.status == ACTIVE))
-    if classes:
-        counts = [
-            f"{len(agents):,} {unit_style(kind.__name__).name}"
-            for kind, agents in city.agents_by_type.items()
-            if len(agents)
-        ]
-        return f"On the map: {', '.join(counts)}, {active} active offenders"
-    stops = int(np.count_nonzero(city.fields.patrol_visits > 0))
-    calls = int(grid_visits_today(model).sum())
-    cameras = int(_camera_counts(city).sum())
-    return (
-        f"On the map today: {stops} patrol stops, {calls:,} grid workers' calls, "
-        f"{cameras} cameras, {active} active offenders"
-    )
+    counts = [
+        f"{len(city.agents_by_type[kind]):,} {unit_style(kind).name}" for kind in unit_classes(city)
+    ]
+    return f"On the map: {', '.join([*counts, f'{active} active offenders'])}"
 
 
 @dataclass

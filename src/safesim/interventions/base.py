@@ -9,7 +9,8 @@ the fixed order of ``safesim.interventions.ORDER``; ``apply`` returns the day's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 DISPUTE_CHANNELS: tuple[str, ...] = ("finds_disputes", "settles_disputes", "unit_watch")
 ALL_CHANNELS: tuple[str, ...] = (*CHANNELS, *DISPUTE_CHANNELS)
 
+# What an intervention's evaluations count unless it says otherwise (``targets``):
+# offender crime in the cells it treats (``treated_today``).
+OFFENDER_CRIME = "offender_crime"
+
 # Class attributes every registered intervention must give (checked by
 # ``contract_gaps`` and the contract test).
 CONTRACT: tuple[str, ...] = (
@@ -39,6 +44,31 @@ CONTRACT: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Portrayal:
+    """How the browser view's map draws one class of unit (a class attribute
+    ``portrayal`` of the agent class): its legend name in English and Chinese, marker
+    symbol, size and colour; ``shown`` False starts the layer switched off."""
+
+    name: str
+    symbol: str
+    size: int
+    color: str
+    opacity: float = 1.0
+    outline: str | None = None
+    shown: bool = True
+    name_zh: str = ""
+
+    def marker(self) -> dict[str, Any]:
+        marker: dict[str, Any] = {
+            "symbol": self.symbol, "size": self.size, "color": self.color,
+            "opacity": self.opacity,
+        }  # fmt: skip
+        if self.outline:
+            marker["line"] = {"color": self.outline, "width": 1}
+        return marker
+
+
 class Intervention:
     """One kind of intervention, owning its whole contract.
 
@@ -48,7 +78,10 @@ class Intervention:
     ``label`` and ``label_zh`` for tables and plots, the ``unit`` its ``unit_cost_yuan``
     prices (``units()`` counts them), the ``evidence`` its strengths rest on, and the
     ``channels`` (``ALL_CHANNELS``) its ``apply`` writes, and optionally the browser
-    view's slider (``lever``, ``lever_label``, ``lever_field``). Adding one is its module in
+    view's slider (``lever``, ``lever_label``, ``lever_field``), the outcome its
+    evaluations measure (``targets``, with ``home_share`` for one that serves some homes
+    only) and whether its evidence is thin (``thin_evidence``); its agent classes say how
+    the map draws them (``portrayal``). Adding one is its module in
     this package (found by ``safesim.interventions``), its strengths in
     ``parameters.py`` and its section in docs/odd.md.
     """
@@ -68,6 +101,30 @@ class Intervention:
     # The count in the scenario entry the slider shows and sets, for a slider of one count;
     # an intervention whose slider moves several overrides the two methods below.
     lever_field: ClassVar[str] = ""
+    # The outcome its evaluations measure: offender crime in the cells it treats
+    # (``OFFENDER_CRIME``), or a column of the daily record, counted among the homes it
+    # reaches (``home_share``).
+    targets: ClassVar[str] = OFFENDER_CRIME
+    # True when no controlled evaluation of its effect exists: a brief on a mix with it
+    # says its effect rests on thin evidence.
+    thin_evidence: ClassVar[bool] = False
+
+    @classmethod
+    def home_share(cls, spec: Delivery, households: int) -> float:
+        """The share of the city's ``households`` that ``spec`` reaches (all, unless it
+        serves only some homes)."""
+        return 1.0
+
+    @classmethod
+    def home_note(cls, spec: Delivery, households: int, with_it: int, without: int) -> str:
+        """What a validation note says of its ``targets`` count among the homes it reaches:
+        ``with_it`` with it and ``without`` in the twin."""
+        outcome = cls.targets.replace("_", " ")
+        share = 100 * cls.home_share(spec, households)
+        return (
+            f"{with_it} {outcome} with {cls.label}, {without} without; it reaches "
+            f"{share:.0f} % of homes"
+        )
 
     @classmethod
     def lever_size(cls, spec: Delivery) -> int:

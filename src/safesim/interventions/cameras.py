@@ -9,7 +9,7 @@ from mesa.agent import AgentSet
 from mesa.discrete_space import FixedAgent
 
 from safesim.fields import Channels
-from safesim.interventions.base import Intervention
+from safesim.interventions.base import Intervention, Portrayal
 from safesim.quantities import LAND_USES, Calendar, Count, Delivery, NonNegativeFloat, Strict
 
 if TYPE_CHECKING:
@@ -43,6 +43,10 @@ class CamerasSpec(Delivery):
 
 class Camera(FixedAgent):
     """One public camera, fixed at the cell it was installed in (``cell_index``)."""
+
+    portrayal: ClassVar[Portrayal] = Portrayal(
+        "cameras", "triangle-up", 6, "black", 0.55, name_zh="摄像头"
+    )
 
     def __init__(self, model: SafetyModel, cell_index: int):
         super().__init__(model)

@@ -50,6 +50,8 @@ class Mediators(Intervention):
     unit = "mediator"
     evidence = "Tongren 2020 and Suizhou 2015 reports (counts only): an assumption"
     channels = ("settles_disputes",)
+    targets = "dispute_violence"
+    thin_evidence = True
 
     def __init__(self, spec: MediatorsSpec, calendar: Calendar):
         super().__init__(spec, calendar)

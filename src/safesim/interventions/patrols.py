@@ -9,7 +9,7 @@ from mesa.discrete_space import CellAgent
 
 from safesim.city import neighbour_sum
 from safesim.fields import Channels
-from safesim.interventions.base import Intervention
+from safesim.interventions.base import Intervention, Portrayal
 from safesim.parameters import MechanismParameters
 from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity, Rate
 
@@ -32,6 +32,10 @@ class PatrolsSpec(Delivery):
 class PatrolTeam(CellAgent):
     """One patrol team: an officer and the auxiliaries with them, standing at the hot
     spot it was sent to last. ``beat`` is the cells it visits on the day last run."""
+
+    portrayal: ClassVar[Portrayal] = Portrayal(
+        "patrol teams", "circle", 9, "#2471a3", outline="white", name_zh="巡逻队"
+    )
 
     def __init__(self, model: SafetyModel, patrols: Patrols, index: int):
         super().__init__(model)
