@@ -29,6 +29,7 @@ import jinja2
 import pandas as pd
 
 from safesim.errors import SafesimError
+from safesim.interventions import BY_NAME
 from safesim.plotting import (
     METRIC_LABELS,
     RUN_EFFECT_COLUMNS,
@@ -303,7 +304,7 @@ def limits(
     out = [common[0], intervals_hold(manifest)]
     known = [s for s in scenarios or [] if s is not None]
     kinds = {k for s in known for k, spec in s.interventions if spec is not None}
-    if not known or kinds & {"grid_workers", "mediators"}:
+    if not known or any(BY_NAME[kind].thin_evidence for kind in kinds):
         out.append(common[2])
     priced = any(
         spec is not None and spec.unit_cost_yuan is not None

@@ -42,6 +42,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from safesim.errors import SafesimError
+from safesim.interventions import BY_NAME, ORDER
 from safesim.results import ResultsError, atomic_write_bytes, verify_set
 from safesim.results import read_manifest as results_manifest
 
@@ -239,7 +240,6 @@ ZH = {
     "against the same period a year before": "同比",
     "against the mean of the previous years": "与前几年均值相比",
     "against the period before": "与上一时期相比",
-    "mediators": "人民调解员",
     "difference in cases (campaign year)": "案件数之差（行动年）",
     "difference in households feeling safe (percentage points)": "群众安全感之差（百分点）",
     "difference in year-on-year change (percentage points)": "同比变化之差（百分点）",
@@ -286,11 +286,8 @@ ZH = {
     "percentage points": "百分点",
     "yuan": "元",
     "ratio": "比值",
-    "grid workers": "网格员",
-    "patrols": "巡逻",
-    "cameras": "摄像头",
-    "target hardening": "技防设施",
-    "volunteers": "志愿者",
+    # Each intervention's label, as its own module gives it.
+    **{kind.label: kind.label_zh for kind in ORDER},
 }
 
 
@@ -707,22 +704,16 @@ KEY_OUTCOMES = (
     "weighted_displacement_quotient",
 )
 MAX_PANELS = 6
-AXIS_LABELS = {
-    "interventions.patrols.officers": "patrol officers",
-    "interventions.patrols.auxiliaries": "patrol auxiliaries",
-    "interventions.patrols.dwell_minutes": "patrol stop length (minutes)",
-    "interventions.cameras.count": "cameras",
-    "interventions.grid_workers.workers": "grid workers",
-    "interventions.volunteers.count": "volunteers",
-    "interventions.target_hardening.lock_cylinders": "lock cylinders fitted",
-    "interventions.target_hardening.alarm_phones": "alarm phones fitted",
-}
 
 
 def axis_label(path: str) -> str:
-    if path in AXIS_LABELS:
-        return AXIS_LABELS[path]
+    """A sweep axis's label: an intervention's field as the intervention names it
+    (``Intervention.field_label``), else the path's last two parts."""
     parts = path.split(".")
+    kind = BY_NAME.get(parts[1]) if len(parts) == 3 and parts[0] == "interventions" else None
+    named = kind.field_label(parts[2]) if kind is not None else None
+    if named:
+        return named
     return " ".join(parts[-2:]).replace("_", " ")
 
 

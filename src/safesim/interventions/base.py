@@ -108,6 +108,18 @@ class Intervention:
     # True when no controlled evaluation of its effect exists: a brief on a mix with it
     # says its effect rests on thin evidence.
     thin_evidence: ClassVar[bool] = False
+    # Plot and brief labels of its scenario entry's fields (a sweep's axes), beside the
+    # slider's field, which its ``lever_label`` names.
+    field_labels: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def field_label(cls, field: str) -> str | None:
+        """The label of ``field`` of its scenario entry; None where it gives none."""
+        if field in cls.field_labels:
+            return cls.field_labels[field]
+        if cls.lever_label and field == cls.lever_field:
+            return cls.lever_label[0].lower() + cls.lever_label[1:]
+        return None
 
     @classmethod
     def home_share(cls, spec: Delivery, households: int) -> float:

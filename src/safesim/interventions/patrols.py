@@ -88,6 +88,10 @@ class Patrols(Intervention):
     lever = "officers"
     lever_label = "Patrol officers"
     lever_field = "officers"
+    field_labels: ClassVar[dict[str, str]] = {
+        "auxiliaries": "patrol auxiliaries",
+        "dwell_minutes": "patrol stop length (minutes)",
+    }
 
     @classmethod
     def lever_changes(cls, spec: PatrolsSpec, size: int) -> dict[str, int]:

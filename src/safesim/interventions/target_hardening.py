@@ -58,6 +58,10 @@ class TargetHardening(Intervention):
     channels = ("protection",)
     lever = "hardening_devices"
     lever_label = "Target-hardening devices"
+    field_labels: ClassVar[dict[str, str]] = {
+        "lock_cylinders": "lock cylinders fitted",
+        "alarm_phones": "alarm phones fitted",
+    }
 
     @staticmethod
     def device_counts(spec: TargetHardeningSpec) -> dict[str, int]:
