@@ -4,25 +4,31 @@ The evaluations behind every mechanism (docs/odd.md) compare crime in the treate
 or homes with what it would have been without the intervention. Here the comparison is
 exact: the mix and its counterfactual twin (``Scenario.counterfactual``) run side by side
 on the same seed (common random numbers), and each day the crimes in the places the mix
-treats *that day* are counted in both runs. Each intervention says what it treated
-(``Intervention.treated_today`` and ``treated_homes``):
+treats *that day* are counted in both runs. Each intervention says, in its own module,
+what it treated, as its evaluations count it:
 
-- patrols: the cells patrol teams visit that day (hot-spot policing, Braga et al.);
-- cameras: the cells with cameras (CCTV schemes, Welsh & Farrington; Piza et al.);
-- target hardening: the homes with devices fitted, by device combination (Tseloni et
-  al. compare victimisation of homes by the security they have);
-- the others (volunteers, grid workers): the whole city, with city-wide dispute
-  outcomes (violent dispute cases, fights) beside.
+- ``Intervention.treated_homes``: the homes it treats, by the treatment each carries
+  (homes with devices fitted, by device combination, as Tseloni et al. compare
+  victimisation of homes by the security they have);
+- else ``Intervention.treated_today``: the cells it treated that day (the cells patrol
+  teams visit, as hot-spot trials count them; the cells with cameras, as CCTV schemes
+  do);
+- None for both: the whole city, with city-wide dispute outcomes (violent dispute
+  cases, fights) beside.
 
 The effect is ``treated crimes in the mix / treated crimes in the twin − 1``, pooled over
 replicates, with a 90 % interval from resampling replicates.
 
 **Examples**::
 
+    from safesim.interventions import ORDER
     from safesim.mechanism_effects import measure
     from safesim.scenario import load_scenario
-    effect = measure(load_scenario("scenarios/small.yaml"), "patrols", replicates=4)
-    effect["offender_crime"].change, effect["offender_crime"].interval
+    small = load_scenario("scenarios/small.yaml")
+    for kind in ORDER:
+        if getattr(small.interventions, kind.name) is not None:
+            effects = measure(small, kind.name, replicates=4)
+            print(kind.label, {key: e.change for key, e in effects.items()})
 """
 
 from __future__ import annotations
