@@ -77,3 +77,25 @@ def test_weighted_displacement_quotient_signs():
     assert weighted_displacement_quotient(daily, 100) == pytest.approx(0.4)
     daily["crimes_catchment"] = [10] * 100 + [12] * 100  # catchment rose: displacement
     assert weighted_displacement_quotient(daily, 100) == pytest.approx(-0.4)
+
+
+def test_every_list_of_outcomes_names_recorded_outcomes_with_their_labels():
+    """``outcomes.OUTCOMES`` is the one list of what a run records: the targets' metrics,
+    the comparison's crime counts, the plots' metric labels and the command line's
+    headline effects name only its outcomes, and the counts take its labels."""
+    from typing import get_args
+
+    from safesim.cli import HEADLINE_EFFECTS
+    from safesim.compare import CRIME_COUNTS
+    from safesim.outcomes import EFFECT_OUTCOMES, OUTCOMES
+    from safesim.plotting import METRIC_LABELS, ZH
+    from safesim.scenario import Metric
+
+    assert set(get_args(Metric)) <= set(EFFECT_OUTCOMES)
+    assert {name: OUTCOMES[name].label for name in CRIME_COUNTS} == CRIME_COUNTS
+    assert set(CRIME_COUNTS) <= set(get_args(Metric))
+    assert set(METRIC_LABELS) <= set(OUTCOMES)
+    assert set(HEADLINE_EFFECTS) - {"cost_per_crime_averted"} <= set(EFFECT_OUTCOMES)
+    # Where the plots translate a recorded outcome's label, it is the record's own.
+    for outcome in OUTCOMES.values():
+        assert ZH.get(outcome.label, outcome.label_zh) == outcome.label_zh, outcome.name

@@ -41,7 +41,14 @@ import numpy as np
 import pandas as pd
 
 from safesim.draws import ParameterDraws
-from safesim.outcomes import mean_interval, paired_interval, spread, summarise, variance_shares
+from safesim.outcomes import (
+    OUTCOMES,
+    mean_interval,
+    paired_interval,
+    spread,
+    summarise,
+    variance_shares,
+)
 from safesim.parameters import MechanismParameters
 from safesim.results import write_result_set
 from safesim.runner import replicate_seed, run_replicates, versions
@@ -50,15 +57,19 @@ from safesim.sweeps import annual_cost
 
 SURVEY_DAYS = 30
 
-# Crime counts over the campaign window, as the reports count them.
+# Crime counts over the campaign window, as the reports count them, labelled as the
+# daily record labels them (``outcomes.OUTCOMES``).
 CRIME_COUNTS = {
-    "criminal_total": "all criminal cases",
-    "two_robberies_one_theft": "robbery, snatching and theft",
-    "burglary_theft": "burglary and theft",
-    "robbery": "robbery and snatching",
-    "dispute_violence": "violence from disputes",
-    "public_order": "public-order cases",
-    "calls": "calls to police",
+    name: OUTCOMES[name].label
+    for name in (
+        "criminal_total",
+        "two_robberies_one_theft",
+        "burglary_theft",
+        "robbery",
+        "dispute_violence",
+        "public_order",
+        "calls",
+    )
 }
 SECURITY = "campaign_sense_of_security"
 COST = "annual_cost_yuan"
