@@ -80,10 +80,11 @@ class Intervention:
     ``channels`` (``ALL_CHANNELS``) its ``apply`` writes, and optionally the browser
     view's slider (``lever``, ``lever_label``, ``lever_field``), the outcome its
     evaluations measure (``targets``, with ``home_share`` for one that serves some homes
-    only) and whether its evidence is thin (``thin_evidence``); its agent classes say how
-    the map draws them (``portrayal``). Adding one is its module in
-    this package (found by ``safesim.interventions``), its strengths in
-    ``parameters.py`` and its section in docs/odd.md.
+    only), whether its evidence is thin (``thin_evidence``) and its fields' labels on
+    plots (``field_labels``); its agent classes say how the map draws them
+    (``portrayal``). Adding one is its module in this package (found by
+    ``safesim.interventions``), its strengths in ``parameters.py`` and its section in
+    docs/odd.md.
     """
 
     name: ClassVar[str] = ""
