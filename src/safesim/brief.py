@@ -35,6 +35,7 @@ from safesim.plotting import (
     PlotError,
     axis_label,
     detect_kind,
+    folder_language,
     plot_results,
     read_csv,
     run_effects,
@@ -1033,11 +1034,13 @@ def made_on(folder: Path, manifest: dict[str, Any]) -> str:
     return datetime.fromtimestamp(int(created), UTC).strftime("%Y-%m-%d")
 
 
-def write_brief(folder: str | Path, lang: str = "en") -> Path:
-    """Draw the folder's figures (in ``lang``) and write ``brief.html`` next to them."""
+def write_brief(folder: str | Path, lang: str | None = None) -> Path:
+    """Draw the folder's figures (in ``lang``; by default the language the folder was
+    written in) and write ``brief.html`` next to them."""
     path = Path(folder)
     try:
         kind, manifest = detect_kind(path)
+        lang = lang or folder_language(manifest)
         if kind not in BUILDERS:
             raise BriefError(f"{path}: no brief for results of kind {kind!r}")
         made = made_on(path, manifest)  # checked before any figure is drawn

@@ -914,7 +914,7 @@ def compare(
                     scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
                 )
             wall = time.perf_counter() - started
-            paths = write_comparison(out_dir, result, scenario_files, days, wall)
+            paths = write_comparison(out_dir, result, scenario_files, days, wall, lang)
             written = [*paths.values(), *plot_results(out_dir, lang=lang)]
             written.append(write_brief(out_dir, lang=lang))
     except (ResultsError, PlotError, BriefError) as exc:
@@ -1051,6 +1051,7 @@ def optimize(
         days=days,
         seed=seed,
         workers=workers,
+        lang=lang,
     )
     try:
         scenario = load_scenario(scenario_file)
@@ -1303,7 +1304,14 @@ def viz(scenario_file: str, host: str, port: int, households: str | None) -> Non
     show_default=True,
     help="Image format of the figures.",
 )
-def plot(results_dir: str, fmt: str) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Language of the labels (zh needs a CJK font). Default: the language the "
+    "folder was written in (its manifest's lang), else en.",
+)
+def plot(results_dir: str, fmt: str, lang: str | None) -> None:
     """Draw the figures for a results folder, next to its CSVs.
 
     What is drawn follows manifest.json's kind (else the CSVs present). A run
@@ -1315,7 +1323,7 @@ def plot(results_dir: str, fmt: str) -> None:
     from safesim.plotting import PlotError, plot_results
 
     try:
-        written = plot_results(results_dir, fmt)
+        written = plot_results(results_dir, fmt, lang=lang)
     except PlotError as exc:
         fail(str(exc))
         return
@@ -1328,11 +1336,11 @@ def plot(results_dir: str, fmt: str) -> None:
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="Language of the labels (zh needs a CJK font).",
+    default=None,
+    help="Language of the brief and its figures (zh needs a CJK font). Default: the "
+    "language the folder was written in (its manifest's lang), else en.",
 )
-def brief(results_dir: str, lang: str) -> None:
+def brief(results_dir: str, lang: str | None) -> None:
     """Write a one-page HTML brief of a results folder (brief.html, figures embedded).
 
     Works for a run, a comparison, a sweep, a sensitivity screening and an optimisation:

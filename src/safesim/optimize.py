@@ -81,6 +81,7 @@ class OptimizeSettings:
     days: int | None = None
     seed: int | None = None
     workers: int = 1
+    lang: str = "en"  # of the figure and brief; not part of the search's identity
 
 
 @dataclass(frozen=True)
@@ -583,6 +584,7 @@ def write_optimisation(
         "scenario_file": scenario_file,
         "scenario_sha256": scenario.digest(),
         "budget_yuan": settings.budget,
+        "lang": settings.lang,
         "settings": asdict(settings),
         "seed": seed,
         "replicates": settings.replicates,
