@@ -1035,7 +1035,13 @@ def optimize(
     from tqdm import tqdm
 
     from safesim.brief import BriefError, write_brief
-    from safesim.optimize import OptimizeError, OptimizeSettings, check_settings, optimise
+    from safesim.optimize import (
+        CRIMES,
+        OptimizeError,
+        OptimizeSettings,
+        check_settings,
+        optimise,
+    )
     from safesim.plotting import PlotError, plot_results
     from safesim.results import ResultsError, folder_lock
     from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
@@ -1063,8 +1069,8 @@ def optimize(
         check_settings(scenario, scenario_file, settings)
     except OptimizeError as exc:
         fail(str(exc))
-    # Every mix and the no-intervention twin, each over the replicates.
-    runs = (settings.trials + 1) * settings.replicates
+    # Every mix, the no-intervention twin and the scenario's own mix, over the replicates.
+    runs = (settings.trials + 2) * settings.replicates
     check_cost(scenario, scenario_file, days, runs, workers)
     # Checked before the search: a folder that cannot be written would fail after it.
     out_dir = check_out(out_root, name or f"{scenario.name}-optimize")
@@ -1111,7 +1117,15 @@ def optimize(
         f"{100 * best['probability_best']:.0f} % of paired runs, within 10 % of the best in "
         f"{100 * best['probability_within_10pct']:.0f} %"
     )
-    for file in ("trials.csv", "front.csv", "recommended.yaml", "manifest.json"):
+    table = result.baseline
+    nothing = table[(table["mix"] == "no_intervention") & (table["outcome"] == CRIMES)]
+    if not nothing.empty:
+        row = nothing.iloc[0]
+        click.echo(
+            f"  with no intervention: {row['mean']:.1f} criminal cases in the campaign year "
+            f"(90 % interval {row['p05']:.1f} to {row['p95']:.1f})"
+        )
+    for file in ("trials.csv", "front.csv", "baseline.csv", "recommended.yaml", "manifest.json"):
         click.echo(f"  wrote {out_dir / file}")
     for path in [*figures, brief]:
         click.echo(f"  wrote {path}")

@@ -277,7 +277,7 @@ ZH = {
     "recommended mix": "推荐组合",
     "budget": "预算",
     "other mixes tried": "其他试验组合",
-    "mixes on the front": "帕累托前沿组合",
+    "mixes nothing beats on all three": "没有组合能全面胜过的组合",
     "mean and 90 % interval": "均值与90%区间",
     "Effects against doing nothing (mean and 90 % interval over replicates)": (
         "与不干预相比的效果 (重复运行的均值与90%区间)"
@@ -1337,7 +1337,7 @@ def front_figure(trials: pd.DataFrame, budget: float | None, recommended: int | 
     ):
         for part, colour, name in (
             (rest, "lightgray", tr("other mixes tried")),
-            (front, None, tr("mixes on the front")),
+            (front, None, tr("mixes nothing beats on all three")),
         ):
             if part.empty:
                 continue
