@@ -373,3 +373,59 @@ def test_the_figures_of_a_zh_run_are_labelled_in_chinese(
         english = {t for t in texts if re.search(r"[A-Za-z]{3,}", t)}
         assert not english, (svg.name, english)
         assert any(CJK.search(t) for t in texts), svg.name
+
+
+def test_the_city_caveat_is_stated_only_when_the_cities_differ(tmp_path: Path) -> None:
+    import yaml
+
+    # small.yaml and a copy with other words for its numbers and no patrols: one city.
+    data = yaml.safe_load((ROOT / "scenarios" / "small.yaml").read_text(encoding="utf-8"))
+    data["name"] = "small-no-patrols"
+    data["city"]["households"]["assumption"] = "the same 20,000 households, said otherwise"
+    data["interventions"]["patrols"] = None
+    reworded = tmp_path / "small-no-patrols.yaml"
+    reworded.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    cases = {
+        "same": [ROOT / "scenarios" / "small.yaml", reworded],
+        "other": [ROOT / "scenarios" / "small.yaml", ROOT / "scenarios" / "guichi.yaml"],
+    }
+    for case, files in cases.items():
+        folder = tmp_path / case
+        _comparison(folder)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest["scenario_files"] = [str(f) for f in files]
+        manifest["scenarios"] = ["small", "small-no-patrols" if case == "same" else "guichi"]
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        en, zh = _brief_html(folder, "en")[0], _brief_html(folder, "zh")[0]
+        caveat = "Scenarios of different cities differ in their whole baseline" in en
+        caveat_zh = "不同城市的情景在整个基线上都不同" in zh
+        assert caveat == caveat_zh == (case == "other"), case
+    same = _brief_html(tmp_path / "same", "en")[0]
+    assert "The same city, small-no-patrols without patrols." in same
+
+
+def test_a_run_brief_is_dated_from_its_manifest_or_else_from_its_files(
+    run_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import os
+    import shutil
+    from datetime import UTC, datetime
+
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    made = datetime.fromtimestamp(manifest["invocation"]["created_unix"], UTC)
+    result = CliRunner().invoke(main, ["brief", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    html = (run_dir / "brief.html").read_text(encoding="utf-8")
+    assert f"Made by safesim · {made:%Y-%m-%d} · run" in html
+    # The same tables without their manifest (copied alone, or written before manifests):
+    # dated by the files, and said to be.
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    for name in ("daily.csv", "summary.csv", "effects.csv"):
+        shutil.copy(run_dir / name, folder / name)
+        os.utime(folder / name, (1_700_000_000, 1_700_000_000))
+    result = CliRunner().invoke(main, ["brief", str(folder)])
+    assert result.exit_code == 0, result.output
+    html = (folder / "brief.html").read_text(encoding="utf-8")
+    assert "Made by safesim · 2023-11-14 (the date of its files) · run" in html

@@ -17,6 +17,7 @@ file stands alone. The page is a Jinja2 template shipped with the package.
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -573,10 +574,25 @@ def _compare_line(row: Any, named: bool = True) -> str:
     )
 
 
+def city_values(scenario: Scenario) -> str:
+    """The scenario's city by its numbers alone (households, land use, offenders,
+    baseline): two scenarios that give the same numbers with other ``source:`` or
+    ``assumption:`` words are the same city."""
+
+    def numbers(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: numbers(v) for k, v in node.items() if k not in ("source", "assumption")}
+        if isinstance(node, list):
+            return [numbers(v) for v in node]
+        return node
+
+    return json.dumps(numbers(scenario.city.model_dump(mode="json")), sort_keys=True)
+
+
 def mix_difference(scenarios: list[Scenario]) -> str:
     """Which interventions the second scenario has that the first lacks, and which it
     lacks, when the two share their city (empty otherwise)."""
-    if len(scenarios) != 2 or scenarios[0].city != scenarios[1].city:
+    if len(scenarios) != 2 or city_values(scenarios[0]) != city_values(scenarios[1]):
         return ""
     a, b = ({k for k, spec in s.interventions if spec is not None} for s in scenarios)
     if a == b:
@@ -667,7 +683,7 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
                         "它们的差异不是措施的效果。",
                     )
                 ]
-                if len({s.city.model_dump_json() for s in scenarios}) > 1
+                if len({city_values(s) for s in scenarios}) > 1
                 else []
             ),
             *limits(manifest, scenarios),
@@ -1263,6 +1279,19 @@ def made_on(folder: Path, manifest: dict[str, Any]) -> str:
     return datetime.fromtimestamp(int(created), UTC).strftime("%Y-%m-%d")
 
 
+def files_dated(folder: Path, kind: str) -> str:
+    """For a folder whose manifest gives no date (or that has none: results written
+    before manifests, or tables copied without theirs), the day its result files were
+    last written, said as such."""
+    from safesim.plotting import PLOTTERS
+
+    times = [(folder / n).stat().st_mtime for n in PLOTTERS[kind].files if (folder / n).is_file()]
+    if not times:
+        return ""
+    day = datetime.fromtimestamp(int(max(times)), UTC).strftime("%Y-%m-%d")
+    return say(f"{day} (the date of its files)", f"{day}（文件日期）")
+
+
 def write_brief(folder: str | Path, lang: str | None = None) -> Path:
     """Draw the folder's figures (in ``lang``; by default the language the folder was
     written in) and write ``brief.html`` next to them."""
@@ -1276,6 +1305,7 @@ def write_brief(folder: str | Path, lang: str | None = None) -> Path:
         plot_results(path, "png", lang=lang)
         token = _LANG.set(lang)
         try:
+            made = made or files_dated(path, kind)
             brief = BUILDERS[kind](path, manifest)
         finally:
             _LANG.reset(token)
