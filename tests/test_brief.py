@@ -330,6 +330,11 @@ def test_a_comparison_of_one_city_states_no_city_caveat_in_either_language(
     for lang in ("en", "zh"):
         html, _ = _brief_html(briefed["compare"], lang)
         assert "different cities" not in html and "不同城市" not in html
+    # A cheaper mix is said to cost less, not a negative cost.
+    assert (
+        "small-no-patrols costs ¥1,200,000 a year less" in _brief_html(briefed["compare"], "en")[0]
+    )
+    assert "small-no-patrols 每年少花 ¥1,200,000" in _brief_html(briefed["compare"], "zh")[0]
 
 
 def test_optimisation_and_sweep_briefs_in_zh_are_chinese(tmp_path: Path) -> None:
@@ -429,3 +434,67 @@ def test_a_run_brief_is_dated_from_its_manifest_or_else_from_its_files(
     assert result.exit_code == 0, result.output
     html = (folder / "brief.html").read_text(encoding="utf-8")
     assert "Made by safesim · 2023-11-14 (the date of its files) · run" in html
+
+
+def script_counts(html: str, names: tuple[str, ...] = ()) -> tuple[int, int]:
+    """Chinese characters and Latin letters in what a reader of the page reads: its text
+    and figure captions, without tags, styles or embedded images, and without the
+    scenario ``names`` (proper names) when given; commands and file names count."""
+    import html as entities
+
+    page = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    page = re.sub(r'src="data:[^"]*"', " ", page)
+    text = entities.unescape(re.sub(r"(?s)<[^>]+>", " ", page))
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return len(CJK.findall(text)), len(LATIN.findall(text))
+
+
+#: A zh brief has at least this many Chinese characters per Latin letter once the
+#: scenario names are set aside (what is left is safesim's commands and file names) ...
+CJK_PER_LATIN = 10
+#: ... and at least this many with the names counted (two long names in a comparison).
+CJK_PER_LATIN_WITH_NAMES = 3
+
+
+@pytest.mark.filterwarnings("ignore")  # the faked font has no CJK glyphs
+def test_safesim_brief_lang_zh_is_overwhelmingly_chinese_for_each_kind(
+    briefed: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`safesim brief --lang zh` of a run, a comparison and an optimisation: Chinese
+    characters outnumber Latin letters by a wide margin in the whole page (numbers, ¥
+    and the reports' titles aside, what is Latin is scenario names, commands and files).
+    The font is faked: the test reads the words, not the glyphs."""
+    import shutil
+
+    from safesim import plotting
+
+    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    folders = {kind: tmp_path / kind for kind in ("run", "compare")}
+    for kind, folder in folders.items():
+        shutil.copytree(briefed[kind], folder)
+    folders["optimize"] = tmp_path / "optimize"
+    _optimisation(folders["optimize"])
+    counts = {}
+    for kind, folder in folders.items():
+        result = CliRunner().invoke(main, ["brief", str(folder), "--lang", "zh"])
+        assert result.exit_code == 0, result.output
+        html = (folder / "brief.html").read_text(encoding="utf-8")
+        names = ("small-no-patrols", "small", "guichi")
+        counts[kind] = (*script_counts(html, names), *script_counts(html))
+        cjk, latin, cjk_all, latin_all = counts[kind]
+        assert cjk > 300 and cjk >= CJK_PER_LATIN * latin, (kind, counts[kind])
+        assert cjk_all >= CJK_PER_LATIN_WITH_NAMES * latin_all, (kind, counts[kind])
+        # The source reports' issuers and dates are given in Chinese too.
+        assert "Guichi district" not in html and "published by" not in html
+    assert "贵池区委政法委，安徽法制报刊载" in (folders["optimize"] / "brief.html").read_text(
+        encoding="utf-8"
+    )
+    # The English brief of the optimisation speaks plainly: no jargon of the search.
+    en, _ = _brief_html(folders["optimize"], "en")
+    for jargon in ("Pareto", "NSGA", "trial ", "front"):
+        assert jargon not in en, jargon
+    assert "nothing beats on all three" in en and "The search tried 3 mixes" in en
+    print("CJK characters, Latin letters (names aside; all):", counts)

@@ -17,6 +17,7 @@ file stands alone. The page is a Jinja2 template shipped with the package.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
@@ -538,8 +539,12 @@ def _compare_line(row: Any, named: bool = True) -> str:
         head = label(row.label)
         head = head[0].upper() + head[1:]
     if row.unit == "yuan":
+        if not finite(row.difference_mean):
+            return head + say(": ", "：") + say(*NOT_MEASURED)
+        more, size = float(row.difference_mean) > 0, yuan(abs(float(row.difference_mean)))
         return head + say(
-            f": {yuan(row.difference_mean)} a year", f"：每年 {yuan(row.difference_mean)}"
+            f": {row.scenario} costs {size} a year {'more' if more else 'less'}",
+            f"：{row.scenario} 每年{'多' if more else '少'}花 {size}",
         )
     verdict = row.verdict if isinstance(row.verdict, str) else ""
     if verdict.startswith("tie"):
@@ -832,29 +837,28 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             if current:
                 says.append(current)
         averted = with_interval(
-            row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+            row["crimes_averted"],
+            row["crimes_averted_p05"],
+            row["crimes_averted_p95"],
+            unit=say("", " 起"),
         )
         safer = with_interval(
             row["security_change_pp"],
             row["security_change_pp_p05"],
             row["security_change_pp_p95"],
             2,
+            unit=say("", " 个百分点"),
         )
-        of = (
-            say(
-                f" of the {fmt(nothing['mean'])} there are with no intervention",
-                f"（不采取措施时共 {fmt(nothing['mean'])} 起）",
-            )
-            if nothing is not None
-            else ""
-        )
+        base = "" if nothing is None else fmt(nothing["mean"])
+        of = f" of the {base} there are with no intervention" if base else ""
+        of_zh = f"（不采取措施时共有 {base} 起）" if base else ""
         says.append(
             say(
                 f"Against doing nothing, it averts {averted} criminal cases in the campaign "
                 f"year{of}, and changes the share of households feeling safe by {safer} "
                 "percentage points.",
-                f"与不采取措施相比，行动年内减少刑事案件 {averted} 起{of}，"
-                f"有安全感住户比例变化 {safer} 个百分点。",
+                f"与不采取措施相比{of_zh}，行动年内减少刑事案件 {averted}，"
+                f"有安全感住户比例变化 {safer}。",
             )
         )
         if table is not None:
@@ -1074,20 +1078,20 @@ def _baseline_row(table: pd.DataFrame | None, mix: str, outcome: str) -> Any:
 def baseline_words(table: pd.DataFrame) -> str:
     """What the city has with no intervention: the twin's headline outcomes."""
 
-    def level(outcome: str, unit: str = "") -> str:
+    def level(outcome: str, unit: str) -> str:
         row = _baseline_row(table, "no_intervention", outcome)
         if row is None:
             return say(*NOT_MEASURED)
         return with_interval(row["mean"], row["p05"], row["p95"], 1, unit)
 
-    crimes, disputes = level(CRIMES), level(DISPUTES)
+    crimes, disputes = level(CRIMES, say("", " 起")), level(DISPUTES, say("", " 起"))
     safe = level(SECURITY, say(" %", "%"))
     return say(
         f"With no intervention (the same city on the same runs) it has {crimes} criminal "
         f"cases and {disputes} cases of violence from disputes in the campaign year, and "
         f"{safe} of households feel safe at its end.",
-        f"不采取任何措施时（同一城市、相同的运行），行动年内有刑事案件 {crimes} 起、"
-        f"矛盾纠纷引发的暴力案件 {disputes} 起，年末有安全感的住户占 {safe}。",
+        f"不采取任何措施时（同一城市、相同的运行），行动年内有刑事案件 {crimes}、"
+        f"矛盾纠纷引发的暴力案件 {disputes}，年末有安全感的住户占 {safe}。",
     )
 
 
@@ -1234,6 +1238,8 @@ def render(brief: Brief, lang: str = "en", made: str = "") -> str:
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
     )
+    if lang == "zh":  # the reports' issuers and dates in Chinese; titles stay as printed
+        brief = dataclasses.replace(brief, sources=[s.in_chinese() for s in brief.sources])
     return env.get_template(TEMPLATE).render(
         brief=brief,
         t=TEXT[lang],
