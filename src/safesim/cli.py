@@ -1027,8 +1027,10 @@ def optimize(
     and runs on the same replicate seeds as the scenario's no-intervention twin. NSGA-II
     (Optuna) trades off criminal cases averted, the change in the share feeling safe and
     the cost. Writes trials.csv, front.csv (the mixes nothing beats on all three),
-    front.png, recommended.yaml (a scenario `safesim run` reproduces), brief.html,
-    manifest.json and study.db (the same command continues an interrupted search).
+    baseline.csv (the headline outcomes with no intervention, under the scenario's own mix,
+    run once on the same seeds and draws, and under the recommended one), front.png,
+    recommended.yaml (a scenario `safesim run` reproduces), brief.html, manifest.json
+    and study.db (the same command continues an interrupted search).
     """
     import re
 
