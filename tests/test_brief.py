@@ -50,6 +50,72 @@ def _optimisation(folder: Path) -> None:
         "created_unix": 1_700_000_000,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    _baseline(folder)
+
+
+#: A Guichi-like baseline.csv: the scenario's own mix (5,293 grid workers) clearly averts
+#: violence from disputes; the recommended mix (trial 1's 40) keeps little of it.
+BASELINE = {  # outcome: (no intervention, scenario's mix, recommended), then the pairs
+    "campaign_criminal_total": ((1200, 1150, 1250), (800, 770, 830), (830, 800, 860),
+                                (-400, -430, -370), (-370, -400, -340), (30, 10, 50)),
+    "campaign_dispute_violence": ((300, 280, 320), (180, 165, 195), (290, 272, 308),
+                                  (-120, -135, -105), (-10, -25, 5), (110, 95, 125)),
+    "campaign_sense_of_security": ((90.0, 89.5, 90.5), (91.5, 91.0, 92.0), (91.0, 90.5, 91.5),
+                                   (1.5, 1.3, 1.7), (1.0, 0.8, 1.2), (-0.5, -0.7, -0.3)),
+}  # fmt: skip
+
+
+def _baseline(folder: Path) -> None:
+    mixes = ("no_intervention", "scenario_mix", "recommended",
+             "scenario_mix_minus_no_intervention", "recommended_minus_no_intervention",
+             "recommended_minus_scenario_mix")  # fmt: skip
+    rows = [
+        {"mix": mix, "outcome": outcome, "mean": m, "p05": lo, "p95": hi}
+        for outcome, figures in BASELINE.items()
+        for mix, (m, lo, hi) in zip(mixes, figures, strict=True)
+    ]
+    for name, own, chosen in (
+        ("units_grid_workers", 5293, 40), ("units_cameras", 600, 900),
+        ("units_volunteers", 2000, 12000), ("annual_cost_yuan", 47.5e6, 4.14e6),
+    ):  # fmt: skip
+        rows += [
+            {"mix": "scenario_mix", "outcome": name, "mean": own, "p05": own, "p95": own},
+            {"mix": "recommended", "outcome": name, "mean": chosen, "p05": chosen, "p95": chosen},
+        ]
+    pd.DataFrame(rows).to_csv(folder / "baseline.csv", index=False)
+
+
+def test_an_optimisation_brief_states_the_baseline_and_what_the_mix_gives_up(
+    tmp_path: Path,
+) -> None:
+    _optimisation(tmp_path)
+    html, _ = _brief_html(tmp_path, "en")
+    lead = re.findall(r"(?s)<h2>What the model says</h2>\s*<ul>(.*?)</ul>", html)[0]
+    assert (
+        "With no intervention (the same city on the same runs) it has 1,200.0 (90 % interval "
+        "1,150.0 to 1,250.0) criminal cases and 300.0 (90 % interval 280.0 to 320.0) cases "
+        "of violence from disputes in the campaign year, and 90.0 % (90 % interval 89.5 to "
+        "90.5 %) of households feel safe at its end." in lead
+    )
+    assert (
+        "criminal cases in the campaign year of the 1,200.0 there are with no intervention" in lead
+    )
+    assert (
+        "Against the scenario&#39;s own mix, the recommended one changes grid workers from "
+        "5,293 to 40, cameras from 600 to 900, volunteers from 2,000 to 12,000 and the yearly "
+        "cost from ¥47,500,000 to ¥4,140,000; on the same runs it has 30.0 more criminal "
+        "cases (90 % interval of the difference +10.0 to +50.0); 110.0 more cases of "
+        "violence from disputes (90 % interval of the difference +95.0 to +125.0); 0.50 "
+        "points fewer households feeling safe (90 % interval of the difference -0.70 to "
+        "-0.30)." in lead
+    )
+    # The effect on disputes is lost, said plainly; crime and felt safety keep most of it.
+    assert (
+        "The recommended mix loses most of the scenario&#39;s own mix&#39;s effect against "
+        "doing nothing on cases of violence from disputes: that mix averts 120.0 (90 % "
+        "interval 105.0 to 135.0), the recommended one 10.0." in lead
+    )
+    assert lead.count("loses most") == 1 and "on households feeling safe" not in lead
 
 
 def test_an_optimisation_brief_says_what_was_asked_found_relied_on_and_cannot_say(
@@ -264,6 +330,11 @@ def test_a_comparison_of_one_city_states_no_city_caveat_in_either_language(
     for lang in ("en", "zh"):
         html, _ = _brief_html(briefed["compare"], lang)
         assert "different cities" not in html and "不同城市" not in html
+    # A cheaper mix is said to cost less, not a negative cost.
+    assert (
+        "small-no-patrols costs ¥1,200,000 a year less" in _brief_html(briefed["compare"], "en")[0]
+    )
+    assert "small-no-patrols 每年少花 ¥1,200,000" in _brief_html(briefed["compare"], "zh")[0]
 
 
 def test_optimisation_and_sweep_briefs_in_zh_are_chinese(tmp_path: Path) -> None:
@@ -307,3 +378,123 @@ def test_the_figures_of_a_zh_run_are_labelled_in_chinese(
         english = {t for t in texts if re.search(r"[A-Za-z]{3,}", t)}
         assert not english, (svg.name, english)
         assert any(CJK.search(t) for t in texts), svg.name
+
+
+def test_the_city_caveat_is_stated_only_when_the_cities_differ(tmp_path: Path) -> None:
+    import yaml
+
+    # small.yaml and a copy with other words for its numbers and no patrols: one city.
+    data = yaml.safe_load((ROOT / "scenarios" / "small.yaml").read_text(encoding="utf-8"))
+    data["name"] = "small-no-patrols"
+    data["city"]["households"]["assumption"] = "the same 20,000 households, said otherwise"
+    data["interventions"]["patrols"] = None
+    reworded = tmp_path / "small-no-patrols.yaml"
+    reworded.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    cases = {
+        "same": [ROOT / "scenarios" / "small.yaml", reworded],
+        "other": [ROOT / "scenarios" / "small.yaml", ROOT / "scenarios" / "guichi.yaml"],
+    }
+    for case, files in cases.items():
+        folder = tmp_path / case
+        _comparison(folder)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest["scenario_files"] = [str(f) for f in files]
+        manifest["scenarios"] = ["small", "small-no-patrols" if case == "same" else "guichi"]
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        en, zh = _brief_html(folder, "en")[0], _brief_html(folder, "zh")[0]
+        caveat = "Scenarios of different cities differ in their whole baseline" in en
+        caveat_zh = "不同城市的情景在整个基线上都不同" in zh
+        assert caveat == caveat_zh == (case == "other"), case
+    same = _brief_html(tmp_path / "same", "en")[0]
+    assert "The same city, small-no-patrols without patrols." in same
+
+
+def test_a_run_brief_is_dated_from_its_manifest_or_else_from_its_files(
+    run_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import os
+    import shutil
+    from datetime import UTC, datetime
+
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    made = datetime.fromtimestamp(manifest["invocation"]["created_unix"], UTC)
+    result = CliRunner().invoke(main, ["brief", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    html = (run_dir / "brief.html").read_text(encoding="utf-8")
+    assert f"Made by safesim · {made:%Y-%m-%d} · run" in html
+    # The same tables without their manifest (copied alone, or written before manifests):
+    # dated by the files, and said to be.
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    for name in ("daily.csv", "summary.csv", "effects.csv"):
+        shutil.copy(run_dir / name, folder / name)
+        os.utime(folder / name, (1_700_000_000, 1_700_000_000))
+    result = CliRunner().invoke(main, ["brief", str(folder)])
+    assert result.exit_code == 0, result.output
+    html = (folder / "brief.html").read_text(encoding="utf-8")
+    assert "Made by safesim · 2023-11-14 (the date of its files) · run" in html
+
+
+def script_counts(html: str, names: tuple[str, ...] = ()) -> tuple[int, int]:
+    """Chinese characters and Latin letters in what a reader of the page reads: its text
+    and figure captions, without tags, styles or embedded images, and without the
+    scenario ``names`` (proper names) when given; commands and file names count."""
+    import html as entities
+
+    page = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    page = re.sub(r'src="data:[^"]*"', " ", page)
+    text = entities.unescape(re.sub(r"(?s)<[^>]+>", " ", page))
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return len(CJK.findall(text)), len(LATIN.findall(text))
+
+
+#: A zh brief has at least this many Chinese characters per Latin letter once the
+#: scenario names are set aside (what is left is safesim's commands and file names) ...
+CJK_PER_LATIN = 10
+#: ... and at least this many with the names counted (two long names in a comparison).
+CJK_PER_LATIN_WITH_NAMES = 3
+
+
+@pytest.mark.filterwarnings("ignore")  # the faked font has no CJK glyphs
+def test_safesim_brief_lang_zh_is_overwhelmingly_chinese_for_each_kind(
+    briefed: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`safesim brief --lang zh` of a run, a comparison and an optimisation: Chinese
+    characters outnumber Latin letters by a wide margin in the whole page (numbers, ¥
+    and the reports' titles aside, what is Latin is scenario names, commands and files).
+    The font is faked: the test reads the words, not the glyphs."""
+    import shutil
+
+    from safesim import plotting
+
+    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    folders = {kind: tmp_path / kind for kind in ("run", "compare")}
+    for kind, folder in folders.items():
+        shutil.copytree(briefed[kind], folder)
+    folders["optimize"] = tmp_path / "optimize"
+    _optimisation(folders["optimize"])
+    counts = {}
+    for kind, folder in folders.items():
+        result = CliRunner().invoke(main, ["brief", str(folder), "--lang", "zh"])
+        assert result.exit_code == 0, result.output
+        html = (folder / "brief.html").read_text(encoding="utf-8")
+        names = ("small-no-patrols", "small", "guichi")
+        counts[kind] = (*script_counts(html, names), *script_counts(html))
+        cjk, latin, cjk_all, latin_all = counts[kind]
+        assert cjk > 300 and cjk >= CJK_PER_LATIN * latin, (kind, counts[kind])
+        assert cjk_all >= CJK_PER_LATIN_WITH_NAMES * latin_all, (kind, counts[kind])
+        # The source reports' issuers and dates are given in Chinese too.
+        assert "Guichi district" not in html and "published by" not in html
+    assert "贵池区委政法委，安徽法制报刊载" in (folders["optimize"] / "brief.html").read_text(
+        encoding="utf-8"
+    )
+    # The English brief of the optimisation speaks plainly: no jargon of the search.
+    en, _ = _brief_html(folders["optimize"], "en")
+    for jargon in ("Pareto", "NSGA", "trial ", "front"):
+        assert jargon not in en, jargon
+    assert "nothing beats on all three" in en and "The search tried 3 mixes" in en
+    print("CJK characters, Latin letters (names aside; all):", counts)

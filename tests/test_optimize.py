@@ -189,3 +189,60 @@ def test_rounding_down_keeps_every_allocation_within_the_budget(priced: Path) ->
 def test_pareto_mask() -> None:
     points = np.array([[1.0, 1.0], [2.0, 0.0], [0.5, 0.5], [2.0, 0.0], [0.0, 2.0]])
     assert pareto_mask(points).tolist() == [True, True, False, True, True]
+
+
+def test_the_baseline_is_the_no_intervention_twin_and_the_brief_says_it(
+    search: Path, priced: Path
+) -> None:
+    """baseline.csv's no-intervention rows are the twin's figures kept in study.db, its
+    scenario-mix rows a run of the scenario's own mix on the twin's seeds and draws, and
+    the brief states the baseline as the table gives it."""
+    import optuna
+
+    from safesim.compare import interval
+
+    table = pd.read_csv(search / "baseline.csv").set_index(["mix", "outcome"])
+    study = optuna.load_study(study_name="optimize", storage=f"sqlite:///{search / 'study.db'}")
+    twin = study.user_attrs["twin_outcomes"]
+    manifest = json.loads((search / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["lang"] == "en"
+    seed, reps = manifest["seed"], manifest["replicates"]
+    draws = draws_from_manifest(manifest["parameter_draws"], seed)
+    own = [
+        replicate_outcomes(load_scenario(priced), d)
+        for d in run_replicates(load_scenario(priced), seed, reps, DAYS, draws=draws)
+    ]
+    html = (search / "brief.html").read_text(encoding="utf-8")
+    for outcome in ("campaign_criminal_total", "campaign_dispute_violence",
+                    "campaign_sense_of_security"):  # fmt: skip
+        for mix, runs in (("no_intervention", twin), ("scenario_mix", own)):
+            mean, low, high, _ = interval(np.array([r[outcome] for r in runs]))
+            row = table.loc[(mix, outcome)]
+            assert row["mean"] == pytest.approx(mean, abs=1e-6), (mix, outcome)
+            assert (row["p05"], row["p95"]) == pytest.approx((low, high), abs=1e-6)
+        nothing = table.loc[("no_intervention", outcome)]
+        # The brief's baseline is the table's, with its interval.
+        unit = " %" if outcome == "campaign_sense_of_security" else ""
+        shown = f"{nothing['mean']:,.1f}{unit} (90 % interval {nothing['p05']:,.1f} to "
+        assert shown in html, shown
+        # The paired difference of the recommended mix and the scenario's own is the
+        # difference of their means (the same replicates).
+        diff = table.loc[("recommended_minus_scenario_mix", outcome), "mean"]
+        means = (
+            table.loc[("recommended", outcome), "mean"]
+            - table.loc[("scenario_mix", outcome), "mean"]
+        )
+        assert diff == pytest.approx(means, abs=1e-5)
+    # A city of 20,000 households has crime with no intervention: tens of criminal cases
+    # in the ~34 campaign days the test simulates, and most households feel safe.
+    crimes = table.loc[("no_intervention", "campaign_criminal_total"), "mean"]
+    assert 5 < crimes < 200
+    assert 70 < table.loc[("no_intervention", "campaign_sense_of_security"), "mean"] < 100
+    # The cases averted are stated against that baseline, and the brief sets the
+    # recommended mix against the scenario's own mix (84 grid workers in small.yaml).
+    assert f"of the {crimes:,.1f} there are with no intervention" in html
+    assert (
+        "Against the scenario&#39;s own mix, the recommended one changes grid workers from 84 to"
+        in html
+    )
+    assert "Pareto" not in html and "NSGA" not in html and "trial " not in html

@@ -447,3 +447,63 @@ def test_effects_figure_shows_intervals_and_labels_a_cost_it_cannot_give() -> No
     assert list(cases.containers[0].lines[0].get_xdata()) == [-2.0]
     assert "percentage points" in security.get_xlabel()
     assert [t.get_text() for t in cost.texts] == ["averts no crime on average"]
+
+
+def _svg_texts(folder: Path) -> list[str]:
+    import re
+
+    return [
+        text
+        for svg in sorted(folder.glob("*.svg"))
+        for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg.read_text(encoding="utf-8"))
+    ]
+
+
+def _chinese_share(texts: list[str]) -> tuple[int, int]:
+    import re
+
+    joined = "".join(texts)
+    return len(re.findall(r"[\u4e00-\u9fff]", joined)), len(re.findall(r"[A-Za-z]", joined))
+
+
+@pytest.mark.filterwarnings("ignore")  # the faked font has no CJK glyphs
+def test_plot_lang_zh_labels_in_chinese_and_a_zh_folder_keeps_its_language(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plot --lang zh` draws Chinese labels; a folder written with --lang zh records it,
+    so a plain `plot` redraws it in Chinese, not in English over the Chinese figures.
+    The font is faked: the test reads the labels, not the glyphs."""
+    import shutil
+
+    from safesim import plotting
+
+    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    result = _plot(folder, "--format", "svg", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    cjk, latin = _chinese_share(_svg_texts(folder))
+    assert cjk > 100 and cjk > 3 * latin, (cjk, latin)
+    # A run records no language: a plain plot draws it in English.
+    assert _plot(folder, "--format", "svg").exit_code == 0
+    cjk, latin = _chinese_share(_svg_texts(folder))
+    assert cjk == 0 and latin > 100
+
+    small = str(SCENARIOS / "small.yaml")
+    args = ["compare", small, small, "--replicates", "2", "--days", "420"]
+    for lang in ("zh", "en"):
+        written = CliRunner().invoke(
+            main, [*args, "--out", str(tmp_path), "--name", lang, "--lang", lang]
+        )
+        assert written.exit_code == 0, written.output
+        manifest = json.loads((tmp_path / lang / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["lang"] == lang
+        assert _plot(tmp_path / lang, "--format", "svg").exit_code == 0
+        cjk, latin = _chinese_share(_svg_texts(tmp_path / lang))
+        if lang == "zh":
+            assert cjk > 20 and cjk > 2 * latin, (cjk, latin)  # still Chinese
+        else:
+            assert cjk == 0 and latin > 20, (cjk, latin)
+    # --lang still overrides the folder's own language.
+    assert _plot(tmp_path / "zh", "--format", "svg", "--lang", "en").exit_code == 0
+    assert _chinese_share(_svg_texts(tmp_path / "zh"))[0] == 0

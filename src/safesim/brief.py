@@ -17,6 +17,8 @@ file stands alone. The page is a Jinja2 template shipped with the package.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import json
 import math
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -36,6 +38,7 @@ from safesim.plotting import (
     PlotError,
     axis_label,
     detect_kind,
+    folder_language,
     plot_results,
     read_csv,
     run_effects,
@@ -537,8 +540,12 @@ def _compare_line(row: Any, named: bool = True) -> str:
         head = label(row.label)
         head = head[0].upper() + head[1:]
     if row.unit == "yuan":
+        if not finite(row.difference_mean):
+            return head + say(": ", "：") + say(*NOT_MEASURED)
+        more, size = float(row.difference_mean) > 0, yuan(abs(float(row.difference_mean)))
         return head + say(
-            f": {yuan(row.difference_mean)} a year", f"：每年 {yuan(row.difference_mean)}"
+            f": {row.scenario} costs {size} a year {'more' if more else 'less'}",
+            f"：{row.scenario} 每年{'多' if more else '少'}花 {size}",
         )
     verdict = row.verdict if isinstance(row.verdict, str) else ""
     if verdict.startswith("tie"):
@@ -573,10 +580,25 @@ def _compare_line(row: Any, named: bool = True) -> str:
     )
 
 
+def city_values(scenario: Scenario) -> str:
+    """The scenario's city by its numbers alone (households, land use, offenders,
+    baseline): two scenarios that give the same numbers with other ``source:`` or
+    ``assumption:`` words are the same city."""
+
+    def numbers(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: numbers(v) for k, v in node.items() if k not in ("source", "assumption")}
+        if isinstance(node, list):
+            return [numbers(v) for v in node]
+        return node
+
+    return json.dumps(numbers(scenario.city.model_dump(mode="json")), sort_keys=True)
+
+
 def mix_difference(scenarios: list[Scenario]) -> str:
     """Which interventions the second scenario has that the first lacks, and which it
     lacks, when the two share their city (empty otherwise)."""
-    if len(scenarios) != 2 or scenarios[0].city != scenarios[1].city:
+    if len(scenarios) != 2 or city_values(scenarios[0]) != city_values(scenarios[1]):
         return ""
     a, b = ({k for k, spec in s.interventions if spec is not None} for s in scenarios)
     if a == b:
@@ -667,7 +689,7 @@ def brief_compare(folder: Path, manifest: dict[str, Any]) -> Brief:
                         "它们的差异不是措施的效果。",
                     )
                 ]
-                if len({s.city.model_dump_json() for s in scenarios}) > 1
+                if len({city_values(s) for s in scenarios}) > 1
                 else []
             ),
             *limits(manifest, scenarios),
@@ -807,27 +829,41 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                 f"推荐组合：{units}，每年花费 {cost}（预算 {yuan(budget)}）。",
             )
         )
-        current = current_mix(scenario, manifest.get("levers", []))
-        if current:
-            says.append(current)
+        table = read_baseline(folder)
+        nothing = _baseline_row(table, "no_intervention", CRIMES)
+        if table is not None and nothing is not None:
+            says.append(baseline_words(table))
+        else:
+            current = current_mix(scenario, manifest.get("levers", []))
+            if current:
+                says.append(current)
         averted = with_interval(
-            row["crimes_averted"], row["crimes_averted_p05"], row["crimes_averted_p95"]
+            row["crimes_averted"],
+            row["crimes_averted_p05"],
+            row["crimes_averted_p95"],
+            unit=say("", " 起"),
         )
         safer = with_interval(
             row["security_change_pp"],
             row["security_change_pp_p05"],
             row["security_change_pp_p95"],
             2,
+            unit=say("", " 个百分点"),
         )
+        base = "" if nothing is None else fmt(nothing["mean"])
+        of = f" of the {base} there are with no intervention" if base else ""
+        of_zh = f"（不采取措施时共有 {base} 起）" if base else ""
         says.append(
             say(
-                f"It averts {averted} criminal cases in the campaign year against doing "
-                f"nothing, and changes the share of households feeling safe by {safer} "
+                f"Against doing nothing, it averts {averted} criminal cases in the campaign "
+                f"year{of}, and changes the share of households feeling safe by {safer} "
                 "percentage points.",
-                f"与不采取措施相比，行动年内减少刑事案件 {averted} 起，"
-                f"有安全感住户比例变化 {safer} 个百分点。",
+                f"与不采取措施相比{of_zh}，行动年内减少刑事案件 {averted}，"
+                f"有安全感住户比例变化 {safer}。",
             )
         )
+        if table is not None:
+            says += [line for line in (against_scenario(table), lost_effects(table)) if line]
         per_case = row.get("cost_per_crime_averted_yuan")
         if per_case is not None and pd.notna(per_case):
             says.append(
@@ -844,8 +880,8 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
             )
             says.append(
                 say(
-                    f"Scored on the same parameter draws and runs as every other mix on the "
-                    f"front, it averts the most in {top} % of runs and at least "
+                    f"Scored on the same parameter draws and runs as the other mixes nothing "
+                    f"beats on all three, it averts the most in {top} % of runs and at least "
                     f"90 % of the most in {near} %; "
                     f"on average it gives up {fmt(row['regret'])} cases against each run's best.",
                     f"与其他候选组合在相同参数抽样和运行上比较："
@@ -860,8 +896,9 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
     front = trials[trials["on_front"].astype(bool)]
     says.append(
         say(
-            f"{len(front)} of {len(trials)} mixes tried are on the Pareto front: no other mix "
-            "averts more crime, raises felt safety more and costs less at once.",
+            f"{len(front)} of the {len(trials)} mixes tried are mixes nothing beats on all "
+            "three: no other mix averts more crime, raises felt safety more and costs less "
+            "at once.",
             f"试过的 {len(trials)} 个组合中有 {len(front)} 个是最优候选："
             "没有其他组合能同时减少更多案件、更多提高安全感且花费更少。",
         )
@@ -883,7 +920,7 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
         asked=say(
             f"Which mix of the scenario's priced interventions "
             f"({', '.join(intervention_label(k) for k in kinds)}) "
-            f"does most within {yuan(budget)} a year? {len(trials)} mixes searched with NSGA-II, "
+            f"does most within {yuan(budget)} a year? The search tried {len(trials)} mixes, "
             f"each on {replicates} replicates paired with the same city without intervention.",
             f"在每年 {yuan(budget)} 预算内，情景中有单价的措施（"
             f"{'、'.join(intervention_label(k) for k in kinds)}）怎样组合效果最好？"
@@ -893,7 +930,16 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
         says=lead,
         details=details,
         figures=_figures(
-            folder, [("front", say("Mixes tried and the Pareto front", "试过的组合与最优候选"))]
+            folder,
+            [
+                (
+                    "front",
+                    say(
+                        "Mixes tried, and those nothing beats on all three",
+                        "试过的组合，以及三项都没有组合能全面胜过的组合",
+                    ),
+                )
+            ],
         ),
         sources=scenario.sources() if scenario else [],
         assumptions=assumptions_of(scenario),
@@ -905,8 +951,8 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
                 "搜索只涵盖情景中有单价的措施，每项按情景自身的设定缩放；清单以外的组合没有试过。",
             ),
             say(
-                f"The recommended mix is {rule or 'one rule'}; another rule (the cheapest mix "
-                "above a target, say) picks another mix from the same front.",
+                f"The recommended mix is {rule_words(rule)}; another rule (the cheapest mix "
+                "above a target, say) picks another of the mixes nothing beats on all three.",
                 f"推荐组合按一条规则选出{rule_zh}；换一条规则（例如达到目标的最便宜组合）会从同一批最优候选中选出另一个组合。",
             ),
             say(
@@ -959,11 +1005,23 @@ def front_winners(trials: pd.DataFrame, chosen: int, share: float = 0.1) -> str:
     ].sort_values("probability_best", ascending=False)
     if others.empty:
         return ""
-    named = say(", ", "；").join(
+    levers = [c for c in trials.columns if c.startswith("units_")]
+
+    def mix(r: Any) -> str:
+        return say(", ", "、").join(
+            say(
+                f"{int(getattr(r, c)):,} {intervention_label(c.removeprefix('units_'))}",
+                f"{intervention_label(c.removeprefix('units_'))} {int(getattr(r, c)):,}",
+            )
+            for c in levers
+            if finite(getattr(r, c)) and getattr(r, c) > 0
+        )
+
+    named = say("; ", "；").join(
         say(
-            f"trial {int(r.trial)} ({yuan(r.annual_cost_yuan)}, best in "
+            f"the mix costing {yuan(r.annual_cost_yuan)} ({mix(r)}; best in "
             f"{100 * r.probability_best:.0f} % of runs)",
-            f"第 {int(r.trial)} 号组合（{yuan(r.annual_cost_yuan)}，"
+            f"花费 {yuan(r.annual_cost_yuan)} 的组合（{mix(r)}；"
             f"在 {100 * r.probability_best:.0f}% 的运行中最好）",
         )
         for r in others.itertuples()
@@ -971,6 +1029,198 @@ def front_winners(trials: pd.DataFrame, chosen: int, share: float = 0.1) -> str:
     return say(
         f"Other mixes that do best under part of the evidence: {named}.",
         f"在部分证据下表现最好的其他组合：{named}。",
+    )
+
+
+CRIMES, DISPUTES, SECURITY = (
+    "campaign_criminal_total",
+    "campaign_dispute_violence",
+    "campaign_sense_of_security",
+)
+#: The optimisation's headline outcomes as the brief names them, and which way is better.
+OPTIMIZE_OUTCOMES = {
+    CRIMES: ("criminal cases", "刑事案件", -1),
+    DISPUTES: ("cases of violence from disputes", "矛盾纠纷引发的暴力案件", -1),
+    SECURITY: ("households feeling safe", "有安全感住户比例", 1),
+}
+
+
+def rule_words(rule: Any) -> str:
+    """The recommendation rule in plain English words (the manifest's, when not the usual
+    one); the Chinese brief says it with ``rule_zh``."""
+    if not rule:
+        return "one rule"
+    if "most criminal" not in str(rule):
+        return str(rule)
+    keeps = "without lowering felt safety" in str(rule)
+    return (
+        "the one of the mixes nothing beats on all three that averts the most criminal cases"
+        + (" without lowering felt safety (when any does not)" if keeps else "")
+        + ", the cheaper on a tie"
+    )
+
+
+def read_baseline(folder: Path) -> pd.DataFrame | None:
+    """baseline.csv (no intervention, the scenario's own mix and the recommended one)
+    indexed by mix and outcome, or None for a folder written before it."""
+    path = folder / "baseline.csv"
+    if not path.is_file():
+        return None
+    table = read_csv(path, ("mix", "outcome", "mean", "p05", "p95"))
+    return table.drop_duplicates(["mix", "outcome"]).set_index(["mix", "outcome"])
+
+
+def _baseline_row(table: pd.DataFrame | None, mix: str, outcome: str) -> Any:
+    if table is None or (mix, outcome) not in table.index:
+        return None
+    return table.loc[(mix, outcome)]
+
+
+def baseline_words(table: pd.DataFrame) -> str:
+    """What the city has with no intervention: the twin's headline outcomes."""
+
+    def level(outcome: str, unit: str) -> str:
+        row = _baseline_row(table, "no_intervention", outcome)
+        if row is None:
+            return say(*NOT_MEASURED)
+        return with_interval(row["mean"], row["p05"], row["p95"], 1, unit)
+
+    crimes, disputes = level(CRIMES, say("", " 起")), level(DISPUTES, say("", " 起"))
+    safe = level(SECURITY, say(" %", "%"))
+    return say(
+        f"With no intervention (the same city on the same runs) it has {crimes} criminal "
+        f"cases and {disputes} cases of violence from disputes in the campaign year, and "
+        f"{safe} of households feel safe at its end.",
+        f"不采取任何措施时（同一城市、相同的运行），行动年内有刑事案件 {crimes}、"
+        f"矛盾纠纷引发的暴力案件 {disputes}，年末有安全感的住户占 {safe}。",
+    )
+
+
+def signed(value: Any, digits: int = 1) -> str:
+    shown = fmt(value, digits)
+    return f"+{shown}" if finite(value) and float(shown.replace(",", "")) > 0 else shown
+
+
+def _difference_words(outcome: str, row: Any) -> str:
+    """One headline outcome of the recommended mix less the scenario's own, in words."""
+    noun, noun_zh, _ = OPTIMIZE_OUTCOMES[outcome]
+    digits = 2 if outcome == SECURITY else 1
+    mean = float(row["mean"])
+    if not finite(mean):
+        return say(f"{noun}: ", f"{noun_zh}：") + say(*NOT_MEASURED)
+    size = fmt(abs(mean), digits)
+    spread = (
+        say(
+            f" (90 % interval of the difference {signed(row['p05'], digits)} to "
+            f"{signed(row['p95'], digits)})",
+            f"（差值的 90% 区间 {signed(row['p05'], digits)} 至 {signed(row['p95'], digits)}）",
+        )
+        if finite(row["p05"]) and finite(row["p95"])
+        else ""
+    )
+    if fmt(mean, digits) == fmt(0.0, digits):
+        return say(f"the same {noun} on average", f"{noun_zh}平均相同") + spread
+    more = mean > 0
+    if outcome == SECURITY:
+        return (
+            say(
+                f"{size} points {'more' if more else 'fewer'} households feeling safe",
+                f"有安全感住户比例{'高' if more else '低'} {size} 个百分点",
+            )
+            + spread
+        )
+    return (
+        say(
+            f"{size} {'more' if more else 'fewer'} {noun}",
+            f"{noun_zh}{'多' if more else '少'} {size} 起",
+        )
+        + spread
+    )
+
+
+def against_scenario(table: pd.DataFrame) -> str:
+    """What the recommended mix changes against the scenario's own (reported) mix: its
+    units and cost, then each headline outcome on the same runs."""
+    if _baseline_row(table, "recommended_minus_scenario_mix", CRIMES) is None:
+        return ""
+    changes = []
+    for mix, outcome in table.index:
+        if mix != "scenario_mix" or not str(outcome).startswith("units_"):
+            continue
+        after = _baseline_row(table, "recommended", outcome)
+        before = float(table.loc[(mix, outcome)]["mean"])
+        name = intervention_label(str(outcome).removeprefix("units_"))
+        if after is not None and finite(before) and finite(after["mean"]):
+            b, a = f"{int(before):,}", f"{int(float(after['mean'])):,}"
+            changes.append(say(f"{name} from {b} to {a}", f"{name}从 {b} 变为 {a}"))
+    cost_before = _baseline_row(table, "scenario_mix", "annual_cost_yuan")
+    cost_after = _baseline_row(table, "recommended", "annual_cost_yuan")
+    if cost_before is not None and cost_after is not None:
+        b, a = yuan(cost_before["mean"]), yuan(cost_after["mean"])
+        changes.append(say(f"the yearly cost from {b} to {a}", f"每年费用从 {b} 变为 {a}"))
+    outcomes = [
+        _difference_words(o, row)
+        for o in OPTIMIZE_OUTCOMES
+        if (row := _baseline_row(table, "recommended_minus_scenario_mix", o)) is not None
+    ]
+    joined = say(", ", "、").join(changes[:-1])
+    if len(changes) > 1:
+        joined += say(" and ", "，")
+    joined += changes[-1] if changes else ""
+    effects = say("; ", "；").join(outcomes)
+    return say(
+        f"Against the scenario's own mix, the recommended one changes {joined}; on the same "
+        f"runs it has {effects}.",
+        f"与情景现有的组合相比，推荐组合{joined}；在相同的运行中，{effects}。",
+    )
+
+
+def lost_effects(table: pd.DataFrame) -> str:
+    """The headline effects the scenario's own mix clearly has (its 90 % interval against
+    no intervention on the better side of zero) and the recommended mix keeps less than
+    half of, said in one sentence; "" when there are none."""
+    lost = []
+    for outcome, (noun, noun_zh, better) in OPTIMIZE_OUTCOMES.items():
+        own = _baseline_row(table, "scenario_mix_minus_no_intervention", outcome)
+        mine = _baseline_row(table, "recommended_minus_no_intervention", outcome)
+        if (
+            own is None
+            or mine is None
+            or not all(finite(v) for v in (own["mean"], own["p05"], own["p95"], mine["mean"]))
+        ):
+            continue
+        gain, kept = better * float(own["mean"]), better * float(mine["mean"])
+        clear = min(better * float(own["p05"]), better * float(own["p95"])) > 0
+        if not (clear and kept < 0.5 * gain):
+            continue
+        digits = 2 if outcome == SECURITY else 1
+        ends = sorted(better * float(own[k]) for k in ("p05", "p95"))
+        low, high = fmt(ends[0], digits), fmt(ends[1], digits)
+        if outcome == SECURITY:
+            lost.append(
+                say(
+                    f"on {noun}: that mix raises their share by {fmt(gain, digits)} points "
+                    f"(90 % interval {low} to {high}), the recommended one by "
+                    f"{fmt(kept, digits)}",
+                    f"在{noun_zh}上：现有组合使其提高 {fmt(gain, digits)} 个百分点"
+                    f"（90% 区间 {low} 至 {high}），推荐组合只提高 {fmt(kept, digits)} 个百分点",
+                )
+            )
+        else:
+            lost.append(
+                say(
+                    f"on {noun}: that mix averts {fmt(gain, digits)} (90 % interval {low} to "
+                    f"{high}), the recommended one {fmt(kept, digits)}",
+                    f"在{noun_zh}上：现有组合减少 {fmt(gain, digits)} 起（90% 区间 {low} 至 "
+                    f"{high}），推荐组合只减少 {fmt(kept, digits)} 起",
+                )
+            )
+    if not lost:
+        return ""
+    return say(
+        "The recommended mix loses most of the scenario's own mix's effect against doing "
+        "nothing " + "; and ".join(lost) + ".",
+        "推荐组合失去了情景现有组合相对于不采取措施的大部分效果，" + "；".join(lost) + "。",
     )
 
 
@@ -989,6 +1239,8 @@ def render(brief: Brief, lang: str = "en", made: str = "") -> str:
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
     )
+    if lang == "zh":  # the reports' issuers and dates in Chinese; titles stay as printed
+        brief = dataclasses.replace(brief, sources=[s.in_chinese() for s in brief.sources])
     return env.get_template(TEMPLATE).render(
         brief=brief,
         t=TEXT[lang],
@@ -1034,17 +1286,33 @@ def made_on(folder: Path, manifest: dict[str, Any]) -> str:
     return datetime.fromtimestamp(int(created), UTC).strftime("%Y-%m-%d")
 
 
-def write_brief(folder: str | Path, lang: str = "en") -> Path:
-    """Draw the folder's figures (in ``lang``) and write ``brief.html`` next to them."""
+def files_dated(folder: Path, kind: str) -> str:
+    """For a folder whose manifest gives no date (or that has none: results written
+    before manifests, or tables copied without theirs), the day its result files were
+    last written, said as such."""
+    from safesim.plotting import PLOTTERS
+
+    times = [(folder / n).stat().st_mtime for n in PLOTTERS[kind].files if (folder / n).is_file()]
+    if not times:
+        return ""
+    day = datetime.fromtimestamp(int(max(times)), UTC).strftime("%Y-%m-%d")
+    return say(f"{day} (the date of its files)", f"{day}（文件日期）")
+
+
+def write_brief(folder: str | Path, lang: str | None = None) -> Path:
+    """Draw the folder's figures (in ``lang``; by default the language the folder was
+    written in) and write ``brief.html`` next to them."""
     path = Path(folder)
     try:
         kind, manifest = detect_kind(path)
+        lang = lang or folder_language(manifest)
         if kind not in BUILDERS:
             raise BriefError(f"{path}: no brief for results of kind {kind!r}")
         made = made_on(path, manifest)  # checked before any figure is drawn
         plot_results(path, "png", lang=lang)
         token = _LANG.set(lang)
         try:
+            made = made or files_dated(path, kind)
             brief = BUILDERS[kind](path, manifest)
         finally:
             _LANG.reset(token)

@@ -914,7 +914,7 @@ def compare(
                     scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
                 )
             wall = time.perf_counter() - started
-            paths = write_comparison(out_dir, result, scenario_files, days, wall)
+            paths = write_comparison(out_dir, result, scenario_files, days, wall, lang)
             written = [*paths.values(), *plot_results(out_dir, lang=lang)]
             written.append(write_brief(out_dir, lang=lang))
     except (ResultsError, PlotError, BriefError) as exc:
@@ -1027,15 +1027,23 @@ def optimize(
     and runs on the same replicate seeds as the scenario's no-intervention twin. NSGA-II
     (Optuna) trades off criminal cases averted, the change in the share feeling safe and
     the cost. Writes trials.csv, front.csv (the mixes nothing beats on all three),
-    front.png, recommended.yaml (a scenario `safesim run` reproduces), brief.html,
-    manifest.json and study.db (the same command continues an interrupted search).
+    baseline.csv (the headline outcomes with no intervention, under the scenario's own mix,
+    run once on the same seeds and draws, and under the recommended one), front.png,
+    recommended.yaml (a scenario `safesim run` reproduces), brief.html, manifest.json
+    and study.db (the same command continues an interrupted search).
     """
     import re
 
     from tqdm import tqdm
 
     from safesim.brief import BriefError, write_brief
-    from safesim.optimize import OptimizeError, OptimizeSettings, check_settings, optimise
+    from safesim.optimize import (
+        CRIMES,
+        OptimizeError,
+        OptimizeSettings,
+        check_settings,
+        optimise,
+    )
     from safesim.plotting import PlotError, plot_results
     from safesim.results import ResultsError, folder_lock
     from safesim.scenario import NAME_PATTERN, ScenarioError, load_scenario
@@ -1051,6 +1059,7 @@ def optimize(
         days=days,
         seed=seed,
         workers=workers,
+        lang=lang,
     )
     try:
         scenario = load_scenario(scenario_file)
@@ -1062,8 +1071,8 @@ def optimize(
         check_settings(scenario, scenario_file, settings)
     except OptimizeError as exc:
         fail(str(exc))
-    # Every mix and the no-intervention twin, each over the replicates.
-    runs = (settings.trials + 1) * settings.replicates
+    # Every mix, the no-intervention twin and the scenario's own mix, over the replicates.
+    runs = (settings.trials + 2) * settings.replicates
     check_cost(scenario, scenario_file, days, runs, workers)
     # Checked before the search: a folder that cannot be written would fail after it.
     out_dir = check_out(out_root, name or f"{scenario.name}-optimize")
@@ -1110,7 +1119,15 @@ def optimize(
         f"{100 * best['probability_best']:.0f} % of paired runs, within 10 % of the best in "
         f"{100 * best['probability_within_10pct']:.0f} %"
     )
-    for file in ("trials.csv", "front.csv", "recommended.yaml", "manifest.json"):
+    table = result.baseline
+    nothing = table[(table["mix"] == "no_intervention") & (table["outcome"] == CRIMES)]
+    if not nothing.empty:
+        row = nothing.iloc[0]
+        click.echo(
+            f"  with no intervention: {row['mean']:.1f} criminal cases in the campaign year "
+            f"(90 % interval {row['p05']:.1f} to {row['p95']:.1f})"
+        )
+    for file in ("trials.csv", "front.csv", "baseline.csv", "recommended.yaml", "manifest.json"):
         click.echo(f"  wrote {out_dir / file}")
     for path in [*figures, brief]:
         click.echo(f"  wrote {path}")
@@ -1303,7 +1320,14 @@ def viz(scenario_file: str, host: str, port: int, households: str | None) -> Non
     show_default=True,
     help="Image format of the figures.",
 )
-def plot(results_dir: str, fmt: str) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Language of the labels (zh needs a CJK font). Default: the language the "
+    "folder was written in (its manifest's lang), else en.",
+)
+def plot(results_dir: str, fmt: str, lang: str | None) -> None:
     """Draw the figures for a results folder, next to its CSVs.
 
     What is drawn follows manifest.json's kind (else the CSVs present). A run
@@ -1315,7 +1339,7 @@ def plot(results_dir: str, fmt: str) -> None:
     from safesim.plotting import PlotError, plot_results
 
     try:
-        written = plot_results(results_dir, fmt)
+        written = plot_results(results_dir, fmt, lang=lang)
     except PlotError as exc:
         fail(str(exc))
         return
@@ -1328,11 +1352,11 @@ def plot(results_dir: str, fmt: str) -> None:
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="Language of the labels (zh needs a CJK font).",
+    default=None,
+    help="Language of the brief and its figures (zh needs a CJK font). Default: the "
+    "language the folder was written in (its manifest's lang), else en.",
 )
-def brief(results_dir: str, lang: str) -> None:
+def brief(results_dir: str, lang: str | None) -> None:
     """Write a one-page HTML brief of a results folder (brief.html, figures embedded).
 
     Works for a run, a comparison, a sweep, a sensitivity screening and an optimisation:

@@ -281,12 +281,17 @@ def compare_scenarios(
 
 
 def write_comparison(
-    out_dir: Path, comparison: Comparison, files: Sequence[str], days: int | None, wall: float
+    out_dir: Path,
+    comparison: Comparison,
+    files: Sequence[str],
+    days: int | None,
+    wall: float,
+    lang: str = "en",
 ) -> dict[str, Path]:
     """outcomes.csv, differences.csv (and draws.csv) with a manifest listing each file's
     hash, through the one result-set writer: a reader sees the whole set or none of it.
     The folder is kept (``keep_folder``) because the figure and brief are drawn into it
-    after."""
+    after; the manifest's ``lang`` is theirs, so a later plot or brief keeps it."""
     draws = comparison.draws
     contents: dict[str, Any] = {
         "outcomes.csv": comparison.outcomes,
@@ -305,6 +310,7 @@ def write_comparison(
             replicate_seed(comparison.seed, r) for r in range(comparison.replicates)
         ],
         "days": days,
+        "lang": lang,
         "parameter_draws": draws.manifest() if draws is not None else None,
         "versions": versions(),
         "wall_seconds": round(wall, 3),

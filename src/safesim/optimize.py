@@ -44,7 +44,7 @@ import optuna
 import pandas as pd
 import yaml
 
-from safesim.compare import campaign_days, interval, replicate_outcomes
+from safesim.compare import campaign_days, describe, interval, replicate_outcomes
 from safesim.draws import ParameterDraws
 from safesim.errors import SafesimError
 from safesim.limits import check_days
@@ -65,6 +65,10 @@ from safesim.sweeps import annual_cost
 
 CRIMES = "campaign_criminal_total"
 SECURITY = "campaign_sense_of_security"
+DISPUTES = "campaign_dispute_violence"
+#: The outcomes baseline.csv gives for doing nothing, the scenario's own mix and the
+#: recommended one.
+HEADLINE = (CRIMES, DISPUTES, SECURITY)
 STUDY_NAME = "optimize"
 
 
@@ -81,6 +85,7 @@ class OptimizeSettings:
     days: int | None = None
     seed: int | None = None
     workers: int = 1
+    lang: str = "en"  # of the figure and brief; not part of the search's identity
 
 
 @dataclass(frozen=True)
@@ -226,6 +231,7 @@ class OptimizeResult:
     recommended_scenario: Scenario
     ran_now: int
     wall_seconds: float
+    baseline: pd.DataFrame  # baseline.csv
 
 
 def _identity(
@@ -358,6 +364,12 @@ def optimise(
             scenario.counterfactual(), seed, settings.replicates, settings.days, fitted
         )
         study.set_user_attr("twin_outcomes", twin)
+    # The scenario's own (reported) mix on the twin's seeds and draws, to set the
+    # recommendation against.
+    own = study.user_attrs.get("scenario_outcomes")
+    if own is None:
+        own = _evaluate(scenario, seed, settings.replicates, settings.days, fitted)
+        study.set_user_attr("scenario_outcomes", own)
     note = f"chosen by safesim optimize within a budget of ¥{settings.budget:,.0f} a year"
 
     def finished() -> int:
@@ -402,6 +414,7 @@ def optimise(
                     )
                 for key, value in found.items():
                     trial.set_user_attr(key, value)
+                trial.set_user_attr("headline_runs", headline_runs(outcomes))
                 for lever in menu:
                     trial.set_user_attr(f"units_{lever.kind}", _units(mix, lever))
                 trial.set_user_attr("annual_cost_yuan", cost)
@@ -425,12 +438,71 @@ def optimise(
     money = {lever.kind: float(best[f"yuan_{lever.kind}"]) for lever in menu}
     chosen = candidate(scenario, menu, money, note + f" (trial {int(best['trial'])})")
     chosen = chosen.model_copy(update={"name": f"{scenario.name}-recommended"})
+    picked = study.trials[int(best["trial"])].user_attrs.get("headline_runs")
+    if picked is None:  # a study begun before trials kept their outcomes: run it again
+        picked = headline_runs(_evaluate(chosen, seed, settings.replicates, settings.days, fitted))
+    table = baseline_frame(
+        headline_runs(twin), headline_runs(own), picked,
+        {f"units_{lv.kind}": (float(_units(scenario, lv)), float(best[f"units_{lv.kind}"]))
+         for lv in menu},
+        (annual_cost(scenario) or 0.0, float(best["annual_cost_yuan"])),
+    )  # fmt: skip
     wall = time.perf_counter() - started
     write_optimisation(
         out, scenario, scenario_file, settings, seed, menu, trials, front, best, chosen, wall,
-        runs, draws,
+        runs, draws, table,
     )  # fmt: skip
-    return OptimizeResult(out, trials, front, best, chosen, ran_now, wall)
+    return OptimizeResult(out, trials, front, best, chosen, ran_now, wall, table)
+
+
+def headline_runs(outcomes: Sequence[dict[str, float]]) -> dict[str, list[float]]:
+    """Each headline outcome in every replicate."""
+    return {name: [float(o[name]) for o in outcomes] for name in HEADLINE}
+
+
+#: baseline.csv's mixes: their levels, then paired differences (the first less the second).
+BASELINE_MIXES = ("no_intervention", "scenario_mix", "recommended")
+BASELINE_PAIRS = {
+    "scenario_mix_minus_no_intervention": ("scenario_mix", "no_intervention"),
+    "recommended_minus_no_intervention": ("recommended", "no_intervention"),
+    "recommended_minus_scenario_mix": ("recommended", "scenario_mix"),
+}
+
+
+def baseline_frame(
+    twin: dict[str, list[float]],
+    own: dict[str, list[float]],
+    recommended: dict[str, list[float]],
+    units: dict[str, tuple[float, float]],
+    costs: tuple[float, float],
+) -> pd.DataFrame:
+    """baseline.csv: each headline outcome with no intervention (the twin), under the
+    scenario's own mix and under the recommended one (replicate mean and 90 % interval,
+    all on the twin's seeds and draws), and the recommended less the scenario's own,
+    paired replicate by replicate, as is each mix against no intervention; then the two
+    mixes' units and yearly cost."""
+    rows = []
+    for name in HEADLINE:
+        what = describe(name)
+        levels = {
+            mix: np.asarray(runs[name], float)
+            for mix, runs in zip(BASELINE_MIXES, (twin, own, recommended), strict=True)
+        }
+        pairs = {pair: levels[a] - levels[b] for pair, (a, b) in BASELINE_PAIRS.items()}
+        for mix, values in {**levels, **pairs}.items():
+            mean, low, high, _ = interval(values)
+            rows.append(
+                {"mix": mix, "outcome": name, "label": what.label, "unit": what.unit,
+                 "mean": mean, "p05": low, "p95": high}
+            )  # fmt: skip
+    for name, (scenario_units, chosen_units) in [*units.items(), ("annual_cost_yuan", costs)]:
+        unit = "yuan" if name == "annual_cost_yuan" else "units"
+        for mix, value in (("scenario_mix", scenario_units), ("recommended", chosen_units)):
+            rows.append(
+                {"mix": mix, "outcome": name, "label": name, "unit": unit,
+                 "mean": value, "p05": value, "p95": value}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _units(mix: Scenario, lever: Lever) -> int:
@@ -558,11 +630,14 @@ def write_optimisation(
     wall: float,
     runs: pd.DataFrame | None = None,
     draws: ParameterDraws | None = None,
+    baseline: pd.DataFrame | None = None,
 ) -> None:
-    """trials.csv, front.csv, runs.csv, draws.csv, recommended.yaml and manifest.json,
-    each atomically."""
+    """trials.csv, front.csv, runs.csv, draws.csv, baseline.csv, recommended.yaml and
+    manifest.json, each atomically."""
     write_csv(trials, out / "trials.csv")
     write_csv(front, out / "front.csv")
+    if baseline is not None:
+        write_csv(baseline, out / "baseline.csv")
     if runs is not None:
         write_csv(runs, out / "runs.csv")
     if draws is not None:
@@ -583,6 +658,7 @@ def write_optimisation(
         "scenario_file": scenario_file,
         "scenario_sha256": scenario.digest(),
         "budget_yuan": settings.budget,
+        "lang": settings.lang,
         "settings": asdict(settings),
         "seed": seed,
         "replicates": settings.replicates,

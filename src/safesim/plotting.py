@@ -163,16 +163,24 @@ def detect_kind(folder: Path) -> tuple[str, dict[str, Any]]:
     raise PlotError(f"{folder}: no safesim results here (no manifest.json; expected {expected})")
 
 
-def plot_results(folder: str | Path, fmt: str = "png", lang: str = "en") -> list[Path]:
+def folder_language(manifest: dict[str, Any]) -> str:
+    """The language the folder was written in (its manifest's ``lang``), else English."""
+    lang = manifest.get("lang")
+    return lang if lang in ("en", "zh") else "en"
+
+
+def plot_results(folder: str | Path, fmt: str = "png", lang: str | None = None) -> list[Path]:
     """Draw the figures for the results in ``folder``; returns the files written.
 
     ``lang="zh"`` labels the figures in Chinese where a translation is known; it needs a
-    CJK font (``cjk_font()``), else a ``PlotError`` says how to install one."""
+    CJK font (``cjk_font()``), else a ``PlotError`` says how to install one. Without
+    ``lang``, the figures are drawn in the language the folder was written in (so a
+    folder written with ``--lang zh`` keeps Chinese figures)."""
     if fmt not in FORMATS:
         raise PlotError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
     path = Path(folder)
     kind, manifest = detect_kind(path)
-    with language(lang):
+    with language(lang or folder_language(manifest)):
         return PLOTTERS[kind].draw(path, manifest, fmt)
 
 
@@ -269,7 +277,7 @@ ZH = {
     "recommended mix": "推荐组合",
     "budget": "预算",
     "other mixes tried": "其他试验组合",
-    "mixes on the front": "帕累托前沿组合",
+    "mixes nothing beats on all three": "没有组合能全面胜过的组合",
     "mean and 90 % interval": "均值与90%区间",
     "Effects against doing nothing (mean and 90 % interval over replicates)": (
         "与不干预相比的效果 (重复运行的均值与90%区间)"
@@ -1320,7 +1328,7 @@ def front_figure(trials: pd.DataFrame, budget: float | None, recommended: int | 
     ):
         for part, colour, name in (
             (rest, "lightgray", tr("other mixes tried")),
-            (front, None, tr("mixes on the front")),
+            (front, None, tr("mixes nothing beats on all three")),
         ):
             if part.empty:
                 continue

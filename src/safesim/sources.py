@@ -17,7 +17,7 @@ names a text file or a path instead of a key. Where a report does not print its 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,22 @@ class SourceReport:
     issuer: str
     date: str
     date_note: str = ""
+    #: The issuer, date and note in Chinese, for a brief written with ``--lang zh``.
+    issuer_zh: str = ""
+    date_zh: str = ""
+    date_note_zh: str = ""
 
     def citation(self) -> str:
         return f"{self.issuer}, “{self.title}”, {self.date}"
+
+    def in_chinese(self) -> SourceReport:
+        """The entry with its issuer, date and note in Chinese where it has them."""
+        return replace(
+            self,
+            issuer=self.issuer_zh or self.issuer,
+            date=self.date_zh or self.date,
+            date_note=self.date_note_zh or ("" if self.date_zh else self.date_note),
+        )
 
 
 SOURCES: dict[str, SourceReport] = {
@@ -43,6 +56,9 @@ SOURCES: dict[str, SourceReport] = {
             issuer="newspaper feature by 张勇 and 黄圣杰 (outlet not named in the text)",
             date="late 2014",
             date_note="not printed; it gives figures for January–October 2014",
+            issuer_zh="报纸专题报道，作者张勇、黄圣杰（文中未注明刊载媒体）",
+            date_zh="2014年末",
+            date_note_zh="文中未印日期；给出的是2014年1—10月的数字",
         ),
         SourceReport(
             key="tongren-2021",
@@ -52,6 +68,9 @@ SOURCES: dict[str, SourceReport] = {
             "reporter 范良丽",
             date="early 2021",
             date_note="not printed; it gives figures for the year 2020",
+            issuer_zh="法制生活报（贵州法制类报纸，fzshb.cn）第7版，记者范良丽",
+            date_zh="2021年初",
+            date_note_zh="文中未印日期；给出的是2020年全年的数字",
         ),
         SourceReport(
             key="suizhou-2015",
@@ -60,6 +79,9 @@ SOURCES: dict[str, SourceReport] = {
             issuer="随州日报 (Suizhou Daily) feature series, reporter 徐军国",
             date="2015",
             date_note="not printed; it reports the zone's 2014 provincial award and '今年以来'",
+            issuer_zh="随州日报系列报道，记者徐军国",
+            date_zh="2015年",
+            date_note_zh="文中未印日期；文中报道园区2014年获得的省级奖项并写有“今年以来”",
         ),
         SourceReport(
             key="shishou-2017",
@@ -68,6 +90,7 @@ SOURCES: dict[str, SourceReport] = {
             issuer="中共石首市委、石首市人民政府 (Shishou municipal Party committee and "
             "government), on the Hubei provincial Party committee's policy site",
             date="2017-05-14",
+            issuer_zh="中共石首市委、石首市人民政府，刊于湖北省委政策网站",
         ),
         SourceReport(
             key="guichi-2021",
@@ -76,6 +99,7 @@ SOURCES: dict[str, SourceReport] = {
             issuer="贵池区委政法委 (Guichi district political-legal committee), "
             "published by 安徽法制报 (Anhui Legal Daily)",
             date="2021-11-12",
+            issuer_zh="贵池区委政法委，安徽法制报刊载",
         ),
     )
 }
