@@ -24,3 +24,16 @@ def keep_only(scenario: Scenario, *names: str) -> Scenario:
         if name not in names:
             data["interventions"][name] = None
     return validate_scenario(data, None)
+
+
+def seal(folder: Path, manifest: dict) -> None:
+    """Write ``manifest`` for a folder a test made by hand, listing every file in it with
+    its hash, as the commands' result-set writer does (readers refuse a manifest without)."""
+    from safesim.results import MANIFEST, write_result_set
+
+    files = {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
+    }
+    write_result_set(folder, files, manifest, keep_folder=True)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from safesim.cli import main
 from safesim.plotting import cjk_font
 
-from .conftest import ROOT
+from .conftest import ROOT, seal
 from .test_plot import run_dir  # noqa: F401  (the fixture: a small run)
 
 
@@ -49,8 +49,8 @@ def _optimisation(folder: Path) -> None:
         "levers": [{"kind": "grid_workers"}, {"kind": "cameras"}, {"kind": "volunteers"}],
         "created_unix": 1_700_000_000,
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     _baseline(folder)
+    seal(folder, manifest)
 
 
 #: A Guichi-like baseline.csv: the scenario's own mix (5,293 grid workers) clearly averts
@@ -291,7 +291,7 @@ def _comparison(folder: Path) -> None:
         "replicates": 4,
         "parameter_draws": {"source": "posterior", "draws": 2, "runs": 4},
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    seal(folder, manifest)
 
 
 @pytest.fixture(scope="module")

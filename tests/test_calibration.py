@@ -43,6 +43,7 @@ from safesim.calibration.synthetic import (
     synthetic_space,
 )
 from safesim.cli import main
+from safesim.results import verify_set
 from safesim.scenario import ScenarioError, load_scenario
 
 from .conftest import ROOT, SCENARIOS
@@ -326,6 +327,9 @@ def test_quick_calibration_end_to_end_writes_every_output_and_resumes(config_fil
     assert list(samples.columns) == [*names, *cities, "weight"]
     assert samples["weight"].sum() == pytest.approx(1.0)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    # One result set: the manifest lists every other output with its hash, and it checks.
+    assert set(manifest["files"]) == set(OUTPUT_FILES) - {"manifest.json"}
+    verify_set(out, manifest)
     diag = manifest["diagnostics"]
     assert set(diag["fitted_parameters"]) | set(diag["kept_at_prior"]) == set(names)
     emulators = pd.read_csv(out / "emulators.csv")

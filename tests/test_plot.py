@@ -19,7 +19,7 @@ from safesim.plotting import (
     run_summary_figure,
 )
 
-from .conftest import SCENARIOS
+from .conftest import SCENARIOS, seal
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OFFICERS = "interventions.patrols.officers"
@@ -134,7 +134,7 @@ def _synthetic_sweep(folder: Path, with_cost: bool = True) -> pd.DataFrame:
         _synthetic_cost_summary(folder)
     axes = {OFFICERS: [0, 50, 100], CAMERAS: [0, 200]}
     manifest = {"kind": "sweep", "axes": axes}
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    seal(folder, manifest)
     return runs
 
 
@@ -216,21 +216,23 @@ def _one_line_error(result, *words: str) -> None:
 
 def test_a_folder_without_results(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("nothing here", encoding="utf-8")
-    _one_line_error(_plot(tmp_path), str(tmp_path), "no safesim results")
+    _one_line_error(_plot(tmp_path), str(tmp_path), "no manifest.json")
     _one_line_error(_plot(tmp_path / "absent"), "no such folder")
 
 
 def test_a_csv_with_missing_columns(run_dir: Path, tmp_path: Path) -> None:
-    # Without its manifest (which would refuse the edited file): the columns are checked.
+    # Sealed again after the edit (the old manifest would refuse it): the columns are checked.
     for name in ("daily.csv", "summary.csv"):
         (tmp_path / name).write_bytes((run_dir / name).read_bytes())
     daily = pd.read_csv(tmp_path / "daily.csv").drop(columns=["robbery"])
     daily.to_csv(tmp_path / "daily.csv", index=False)
+    seal(tmp_path, json.loads((run_dir / "manifest.json").read_text(encoding="utf-8")))
     _one_line_error(_plot(tmp_path), "daily.csv", "missing column(s): robbery")
 
 
 def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     (tmp_path / "runs.csv").write_bytes(b'point,"replicate\n\xff\xfe\x00\n')
+    seal(tmp_path, {"kind": "sweep"})
     _one_line_error(_plot(tmp_path), "runs.csv", "cannot read")
     (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
     _one_line_error(_plot(tmp_path), "manifest.json", "not valid JSON")
@@ -241,6 +243,7 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
 def test_a_sweep_without_its_axis_column(tmp_path: Path) -> None:
     runs = _synthetic_sweep(tmp_path, with_cost=False)
     runs.drop(columns=[CAMERAS]).to_csv(tmp_path / "runs.csv", index=False)
+    seal(tmp_path, json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8")))
     _one_line_error(_plot(tmp_path), "runs.csv", CAMERAS)
 
 
@@ -347,7 +350,7 @@ def _differences_csv(folder: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_csv(folder / "differences.csv", index=False)
-    (folder / "manifest.json").write_text(json.dumps({"kind": "compare"}), encoding="utf-8")
+    seal(folder, {"kind": "compare"})
     return frame
 
 
@@ -387,7 +390,7 @@ def test_front_figure_plots_the_trials_csv(tmp_path: Path) -> None:
     trials.to_csv(tmp_path / "trials.csv", index=False)
     trials[trials["on_front"]].to_csv(tmp_path / "front.csv", index=False)
     manifest = {"kind": "optimize", "budget_yuan": 3.2e6, "recommended_trial": 1}
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    seal(tmp_path, manifest)
     result = _plot(tmp_path)
     assert result.exit_code == 0, result.output
     _assert_png(tmp_path / "front.png")
@@ -413,7 +416,7 @@ def test_a_sensitivity_folder_is_plotted(tmp_path: Path) -> None:
     )
     table.to_csv(tmp_path / "sensitivity.csv", index=False)
     manifest = {"kind": "sensitivity", "outcome": "campaign_year_criminal_total"}
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    seal(tmp_path, manifest)
     result = _plot(tmp_path)
     assert result.exit_code == 0, result.output
     _assert_png(tmp_path / "sensitivity_factors.png")

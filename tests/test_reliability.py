@@ -521,6 +521,13 @@ def damaged(good: Path, tmp_path: Path, damage: str) -> Path:
     if damage in raw:
         path.write_text(raw[damage], encoding="utf-8")
         return folder
+    if damage == "no_manifest":
+        path.unlink()
+        return folder
+    if damage == "no_files":  # the files are intact: nothing lists them to check
+        del manifest["files"]
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+        return folder
     if damage == "header_only":
         daily.write_text(daily.read_text("utf-8").splitlines()[0] + "\n", encoding="utf-8")
     elif damage == "bad_date":
@@ -556,6 +563,8 @@ DAMAGES = [
     ("deep_kind", ["manifest.json", "nested deeper"], ("plot", "brief", "viz", "voi")),
     ("kind_list", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz", "voi")),
     ("kind_dict", ["manifest.json", "kind: expected text"], ("plot", "brief", "viz", "voi")),
+    ("no_files", ["manifest.json", "files: missing"], ("plot", "brief", "viz", "voi")),
+    ("no_manifest", ["no manifest.json"], ("plot", "brief", "viz", "voi")),
     ("header_only", ["daily.csv", "no rows"], ("plot", "brief", "viz")),
     ("bad_date", ["daily.csv", "'2013-02-30'", "not a date"], ("plot", "brief", "viz")),
     ("truncated", ["daily.csv", "does not match manifest.json"], ("plot", "brief", "viz")),
@@ -734,3 +743,92 @@ def test_a_symlinked_results_folder_is_refused(tmp_path: Path, command: str) -> 
         args += ["--vary", "interventions.cameras.count=0,10", "--replicates", "1"]
     one_line(invoke(*args), "is a symlink")
     assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+
+
+# ------------------------------------------------------------------ optimize's result set
+
+OPTIMIZE_QUICK = ["--budget", "2e6", "--quick", "--days", "370", "--replicates", "1"]
+
+
+@pytest.fixture(scope="module")
+def optimize_folder(priced: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("optimize")
+    result = invoke("optimize", str(priced), *OPTIMIZE_QUICK, "--out", str(out), "--name", "s")
+    assert result.exit_code == 0, result.output
+    return out / "s"
+
+
+def test_optimize_lists_every_file_of_its_set(optimize_folder: Path) -> None:
+    from safesim.results import file_sha256
+
+    manifest = json.loads((optimize_folder / "manifest.json").read_text(encoding="utf-8"))
+    listed = manifest["files"]
+    names = {"trials.csv", "front.csv", "runs.csv", "draws.csv", "recommended.yaml"}
+    assert set(listed) == names
+    for name in names:
+        assert listed[name]["sha256"] == file_sha256(optimize_folder / name), name
+    trials = (optimize_folder / "trials.csv").read_text(encoding="utf-8").splitlines()
+    assert listed["trials.csv"]["rows"] == len(trials) - 1 == 8
+
+
+@pytest.mark.parametrize("table", ["trials.csv", "front.csv"])
+@pytest.mark.parametrize("command", ["plot", "brief"])
+def test_an_optimize_folder_with_a_changed_table_is_refused(
+    optimize_folder: Path, tmp_path: Path, table: str, command: str
+) -> None:
+    import shutil
+
+    folder = tmp_path / "s"
+    shutil.copytree(optimize_folder, folder)
+    for name in ("front.png", "brief.html"):
+        (folder / name).unlink(missing_ok=True)
+    lines = (folder / table).read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[-1] = "0.999999" if cells[-1] != "0.999999" else "0.000001"  # one figure edited
+    (folder / table).write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+    before = sorted(p.name for p in folder.iterdir())
+    one_line(invoke(command, str(folder)), table, "does not match manifest.json")
+    assert sorted(p.name for p in folder.iterdir()) == before  # no figure, no brief
+
+
+def test_a_second_optimize_is_refused_while_the_first_writes(tmp_path: Path, priced: Path) -> None:
+    """A real first search holding the folder (paused in its first simulation), not a
+    stand-in lock: the second is one line and exit 2, and the first then finishes whole."""
+    import subprocess
+    import sys
+    import time
+
+    out, go = tmp_path / "results", tmp_path / "go"
+    first_code = (
+        "import pathlib, sys, time\n"
+        "import safesim.optimize as o\n"
+        "real, go = o._evaluate, pathlib.Path(sys.argv[1])\n"
+        "def paused(*args, **kwargs):\n"
+        "    pathlib.Path(str(go) + '.held').touch()\n"
+        "    while not go.exists():\n"
+        "        time.sleep(0.05)\n"
+        "    return real(*args, **kwargs)\n"
+        "o._evaluate = paused\n"
+        "from safesim.cli import main\n"
+        "main(sys.argv[2:], prog_name='safesim')\n"
+    )
+    args = ["optimize", str(priced), *OPTIMIZE_QUICK, "--out", str(out), "--name", "s"]
+    first = subprocess.Popen(
+        [sys.executable, "-c", first_code, str(go), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        held = Path(str(go) + ".held")
+        deadline = time.monotonic() + 120
+        while not held.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert held.exists(), first.communicate(timeout=10)
+        before = sorted(p.name for p in (out / "s").iterdir())
+        one_line(invoke(*args), str(out / "s"), "another safesim command")
+        assert sorted(p.name for p in (out / "s").iterdir()) == before  # nothing written
+    finally:
+        go.touch()
+        _, stderr = first.communicate(timeout=600)
+    assert first.returncode == 0, stderr
+    plotted = invoke("plot", str(out / "s"))  # the first's set is whole and checks
+    assert plotted.exit_code == 0, plotted.output

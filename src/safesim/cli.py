@@ -1330,11 +1330,12 @@ def viz(scenario_file: str, host: str, port: int, households: str | None) -> Non
 def plot(results_dir: str, fmt: str, lang: str | None) -> None:
     """Draw the figures for a results folder, next to its CSVs.
 
-    What is drawn follows manifest.json's kind (else the CSVs present). A run
-    (daily.csv, summary.csv): crime by type and the sense of security over time with
-    the replicate mean and 90 % band and the campaign shaded, and the summary figures
-    against the report's own. A sweep (runs.csv): dose-response curves per axis with 90 %
-    intervals, a heat map for two axes, and cost per crime averted where it is given.
+    What is drawn follows manifest.json's kind; a folder without a manifest, or whose files
+    do not match the hashes it lists, is refused. A run (daily.csv, summary.csv): crime by
+    type and the sense of security over time with the replicate mean and 90 % band and the
+    campaign shaded, and the summary figures against the report's own. A sweep (runs.csv):
+    dose-response curves per axis with 90 % intervals, a heat map for two axes, and cost
+    per crime averted where it is given.
     """
     from safesim.plotting import PlotError, plot_results
 

@@ -18,6 +18,14 @@ safe (more) and the yearly cost (less). The study lives in an SQLite file, so an
 interrupted search continues where it stopped; generations are asked and told whole, so
 the result does not depend on the number of worker processes.
 
+A resumed search gives the trials the same search uninterrupted gives (the same
+trials.csv, front and recommendation, for the same scenario, settings, seed and Optuna
+version): mix ``k`` (the ``trial`` column: the k-th finished mix) is drawn by the
+sampler reseeded from the base seed and ``k`` alone, from the finished mixes of the
+generation before, and a search always finishes the generation it stopped in before
+starting the next. A mix left unfinished by an interruption is dropped and drawn again
+as the same mix ``k``.
+
 **Examples**::
 
     from safesim.optimize import OptimizeSettings, optimise
@@ -30,7 +38,6 @@ the result does not depend on the number of worker processes.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -51,16 +58,11 @@ from safesim.limits import check_days
 from safesim.loading import InputError
 from safesim.parameters import resolve
 from safesim.quantities import MAX_COUNT
-from safesim.runner import (
-    atomic_write_text,
-    replicate_seed,
-    run_once,
-    run_replicates,
-    versions,
-    write_csv,
-)
+from safesim.results import write_result_set
+from safesim.runner import replicate_seed, run_once, run_replicates, versions
 from safesim.scaling import SCALED_COUNTS
 from safesim.scenario import Scenario, validate_scenario
+from safesim.streams import run_seed
 from safesim.sweeps import annual_cost
 
 CRIMES = "campaign_criminal_total"
@@ -285,6 +287,22 @@ def open_study(
     return study
 
 
+def finished_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """The finished mixes in the order they were asked: mix ``k`` is the k-th, whatever
+    trial numbers interrupted (and dropped) trials took before it."""
+    done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    return sorted(done, key=lambda t: t.number)
+
+
+def reseed_sampler(sampler: optuna.samplers.NSGAIISampler, seed: int, mix: int) -> None:
+    """Seed every random stream the sampler draws mix ``mix`` from with (seed, mix): its
+    draw then depends on the base seed, the mix's number and the generation before it,
+    not on how many draws a process made before (a resumed search starts afresh)."""
+    value = run_seed(seed, "optimize-mix", mix) & 0xFFFFFFFF
+    sampler._rng.rng.seed(value)  # crossover, mutation and parent choice
+    sampler._random_sampler._rng.rng.seed(value)  # the first generation, mutated genes
+
+
 def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
     keys = [k for k in new if old.get(k) != new[k]]
     return ", ".join(f"{k} {old.get(k)!r} → {new[k]!r}" for k in keys)
@@ -375,13 +393,19 @@ def optimise(
     def finished() -> int:
         return len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
 
+    sampler = study.sampler
+    assert isinstance(sampler, optuna.samplers.NSGAIISampler)
     ran_now = 0
     pool = ProcessPoolExecutor(settings.workers) if settings.workers > 1 else None
     try:
-        while finished() < settings.trials:
-            batch = min(settings.population, settings.trials - finished())
+        while (done := finished()) < settings.trials:
+            # The rest of the generation an interrupted search stopped in, then whole ones:
+            # the generations are the same however often the search was stopped.
+            left_in_generation = settings.population - done % settings.population
+            batch = min(left_in_generation, settings.trials - done)
             asked = []
-            for _ in range(batch):
+            for index in range(done, done + batch):
+                reseed_sampler(sampler, seed, index)
                 trial = study.ask()
                 params = {"spend": trial.suggest_float("spend", 0.0, 1.0)}
                 for lever in menu:
@@ -396,11 +420,15 @@ def optimise(
             results = list(pool.map(_evaluate, *zip(*jobs, strict=True))) if pool else [
                 _evaluate(*job) for job in jobs
             ]  # fmt: skip
-            for (trial, mix), outcomes in zip(asked, results, strict=True):
+            for index, ((trial, mix), outcomes) in enumerate(zip(asked, results, strict=True)):
                 cost = annual_cost(mix) or 0.0
                 if cost > settings.budget:  # rounding down makes this impossible; guard it
+                    # (mix k is drawn again as the same mix: asking again would not end)
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    continue
+                    raise OptimizeError(
+                        f"trial {done + index}: the mix costs ¥{cost:,.0f} a year, over the "
+                        f"budget of ¥{settings.budget:,.0f}"
+                    )
                 found = effects(outcomes, twin)
                 scores = [found["crimes_averted"], found["security_change_pp"], cost]
                 if not all(math.isfinite(v) for v in scores):
@@ -408,7 +436,7 @@ def optimise(
                     # forever: a mix that cannot be scored ends the search.
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                     raise OptimizeError(
-                        f"trial {trial.number}: the mix's objectives are not numbers "
+                        f"trial {done + index}: the mix's objectives are not numbers "
                         f"({', '.join(f'{v:g}' for v in scores)}); check --days and the "
                         "scenario's campaign"
                     )
@@ -520,9 +548,9 @@ def trials_frame(study: optuna.Study, menu: Sequence[Lever], scenario: Scenario)
     cost per crime averted, and whether it is on the Pareto front."""
     rows = []
     budget = study.user_attrs["identity"]["budget"]
-    for trial in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
+    for number, trial in enumerate(finished_trials(study)):
         money = allocation(trial.params, menu, budget)
-        row: dict[str, Any] = {"trial": trial.number}
+        row: dict[str, Any] = {"trial": number}
         for lever in menu:
             row[f"yuan_{lever.kind}"] = money[lever.kind]
             row[f"units_{lever.kind}"] = trial.user_attrs[f"units_{lever.kind}"]
@@ -561,9 +589,9 @@ ROBUSTNESS = ("probability_best", "probability_within_10pct", "regret")
 def runs_frame(study: optuna.Study) -> pd.DataFrame:
     """Criminal cases averted by every finished trial in every paired run (trial × run)."""
     rows = []
-    for trial in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
+    for number, trial in enumerate(finished_trials(study)):
         for run, value in enumerate(trial.user_attrs.get("averted_runs", [])):
-            rows.append({"trial": trial.number, "run": run, "crimes_averted": value})
+            rows.append({"trial": number, "run": run, "crimes_averted": value})
     return pd.DataFrame(rows, columns=["trial", "run", "crimes_averted"])
 
 
@@ -631,17 +659,18 @@ def write_optimisation(
     runs: pd.DataFrame | None = None,
     draws: ParameterDraws | None = None,
     baseline: pd.DataFrame | None = None,
-) -> None:
-    """trials.csv, front.csv, runs.csv, draws.csv, baseline.csv, recommended.yaml and
-    manifest.json, each atomically."""
-    write_csv(trials, out / "trials.csv")
-    write_csv(front, out / "front.csv")
+) -> dict[str, Path]:
+    """trials.csv, front.csv, runs.csv, draws.csv, baseline.csv, recommended.yaml and a
+    manifest listing each file's hash, through the one result-set writer: a reader sees
+    the whole set or none of it. The folder is kept (``keep_folder``): study.db lives in
+    it, so an interrupted search resumes, and the figure and brief are drawn into it after."""
+    contents: dict[str, Any] = {"trials.csv": trials, "front.csv": front}
     if baseline is not None:
-        write_csv(baseline, out / "baseline.csv")
+        contents["baseline.csv"] = baseline
     if runs is not None:
-        write_csv(runs, out / "runs.csv")
+        contents["runs.csv"] = runs
     if draws is not None:
-        write_csv(draws.table(), out / "draws.csv")
+        contents["draws.csv"] = draws.table()
     header = (
         f"The mix safesim optimize recommends for {scenario.name} within ¥{settings.budget:,.0f}"
         f" a year (trial {int(best['trial'])}):\n"
@@ -651,7 +680,7 @@ def write_optimisation(
         f"Reproduce: safesim run {out / 'recommended.yaml'} --seed {seed} "
         f"--replicates {settings.replicates}"
     )
-    atomic_write_text(out / "recommended.yaml", scenario_yaml(chosen, header))
+    contents["recommended.yaml"] = scenario_yaml(chosen, header)
     manifest = {
         "kind": "optimize",
         "scenario": scenario.name,
@@ -689,6 +718,4 @@ def write_optimisation(
         "wall_seconds": round(wall, 3),
         "created_unix": int(time.time()),
     }
-    atomic_write_text(
-        out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    )
+    return write_result_set(out, contents, manifest, keep_folder=True)

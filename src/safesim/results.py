@@ -367,10 +367,15 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 def verify_set(folder: Path, manifest: Mapping[str, Any]) -> None:
     """Refuse a folder whose files disagree with its manifest (another run's file, a CSV
-    cut short): every file the manifest lists must be there with its hash and rows."""
+    cut short): every file the manifest lists must be there with its hash and rows, and a
+    manifest that lists no ``files`` is refused."""
     listed = manifest.get("files")
     if listed is None:
-        return  # written before manifests listed their files
+        # Nothing to check the files against: a set of unknown completeness is refused.
+        raise ResultsError(
+            f"{folder / MANIFEST}: files: missing (the manifest lists no files with their "
+            "hashes, so the set cannot be checked); run the command that made it again"
+        )
     if not isinstance(listed, dict):
         raise ResultsError(f"{folder / MANIFEST}: 'files' must map file names to hashes")
     for name, entry in listed.items():

@@ -330,7 +330,12 @@ class ReplayModel(mesa.Model):
         try:
             # The set is checked as `safesim plot` checks it: a daily.csv cut short or
             # from another run is refused, not replayed.
-            manifest = read_manifest(folder) or {}
+            manifest = read_manifest(folder)
+            if manifest is None:
+                raise ResultsError(
+                    f"{folder}: no manifest.json, so nothing says its files are one complete "
+                    "safesim result set; run the command that makes them"
+                )
             verify_set(folder, manifest)
         except ResultsError as exc:
             raise ReplayError(str(exc)) from None

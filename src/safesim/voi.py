@@ -52,7 +52,7 @@ from scipy.interpolate import BSpline
 
 from safesim.draws import mechanism_columns
 from safesim.errors import SafesimError
-from safesim.results import ResultsError, read_manifest
+from safesim.results import ResultsError, read_manifest, verify_set
 
 SPLINE_INTERVALS = 10
 SPLINE_DEGREE = 3
@@ -192,6 +192,10 @@ def read_psa(folder: str | Path) -> Psa:
         raise VoiError(str(exc)) from None
     if manifest is None:
         raise VoiError(f"{folder}: no manifest.json; give a results folder")
+    try:
+        verify_set(folder, manifest)  # a changed or mixed table is refused, as plot does
+    except ResultsError as exc:
+        raise VoiError(str(exc)) from None
     kind = manifest.get("kind")
     if kind == "run":
         start = str(manifest["campaign_start"])

@@ -62,7 +62,7 @@ from safesim.calibration.proofs import (
     seed_robustness,
 )
 from safesim.calibration.simulations import model_digest, scenario_at
-from safesim.results import atomic_write_text, build_manifest, dumps, write_csv
+from safesim.results import build_manifest, write_result_set
 from safesim.scenario import load_scenario
 from safesim.streams import run_seed
 
@@ -436,27 +436,27 @@ class Calibration:
         from safesim.calibration.reporting import markdown_tables, plausibility_text
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        paths: dict[str, Path] = {}
-        for name, frame in tables.items():
-            paths[name] = self.out_dir / f"{name}.csv"
-            write_csv(frame, paths[name])
-        paths["plausibility"] = self.out_dir / "plausibility.md"
-        atomic_write_text(paths["plausibility"], plausibility_text(tables, diagnostics))
-        paths["tables"] = self.out_dir / "tables.md"
-        atomic_write_text(paths["tables"], markdown_tables(tables, diagnostics, self.quick))
+        # role → file name; every file goes through the one result-set writer, the
+        # manifest (listing each file's hash) last, so a reader sees the whole set or none.
+        names = {name: f"{name}.csv" for name in tables}
+        contents: dict[str, Any] = {f"{name}.csv": frame for name, frame in tables.items()}
+        names["plausibility"] = "plausibility.md"
+        contents["plausibility.md"] = plausibility_text(tables, diagnostics)
+        names["tables"] = "tables.md"
+        contents["tables.md"] = markdown_tables(tables, diagnostics, self.quick)
         summary = tables["posterior_summary"]
         medians = {
             str(r.parameter): round(float(r.median), 6)
             for r in summary.itertuples()
             if r.parameter in self.space.names
         }
-        paths["parameters"] = self.out_dir / "fitted_parameters.yaml"
+        names["parameters"] = "fitted_parameters.yaml"
         header = (
             f"# Posterior medians of the mechanism parameters (`safesim calibrate`,"
             f" {self.config.name}).\n# posterior_samples.csv holds the uncertainty; "
             "parameters kept at their priors are listed in manifest.json.\n"
         )
-        atomic_write_text(paths["parameters"], header + yaml.safe_dump(medians, sort_keys=True))
+        contents["fitted_parameters.yaml"] = header + yaml.safe_dump(medians, sort_keys=True)
         manifest = build_manifest(
             "calibration",
             inputs={"config": self.config_path},
@@ -474,9 +474,10 @@ class Calibration:
             predicted_cities=self.predict_cities,
             diagnostics=diagnostics,
         )
-        paths["manifest"] = self.out_dir / "manifest.json"
-        atomic_write_text(paths["manifest"], dumps(manifest))
-        return paths
+        names["manifest"] = "manifest.json"
+        # The folder is kept: it holds the config and the journal of finished runs.
+        written = write_result_set(self.out_dir, contents, manifest, keep_folder=True)
+        return {role: written[name] for role, name in names.items()}
 
 
 def emulator_table(result: Result) -> pd.DataFrame:
