@@ -423,12 +423,19 @@ def test_a_run_brief_is_dated_from_its_manifest_or_else_from_its_files(
     assert result.exit_code == 0, result.output
     html = (run_dir / "brief.html").read_text(encoding="utf-8")
     assert f"Made by safesim · {made:%Y-%m-%d} · run" in html
-    # The same tables without their manifest (copied alone, or written before manifests):
-    # dated by the files, and said to be.
+    # The same tables alone are refused (nothing says they are one set); sealed with a
+    # manifest that records no date, they are dated by the files, and said to be.
     folder = tmp_path / "tables"
     folder.mkdir()
     for name in ("daily.csv", "summary.csv", "effects.csv"):
         shutil.copy(run_dir / name, folder / name)
+        os.utime(folder / name, (1_700_000_000, 1_700_000_000))
+    result = CliRunner().invoke(main, ["brief", str(folder)])
+    assert result.exit_code == 2
+    assert "no manifest.json" in result.output
+    undated = {k: v for k, v in manifest.items() if k not in ("invocation", "files")}
+    seal(folder, undated)
+    for name in ("daily.csv", "summary.csv", "effects.csv"):
         os.utime(folder / name, (1_700_000_000, 1_700_000_000))
     result = CliRunner().invoke(main, ["brief", str(folder)])
     assert result.exit_code == 0, result.output
