@@ -763,7 +763,7 @@ def test_optimize_lists_every_file_of_its_set(optimize_folder: Path) -> None:
 
     manifest = json.loads((optimize_folder / "manifest.json").read_text(encoding="utf-8"))
     listed = manifest["files"]
-    names = {"trials.csv", "front.csv", "runs.csv", "draws.csv", "recommended.yaml"}
+    names = {"trials.csv", "front.csv", "runs.csv", "draws.csv", "baseline.csv", "recommended.yaml"}
     assert set(listed) == names
     for name in names:
         assert listed[name]["sha256"] == file_sha256(optimize_folder / name), name
