@@ -226,18 +226,35 @@ class MechanismParameters(BaseModel):
     # --- Guardianship and collective efficacy (Bennett et al. 2008; Sampson 1997) ---
     guardianship_effect: float = _p(
         0.21, 0.1, 0.3,
-        "fall in offending where volunteers saturate a cell; Bennett, Holloway & Farrington "
-        "2008 (18 evaluations): OR 1.19 (fixed) to 1.36 (random), -16% to -26%, the "
+        "fall in offending where volunteers on duty saturate a cell; Bennett, Holloway & "
+        "Farrington 2008 (18 evaluations): OR 1.19 (fixed) to 1.36 (random), -16% to -26%, the "
         "default their midpoint; bounds leave room for each pooled estimate's uncertainty",
         prior=_normal(0.21, 0.05, "Bennett, Holloway & Farrington 2008: OR 1.19-1.36, -16 "
             "to -26 %"),
         effect=True,
     )  # fmt: skip
-    volunteers_per_100_households_half: float = _p(
-        10.0, 3.0, 30.0,
-        "volunteers per 100 households giving 1 - 1/e of full guardianship (assumption: "
-        "Guiyang's 200,000 for 830,400 households, 24 per 100, is a full neighbourhood "
-        "watch as Bennett et al. 2008 evaluate it, g = 0.91; bounds put that at 0.55-1.0)",
+    volunteer_on_duty_share: float = _p(
+        0.1, 0.02, 0.5,
+        "share of enrolled volunteers on a post on a given day (assumption: the reports "
+        "count volunteers enrolled and give no shifts or hours; one day in ten, bounds from "
+        "one day in fifty to every other day)",
+        prior=_log_uniform("assumption: the reports give volunteer counts, no shifts or "
+            "hours"),
+    )  # fmt: skip
+    volunteer_team_size: float = _p(
+        2.0, 1.0, 4.0,
+        "volunteers on duty together at one post, a cell (assumption: red-armband "
+        "volunteers stand and walk their post in pairs or small groups; the reports give "
+        "no team size)",
+    )  # fmt: skip
+    volunteers_per_cell_half: float = _p(
+        2.0, 0.5, 8.0,
+        "volunteers on duty at one cell giving 1 - 1/e of guardianship_effect there "
+        "(assumption: a watched area of Bennett et al. 2008 has residents watching from "
+        "most of its homes at all hours, a post a team for a shift, so one team of two "
+        "is taken as 0.63 of a full watch; bounds from one volunteer saturating a block "
+        "to four teams needed)",
+        prior=_log_uniform("assumption: no evaluation gives a guardian dose per place"),
     )  # fmt: skip
     collective_efficacy_effect: float = _p(
         0.3, 0.0, 0.6,

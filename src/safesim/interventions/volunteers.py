@@ -8,6 +8,7 @@ import numpy as np
 
 from safesim.fields import Channels
 from safesim.interventions.base import Intervention
+from safesim.parameters import MechanismParameters
 from safesim.quantities import Calendar, Count, Delivery, PositiveInt, Quantity
 
 if TYPE_CHECKING:
@@ -25,18 +26,27 @@ class VolunteersSpec(Delivery):
 
 
 class Volunteers(Intervention):
-    """Street guardianship by volunteers and mutual watch in ten-household units.
+    """Red-armband volunteers (红袖标) on posts at the busiest places, and mutual watch in
+    ten-household units.
 
-    Mechanism: volunteers spread over the city in proportion to homes; at a density of
-    ``d`` per 100 households a cell's guardianship is ``1 − exp(−d / volunteers_per_100_
-    households_half)``. Guardianship lowers offending by up to ``guardianship_effect``
-    (capable guardians, routine activity theory) and raises felt safety. Households in
-    ten-household units have disputes escalate less (``collective_efficacy_effect``) and
-    pass them to mediators (``unit_report_per_day``).
+    Mechanism: of the volunteers enrolled, ``volunteer_on_duty_share`` are on duty on a
+    day (times the ramp's strength), in teams of ``volunteer_team_size``, one team to a
+    post. Posts are the busiest cells, those of highest static attractiveness (commercial
+    streets, transit squares, car parks and the busier residential blocks first): the
+    public places (社会面) the volunteers are enrolled to watch. When there are more teams
+    than cells, the spare teams join the posts, so every post has ``on duty / posts``
+    volunteers. A post's guardianship is ``1 − exp(−volunteers there /
+    volunteers_per_cell_half)``; it lowers offending there by up to
+    ``guardianship_effect`` (capable guardians, routine activity theory), makes offenders
+    walk on past it, thins street disorder and raises felt safety there. Cells with no
+    post get nothing. Households in ten-household units have disputes escalate less
+    (``collective_efficacy_effect``) and pass them to mediators (``unit_report_per_day``).
 
     Evidence: Bennett, Holloway & Farrington 2008 (neighbourhood watch, 18 evaluations:
-    OR 1.19–1.36, −16 % to −26 %); Sampson, Raudenbush & Earls 1997 (collective efficacy
-    lowers violence); Cohen & Felson 1979 (capable guardians).
+    OR 1.19–1.36, −16 % to −26 % in the areas watched) for the effect at saturation;
+    Sampson, Raudenbush & Earls 1997 (collective efficacy lowers violence); Cohen & Felson
+    1979 (capable guardians). The share on duty, team size and dose per post are
+    assumptions: the reports give volunteer counts only.
     """
 
     name = "volunteers"
@@ -54,6 +64,9 @@ class Volunteers(Intervention):
     def __init__(self, spec: VolunteersSpec, calendar: Calendar):
         super().__init__(spec, calendar)
         self.spec: VolunteersSpec = spec
+        # Cells busiest first (fixed by the layout), and the posts manned on the day last run.
+        self._busiest: np.ndarray | None = None
+        self.posts = np.zeros(0, dtype=np.int64)
 
     def members(self) -> int:
         units = self.spec.ten_household_units
@@ -69,13 +82,41 @@ class Volunteers(Intervention):
         households.unit_member[:] = False
         households.unit_member[chosen] = True
 
-    def apply(self, model: SafetyModel, day: int) -> Channels:
+    def on_duty(self, strength: float, params: MechanismParameters) -> float:
+        """Volunteers on a post on a day at ``strength``."""
+        return self.spec.count.value * params.volunteer_on_duty_share * strength
+
+    def _posts(self, model: SafetyModel, strength: float) -> tuple[np.ndarray, float]:
+        """The cells manned at ``strength`` and the volunteers on duty at each."""
+        if self._busiest is None:
+            self._busiest = np.argsort(-model.layout.static_attractiveness, kind="stable")
+        on_duty = self.on_duty(strength, model.params)
+        teams = int(on_duty / model.params.volunteer_team_size)
+        n_posts = min(model.layout.cells, teams)
+        if n_posts == 0:
+            return np.zeros(0, dtype=np.int64), 0.0
+        return self._busiest[:n_posts], on_duty / n_posts
+
+    def apply(self, model: SafetyModel, day: int) -> Channels | None:
         s = self.strength(day)
-        density = 100.0 * self.spec.count.value * s / model.households.n
-        g = 1.0 - np.exp(-density / model.params.volunteers_per_100_households_half)
-        guardianship = np.full(model.layout.cells, g)
+        posts, per_post = self._posts(model, s) if s > 0 else (self.posts[:0], 0.0)
+        self.posts = posts
+        if posts.size == 0:
+            return None
+        guardianship = np.zeros(model.layout.cells)
+        guardianship[posts] = 1.0 - np.exp(-per_post / model.params.volunteers_per_cell_half)
         cut = model.params.guardianship_effect * guardianship
         return Channels(offending_cut=cut, movement_cut=cut, guardianship=guardianship)
+
+    def treated_cells(self, model: SafetyModel) -> np.ndarray:
+        mask = np.zeros(model.layout.cells, dtype=bool)
+        mask[self._posts(model, 1.0)[0]] = True
+        return mask
+
+    def treated_today(self, model: SafetyModel) -> np.ndarray:
+        mask = np.zeros(model.layout.cells, dtype=bool)
+        mask[self.posts] = True
+        return mask
 
     def unit_strength(self, day: int) -> float:
         return self.strength(day)
