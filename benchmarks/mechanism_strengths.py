@@ -40,8 +40,8 @@ def main() -> None:
     show("cameras: property crime, car-park camera cells", cameras["property_crime_car_park"])
     show("cameras: robbery, camera cells", cameras["robbery"])
     show(
-        "volunteers: offender crime, city",
-        measure(only(small, "volunteers"), "volunteers", 6)["offender_crime"],
+        "volunteers: offender crime, posts manned",
+        measure(only(small, "volunteers"), "volunteers", 16)["offender_crime"],
     )
 
     city = scale_scenario(only(small, "target_hardening"), 50_000)
