@@ -55,12 +55,14 @@ def test_a_city_treated_everywhere_is_flagged_not_silently_nan(small):
 
 
 def test_the_shipped_mix_has_its_treated_cells_and_catchment_measured(small):
-    # Guiyang's doses per household: cameras spread over the city by land use and patrols
-    # on the hot spots of the campaign's first day. Against the twin the treated cells and
-    # their catchment each hold enough crime to read; spill-over into the catchment is
-    # smaller than the effect where the dose lands (Guerette & Bowers 2009), and a control
-    # area the city-wide scheme leaves too small is named, never a bare NaN.
-    table = run_paired_with_areas(small, seed=8, replicates=REPLICATES).spillover()
+    # Guiyang's doses per household of the police and cameras: cameras spread over the
+    # city by land use and patrols on the hot spots of the campaign's first day. Against
+    # the twin the treated cells and their catchment each hold enough crime to read;
+    # spill-over into the catchment is smaller than the effect where the dose lands
+    # (Guerette & Bowers 2009), and a control area the cameras leave too small is named,
+    # never a bare NaN.
+    scenario = keep_only(small, "patrols", "cameras")
+    table = run_paired_with_areas(scenario, seed=8, replicates=REPLICATES).spillover()
     table = table.set_index("outcome")
     treated = table.loc["offender_crime_treated"]
     catchment = table.loc["offender_crime_catchment"]
@@ -71,3 +73,16 @@ def test_the_shipped_mix_has_its_treated_cells_and_catchment_measured(small):
     control = table.loc["offender_crime_control"]
     if not control["adequate"]:
         assert "control area too small" in control["note"]
+
+
+def test_volunteer_posts_join_the_treated_cells_and_the_areas_left_are_named(small):
+    # The whole shipped mix: volunteers' posts on the busiest half of the cells join the
+    # hot spots and camera cells, so almost every place is treated. The treated cells are
+    # read and fall; a catchment or control area left too small is named, never a bare NaN.
+    table = run_paired_with_areas(small, seed=8, replicates=REPLICATES).spillover()
+    table = table.set_index("outcome")
+    treated = table.loc["offender_crime_treated"]
+    assert bool(treated["adequate"]) and treated["p95"] < 0.0
+    for area in ("catchment", "control"):
+        row = table.loc[f"offender_crime_{area}"]
+        assert bool(row["adequate"]) or f"{area} area too small" in row["note"], row["note"]
