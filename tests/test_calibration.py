@@ -385,3 +385,27 @@ def test_the_journal_keeps_a_calibration_pair_as_a_finished_run():
     assert _is_record(pair) and _is_record(failed)
     assert not _is_record({**pair, "mix": {"criminal_h1_2013": "x"}})
     assert not _is_record({k: v for k, v in pair.items() if k != "twin"})
+
+
+def test_the_shipped_calibration_gives_every_figure_a_row_and_plots(tmp_path) -> None:
+    """Every report figure has its row in targets.csv, with an interval or the reason it
+    has none (an emulator without skill), and the folder, a checked result set, plots
+    whatever it holds."""
+    import shutil
+
+    folder = tmp_path / "calibration"
+    shutil.copytree(ROOT / "calibration", folder, ignore=shutil.ignore_patterns(".runs"))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    verify_set(folder, manifest)
+    targets = pd.read_csv(folder / "targets.csv")
+    emulators = pd.read_csv(folder / "emulators.csv")
+    last = emulators[emulators.wave == emulators.wave.max()]
+    assert sorted(targets.scenario + ":" + targets.target) == sorted(last.figure)
+    without = targets["pred_p05"].isna()
+    assert (targets.loc[without, "reason"].str.startswith("not predicted")).all()
+    assert without.sum() == (~last.accepted).sum()
+    held = pd.read_csv(folder / "leave_one_city_out.csv")
+    assert held["pred_p05"].notna().any() or held["reason"].notna().all()
+    result = CliRunner().invoke(main, ["plot", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (folder / "calibration_posterior.png").exists()

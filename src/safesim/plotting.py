@@ -157,10 +157,6 @@ def detect_kind(folder: Path) -> tuple[str, dict[str, Any]]:
         raise PlotError(
             f"{folder / 'manifest.json'}: unknown results kind {kind!r} (known: {known})"
         )
-    if kind == "calibration" and manifest.get("files") is None:
-        # The one exception: the shipped calibration/ was written before calibrate listed
-        # its files' hashes; it is read as before until calibrate is run again.
-        return str(kind), manifest
     try:
         verify_set(folder, manifest)
     except ResultsError as exc:
@@ -1134,6 +1130,11 @@ def calibration_interval_figure(table: pd.DataFrame, title: str, label: str) -> 
     return fig
 
 
+def predicted_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a calibration table that carry a predictive interval."""
+    return table[np.isfinite(pd.to_numeric(table["pred_p05"], errors="coerce"))]
+
+
 @plotter("calibration", files=("targets.csv",))
 def plot_calibration(folder: Path, manifest: dict[str, Any], fmt: str) -> list[Path]:
     written = []
@@ -1143,14 +1144,18 @@ def plot_calibration(folder: Path, manifest: dict[str, Any], fmt: str) -> list[P
         samples = read_csv(samples_path, ())
         figure = calibration_posterior_figure(samples, summary)
         written.append(save(figure, folder, "calibration_posterior", fmt))
-    targets = read_csv(folder / "targets.csv", ("scenario", *TARGET_COLUMNS))
-    figure = calibration_interval_figure(
-        targets, "Report figures and the posterior-predictive 90 % interval", "posterior"
-    )
-    written.append(save(figure, folder, "calibration_targets", fmt))
+    # A figure or city with no emulator of skill has a reason and no interval: not drawn.
+    targets = predicted_rows(read_csv(folder / "targets.csv", ("scenario", *TARGET_COLUMNS)))
+    if not targets.empty:
+        figure = calibration_interval_figure(
+            targets, "Report figures and the posterior-predictive 90 % interval", "posterior"
+        )
+        written.append(save(figure, folder, "calibration_targets", fmt))
     held_path = folder / "leave_one_city_out.csv"
+    held = pd.DataFrame()
     if held_path.exists():
-        held = read_csv(held_path, ("held_out", *TARGET_COLUMNS))
+        held = predicted_rows(read_csv(held_path, ("held_out", *TARGET_COLUMNS)))
+    if not held.empty:
         figure = calibration_interval_figure(
             held, "Each city predicted from the other two (leave one city out)", "held-out"
         )

@@ -118,6 +118,22 @@ def settings_of(config: CalibrationConfig, quick: bool, seed: int | None = None)
     )
 
 
+#: targets.csv's columns: each report figure's prior and posterior predictive interval, or
+#: in ``reason`` why it has none.
+TARGET_TABLE_COLUMNS = [
+    "scenario", "target", "unit", "report_value", "pred_mean", "pred_p05", "pred_p95",
+    "inside", "prior_p05", "prior_p95", "inside_prior", "width_gain", "reason",
+]  # fmt: skip
+
+#: leave_one_city_out.csv's columns, written even when no city can be predicted (each row
+#: then says why in ``reason``).
+LEAVE_ONE_CITY_OUT_COLUMNS = [
+    "held_out", "fitted_on", "target", "unit", "report_value", "pred_mean", "pred_p05",
+    "pred_median", "pred_p95", "inside", "prior_p05", "prior_p95", "inside_prior",
+    "width_gain", "reason",
+]  # fmt: skip
+
+
 class Calibration:
     def __init__(
         self,
@@ -207,7 +223,15 @@ class Calibration:
         tables["posterior_samples"] = self.samples(result, rng)
         tables["effects"] = pd.DataFrame(effect_bayes_factors(result, s, rng))
         tables["trend_sensitivity"] = self.trend_sensitivity(result, rng)
-        tables["targets"] = pd.DataFrame(coverage_gain(model, result.chain, rng))
+        predicted = coverage_gain(model, result.chain, rng)
+        # Every report figure has its row: one without an emulator of skill says so.
+        shown = {f"{row['scenario']}:{row['target']}" for row in predicted}
+        predicted += [
+            {"scenario": key.split(":", 1)[0], "target": key.split(":", 1)[1],
+             "reason": f"not predicted: {em.reason}"}
+            for key, em in result.emulators.items() if key not in shown
+        ]  # fmt: skip
+        tables["targets"] = pd.DataFrame(predicted, columns=TARGET_TABLE_COLUMNS)
         tables["leave_one_city_out"] = self.leave_one_city_out(result, rng)
         tables["seed_robustness"] = self.chain_seed_robustness(result)
         tables["recovery"] = self.proofs()
@@ -298,6 +322,12 @@ class Calibration:
         for held in result.cities:
             others = [c for c in result.cities if c != held]
             if not any(model.by_city[c] for c in others) or not model.by_city[held]:
+                why = (
+                    "not predicted: the held-out city has no figure with an emulator of skill"
+                    if not model.by_city[held]
+                    else "not predicted: the other cities have no figure with an emulator of skill"
+                )
+                rows.append({"held_out": held, "fitted_on": "+".join(others), "reason": why})
                 continue
             chain, _ = model.sample_posterior(rng, cities=others, steps=self.settings.steps)
             post = model.predictive(chain, rng, cities=[held])
@@ -312,9 +342,10 @@ class Calibration:
                      "inside": bool(b[0] <= f.report_value <= b[2]),
                      "prior_p05": a[0], "prior_p95": a[2],
                      "inside_prior": bool(a[0] <= f.report_value <= a[2]),
-                     "width_gain": float((a[2] - a[0]) / (b[2] - b[0]))}
+                     "width_gain": float((a[2] - a[0]) / (b[2] - b[0])),
+                     "reason": ""}
                 )  # fmt: skip
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=LEAVE_ONE_CITY_OUT_COLUMNS)
 
     def chain_seed_robustness(self, result: Result) -> pd.DataFrame:
         """A second chain on another seed, on the same emulators (MCMC error only; the

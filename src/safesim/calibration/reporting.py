@@ -89,6 +89,7 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
                 "pred_p95",
                 "inside",
                 "width_gain",
+                "reason",
             ],
         ),
     ]
@@ -105,6 +106,7 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
                 "inside",
                 "inside_prior",
                 "width_gain",
+                "reason",
             ],
         ),
     ]
