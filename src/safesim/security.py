@@ -60,9 +60,15 @@ class SenseOfSecurity:
         # noted since the last survey (merged in then, not re-sorted every day).
         self._recent_victims = np.zeros(0, dtype=np.int64)
         self._noted: list[np.ndarray] = []
+        # Each recent victim's cell and disposition value, in the victims' order: a home's
+        # never change, so they are looked up once, when it joins the list.
+        self._victim_cell = np.zeros(0, dtype=households.cell.dtype)
+        self._victim_disposition = np.zeros(0)
         # Households never move: the class counts of occupied cells are fixed, and the
         # daily city-wide share reuses one buffer rather than allocating cells x classes.
-        self._occupied_counts = self.class_counts[self._occupied]
+        # Both are held class by class (classes x occupied cells), so that each operation
+        # runs along the long axis.
+        self._occupied_counts = np.ascontiguousarray(self.class_counts[self._occupied].T)
         self._share_buffer = np.empty_like(self._occupied_counts)
         self._climate_odds = np.empty(self._occupied.size)
         self._target = np.empty(layout.cells)
@@ -150,18 +156,25 @@ class SenseOfSecurity:
         if homes.size:
             self._noted.append(homes)
 
-    def _merge_noted(self) -> np.ndarray:
-        """The recent victims with the homes noted since, sorted, each once."""
+    def _merge_noted(self, households: Households) -> np.ndarray:
+        """The recent victims with the homes noted since, sorted, each once (their cells
+        and disposition values kept beside them)."""
         victims = self._recent_victims
         if not self._noted:
             return victims
         noted = np.unique(np.concatenate(self._noted))
         self._noted = []
         if victims.size == 0:
-            return noted
-        at = np.searchsorted(victims, noted)
-        fresh = noted[victims[np.minimum(at, victims.size - 1)] != noted]
-        return np.insert(victims, np.searchsorted(victims, fresh), fresh)
+            fresh, at = noted, np.zeros(noted.size, dtype=np.int64)
+        else:
+            at = np.searchsorted(victims, noted)
+            new = victims[np.minimum(at, victims.size - 1)] != noted
+            fresh, at = noted[new], at[new]
+        self._victim_cell = np.insert(self._victim_cell, at, households.cell[fresh])
+        self._victim_disposition = np.insert(
+            self._victim_disposition, at, self.disposition_values[households.disposition[fresh]]
+        )
+        return np.insert(victims, at, fresh)
 
     def _share_without_fear(self) -> float:
         # sigmoid(L + u) = 1 / (1 + e^-L e^-u): a very low climate makes e^-L infinite
@@ -172,7 +185,7 @@ class SenseOfSecurity:
         with np.errstate(over="ignore"):
             np.exp(odds, out=odds)
         probs = self._share_buffer
-        np.multiply(odds[:, None], self._disposition_odds[None, :], out=probs)
+        np.multiply(self._disposition_odds[:, None], odds[None, :], out=probs)
         probs += 1.0
         np.divide(self._occupied_counts, probs, out=probs)
         return float(np.sum(probs))
@@ -181,17 +194,17 @@ class SenseOfSecurity:
         """Expected share of households that would tell a survey they feel safe."""
         p = self.params
         total = self._share_without_fear()
-        victims = self._merge_noted()
+        victims = self._merge_noted(households)
         if victims.size:
-            since = day - households.last_victimised[victims]
-            alive = since < 5 * p.fear_memory_days
-            victims = victims[alive & (households.last_victimised[victims] > NEVER)]
+            last = households.last_victimised[victims]
+            since = day - last
+            alive = (since < 5 * p.fear_memory_days) & (last > NEVER)
+            if not alive.all():
+                victims, since = victims[alive], since[alive]
+                self._victim_cell = self._victim_cell[alive]
+                self._victim_disposition = self._victim_disposition[alive]
             self._recent_victims = victims
-            since = day - households.last_victimised[victims]
-            base = (
-                self.climate[households.cell[victims]]
-                + self.disposition_values[households.disposition[victims]]
-            )
+            base = self.climate[self._victim_cell] + self._victim_disposition
             fear = p.fear_own_victimisation * np.exp(-since / p.fear_memory_days)
             total -= float(np.sum(expit(base) - expit(base - fear)))
         return total / households.n
