@@ -17,6 +17,27 @@ if TYPE_CHECKING:
     from safesim.model import SafetyModel
 
 
+def lowest(values: np.ndarray, n: int, guess: float | None) -> tuple[np.ndarray, float]:
+    """The cells ``np.argpartition(values, n - 1)[:n]`` picks, sorted, and the largest of
+    their values (the next call's ``guess``).
+
+    Where the n-th smallest value is held by one cell alone, those cells are the ones at
+    or below it, whatever the order of a selection, and they are found among the few
+    values below ``0.8 × guess`` (yesterday's n-th value of a field that changes little
+    from day to day; ``values`` are negative, so 0.8 × guess is the higher bound). A tie
+    at the n-th value, or too few values below the bound, takes ``argpartition`` itself,
+    so the cells are always the ones it gives."""
+    if guess is not None and 0 < n < values.size:
+        near = np.flatnonzero(values <= 0.8 * guess)
+        if near.size >= n:
+            near_values = values[near]
+            kth = np.partition(near_values, n - 1)[n - 1]
+            if np.count_nonzero(near_values == kth) == 1:
+                return near[near_values <= kth], float(kth)
+    spots = np.sort(np.argpartition(values, n - 1)[:n])
+    return spots, float(values[spots].max())
+
+
 class PatrolsSpec(Delivery):
     """Scenario entry ``interventions.patrols``."""
 
@@ -128,6 +149,7 @@ class Patrols(Intervention):
         # arrays a day's priorities, felt presence and channels are written into.
         self._tie_break = 1e-6 * model.layout.static_attractiveness
         self._priority = np.empty(cells)
+        self._last_kth: float | None = None
         self._felt = np.empty(cells)
         self._offending_cut = np.empty(cells)
         self._movement_cut = np.empty(cells)
@@ -152,9 +174,12 @@ class Patrols(Intervention):
         self.beat_cells, self.beat_team = hot, team
         if not n_teams or not hot.size:
             return
-        teams, first = np.unique(team, return_index=True)
+        # Each team's first spot (every spot has a team here).
+        first = np.full(n_teams, hot.size, dtype=np.int64)
+        np.minimum.at(first, team, np.arange(hot.size))
+        sent = first < hot.size
         at = np.full(n_teams, -1, dtype=np.int64)
-        at[teams] = hot[first]
+        at[sent] = hot[first[sent]]
         moved = np.flatnonzero((at >= 0) & (at != self._team_cell))
         if moved.size:
             cells = model.cell_of(at[moved])
@@ -195,7 +220,9 @@ class Patrols(Intervention):
             priority = np.add(
                 model.layers.view("recent_crime"), self._tie_break, out=self._priority
             )
-            spots = np.argpartition(np.negative(priority, out=priority), n_spots - 1)[:n_spots]
+            spots, self._last_kth = lowest(
+                np.negative(priority, out=priority), n_spots, self._last_kth
+            )
         else:
             spots = model.streams["patrol_allocation"].choice(
                 model.layout.cells, n_spots, replace=False
