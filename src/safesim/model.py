@@ -149,12 +149,11 @@ class SafetyModel(mesa.Model):
             self.layout.static_attractiveness.mean()
         )
         # City-sized arrays the day reuses rather than allocates: today's attractiveness,
-        # the neighbours' mean attractiveness, the place-based dose and, where a layer has
-        # no flat view of its own, the field being updated.
+        # and one for the neighbours' mean attractiveness and later the place-based dose;
+        # where a layer has no flat view of its own, the field being updated.
         self._attractiveness = np.empty(self.layout.cells)
-        self._spread = np.empty(self.layout.cells)
-        self._dose_today = np.empty(self.layout.cells)
-        self._updating = np.empty(self.layout.cells)
+        self._scratch = np.empty(self.layout.cells)
+        self._updating: np.ndarray | None = None
         # The arrest probability offenders face with no intervention, computed as
         # ``CellFields.combine`` computes it, so with no intervention the excess is exactly 0.
         self.base_arrest_probability = 1.0 - (1.0 - self.params.base_arrest_probability)
@@ -414,7 +413,7 @@ class SafetyModel(mesa.Model):
         counts = cases.astype(float)
         w, h = self.layout.width, self.layout.height
         b = self._field_to_update("dynamic_attractiveness")
-        spread = neighbour_sum(b, w, h, out=self._spread)
+        spread = neighbour_sum(b, w, h, out=self._scratch)
         spread /= self._neighbours
         b *= 1.0 - p.attractiveness_spread
         spread *= p.attractiveness_spread
@@ -445,13 +444,13 @@ class SafetyModel(mesa.Model):
         else a copy that ``_field_updated`` stores back."""
         flat = self.layers.storage(name)
         if flat is None:
-            flat = self._updating
-            flat[...] = self.layers[name]
+            flat = self._updating = self.layers[name]
         return flat
 
     def _field_updated(self, name: str, values: np.ndarray) -> None:
         if values is self._updating:
             self.layers[name] = values
+            self._updating = None
 
     def _record(self, day: int, events: DayEvents) -> None:
         offences = events.offences
@@ -529,7 +528,7 @@ class SafetyModel(mesa.Model):
             return
         fields = self.fields
         dose = np.add(
-            fields.read("camera_coverage"), fields.read("patrol_presence"), out=self._dose_today
+            fields.read("camera_coverage"), fields.read("patrol_presence"), out=self._scratch
         )
         dose += fields.read("place_protection")
         areas.dose += dose

@@ -146,9 +146,9 @@ class Patrols(Intervention):
         w, h = model.layout.width, model.layout.height
         self._neighbours = neighbour_sum(np.ones(cells), w, h)
         # What does not change from day to day: the hot-spot tie-break, and the city-sized
-        # arrays a day's priorities, felt presence and channels are written into.
+        # arrays a day's felt presence (and before it the cells' priorities) and channels
+        # are written into.
         self._tie_break = 1e-6 * model.layout.static_attractiveness
-        self._priority = np.empty(cells)
         self._last_kth: float | None = None
         self._felt = np.empty(cells)
         self._offending_cut = np.empty(cells)
@@ -217,9 +217,8 @@ class Patrols(Intervention):
             return np.zeros(0, dtype=np.int64)
         if self.spec.allocation == "hot_spots":
             # Recent crime first; static attractiveness breaks ties among quiet cells.
-            priority = np.add(
-                model.layers.view("recent_crime"), self._tie_break, out=self._priority
-            )
+            # (Written where felt presence goes later in the day.)
+            priority = np.add(model.layers.view("recent_crime"), self._tie_break, out=self._felt)
             spots, self._last_kth = lowest(
                 np.negative(priority, out=priority), n_spots, self._last_kth
             )
