@@ -38,8 +38,8 @@ class SenseOfSecurity:
         quantiles = (np.arange(DISPOSITION_CLASSES) + 0.5) / DISPOSITION_CLASSES
         self.disposition_values = norm.ppf(quantiles) * params.safety_spread
         self._disposition_odds = np.exp(-self.disposition_values)
-        self.class_counts = np.zeros((layout.cells, DISPOSITION_CLASSES))
-        np.add.at(self.class_counts, (households.cell, households.disposition), 1.0)
+        class_counts = np.zeros((layout.cells, DISPOSITION_CLASSES))
+        np.add.at(class_counts, (households.cell, households.disposition), 1.0)
         self._occupied = np.flatnonzero(layout.homes > 0)
         homes_around = layout.homes + neighbour_sum(
             layout.homes.astype(float), layout.width, layout.height
@@ -68,11 +68,19 @@ class SenseOfSecurity:
         # daily city-wide share reuses one buffer rather than allocating cells x classes.
         # Both are held class by class (classes x occupied cells), so that each operation
         # runs along the long axis.
-        self._occupied_counts = np.ascontiguousarray(self.class_counts[self._occupied].T)
+        self._occupied_counts = np.ascontiguousarray(class_counts[self._occupied].T)
+        self._households = float(self._occupied_counts.sum())
         self._share_buffer = np.empty_like(self._occupied_counts)
         self._climate_odds = np.empty(self._occupied.size)
         self._target = np.empty(layout.cells)
         self._term = np.empty(layout.cells)
+
+    @property
+    def class_counts(self) -> np.ndarray:
+        """Households by cell and disposition class (cells x classes)."""
+        counts = np.zeros((self.layout.cells, DISPOSITION_CLASSES))
+        counts[self._occupied] = self._occupied_counts.T
+        return counts
 
     def _target_climate(
         self,
@@ -145,7 +153,7 @@ class SenseOfSecurity:
         for _ in range(60):
             mid = (lo + hi) / 2
             self.climate = base + mid
-            if self._share_without_fear() / self.class_counts.sum() < share:
+            if self._share_without_fear() / self._households < share:
                 lo = mid
             else:
                 hi = mid
