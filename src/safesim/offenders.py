@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safesim.city import RESIDENTIAL, VILLAGE, CityLayout, robbery_share
-from safesim.fields import camera_cut
+from safesim.fields import camera_setting_ratios
 from safesim.households import Households
 from safesim.parameters import MechanismParameters
 from safesim.streams import Streams
@@ -70,6 +70,7 @@ class Offenders:
         self.pool = pool
         self.desistance = params.offender_desistance_per_year / 365.0
         self.robbery_share = robbery_share(params)
+        self._camera_setting = params.camera_deterrence * camera_setting_ratios(params)
         self.inflow = pool * self.desistance
         capacity = max(16, 2 * pool + 64)
         self.capacity = capacity
@@ -214,9 +215,20 @@ class Offenders:
         # than robbery, so the choice of crime comes before the decision to offend.
         land_here = layout.land_use[here]
         would_rob = u_type[active] < self.robbery_share[land_here]
-        cameras = 1.0 - camera_cut(p, land_here, camera_coverage[here], would_rob)
-        self.propensity = attractiveness[here] * multiplier[here] * cameras
-        chance = 1.0 - np.exp(-self.kappa * self.propensity)
+        # 1 - camera_cut(...) as camera_cut computes it, the setting's deterrence per land
+        # use looked up once (cameras deter robbery a camera_violence_ratio share as much).
+        cameras = self._camera_setting[land_here]
+        cameras *= camera_coverage[here]
+        cameras[would_rob] *= p.camera_violence_ratio
+        np.minimum(cameras, p.camera_max_deterrence, out=cameras)
+        np.subtract(1.0, cameras, out=cameras)
+        propensity = attractiveness[here]
+        propensity *= multiplier[here]
+        propensity *= cameras
+        self.propensity = propensity
+        chance = np.multiply(-self.kappa, propensity)
+        np.exp(chance, out=chance)
+        np.subtract(1.0, chance, out=chance)
         offends = u_offend[active] < chance
         offender = active[offends]
         cell = here[offends]
