@@ -219,7 +219,7 @@ class Offenders:
         # use looked up once (cameras deter robbery a camera_violence_ratio share as much).
         cameras = self._camera_setting[land_here]
         cameras *= camera_coverage[here]
-        cameras[would_rob] *= p.camera_violence_ratio
+        np.multiply(cameras, p.camera_violence_ratio, out=cameras, where=would_rob)
         np.minimum(cameras, p.camera_max_deterrence, out=cameras)
         np.subtract(1.0, cameras, out=cameras)
         propensity = attractiveness[here]
