@@ -91,6 +91,7 @@ class Cameras(Intervention):
         self._strength: float | None = None
         self._coverage: np.ndarray | None = None
         self._arrest_boost: np.ndarray | None = None
+        self._fitted = np.zeros(0, dtype=np.int64)  # the cells with a camera
 
     def _install(self, model: SafetyModel) -> None:
         """Place the cameras and put one ``Camera`` agent at each; coverage is counted
@@ -125,17 +126,20 @@ class Cameras(Intervention):
         if self.per_cell is None:
             self._install(model)
         if s != self._strength or self._coverage is None or self._arrest_boost is None:
-            # 1 - exp(-cameras × s / half), by the same operations (negation is exact).
-            half = model.params.cameras_per_cell_half_cover
-            coverage = np.multiply(self.per_cell, s, out=self._coverage)
-            coverage /= half
+            # 1 - exp(-cameras × s / half), by the same operations (negation is exact), at
+            # the cells with a camera: elsewhere it is 1 - exp(-0) = 0.
+            if self._coverage is None or self._arrest_boost is None:
+                self._coverage = np.zeros(self.per_cell.size)
+                self._arrest_boost = np.zeros(self.per_cell.size)
+                self._fitted = np.flatnonzero(self.per_cell)
+            at = self._fitted
+            coverage = self.per_cell[at] * s
+            coverage /= model.params.cameras_per_cell_half_cover
             np.negative(coverage, out=coverage)
             np.exp(coverage, out=coverage)
             np.subtract(1.0, coverage, out=coverage)
-            self._coverage = coverage
-            self._arrest_boost = np.multiply(
-                model.params.camera_detection, coverage, out=self._arrest_boost
-            )
+            self._coverage[at] = coverage
+            self._arrest_boost[at] = model.params.camera_detection * coverage
             self._strength = s
         return Channels(arrest_boost=self._arrest_boost, camera_coverage=self._coverage)
 
