@@ -25,9 +25,11 @@ class CellLayers:
     """Per-cell arrays held as PropertyLayers of a Mesa grid, read and written flat.
 
     safesim numbers cells ``y * width + x``; a Mesa grid's layer is indexed ``[x, y]``,
-    which is that numbering read in Fortran order. Every read returns a fresh flat copy
-    and every write copies into the layer's current array: nobody holds a layer's array
-    across calls (Mesa 3.3's ``modify_cells`` replaces it, 3.5 edits it in place).
+    which is that numbering read in Fortran order. A read (``layers[name]``) returns a
+    fresh flat copy and every write copies into the layer's current array; the day's own
+    code reads through ``view`` (read-only, no copy) and updates through ``storage`` (the
+    layer's memory, in place). Nobody holds a layer's array across calls (Mesa 3.3's
+    ``modify_cells`` replaces it, 3.5 edits it in place).
 
     A counterfactual twin shares its original's grid (building a grid costs seconds)
     but not its fields: ``detached()`` gives layers that keep copies in arrays of their
