@@ -6,8 +6,9 @@ Run from the repository root::
     python benchmarks/run.py --quick      # 30 days, 2 repeats, no million-household city
 
 Every figure is measured for two engines in one run: this checkout ("now") and the
-engine of commit ``LANDED`` ("landed", extracted with ``git archive`` into a cache folder
-and imported from there through ``PYTHONPATH``), on the same scenario file. The repeats
+engine of commit ``LANDED`` ("landed", or ``--landed COMMIT``; extracted with ``git
+archive`` into a cache folder and imported from there through ``PYTHONPATH``), on the
+same scenario file. The repeats
 are interleaved (landed, now, landed, now, ...) so that a change in the machine's load
 falls on both alike; each figure is the median over repeats with its range. Seconds are
 also given as a multiple of the floor (``benchmarks/floor.py``: only the random numbers a
@@ -42,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 GUIYANG = ROOT / "scenarios" / "guiyang.yaml"
 OUT_DIR = ROOT / "results" / "benchmarks"
-LANDED = "2ecfcec"
+LANDED = "6415839"
 LANDED_CACHE = Path(tempfile.gettempdir()) / "safesim-benchmark-engines"
 YEAR = 365
 MILLION = 1_000_000
@@ -120,10 +121,10 @@ def worker(spec: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------- engines
-def landed_source() -> Path:
+def landed_source(landed: str = LANDED) -> Path:
     """The landed commit's ``src`` folder, extracted once into a cache."""
     commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", LANDED],
+        ["git", "-C", str(ROOT), "rev-parse", landed],
         capture_output=True,
         text=True,
         check=True,
@@ -301,7 +302,7 @@ def table(results: dict[str, Any], floor: dict[str, float], days: int) -> str:
     return "\n".join(lines)
 
 
-def environment() -> dict[str, Any]:
+def environment(landed: str = LANDED) -> dict[str, Any]:
     versions = {"python": platform.python_version()}
     for package in ("mesa", "numpy", "scipy", "pandas"):
         try:
@@ -315,7 +316,7 @@ def environment() -> dict[str, Any]:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "now_commit": head,
-        "landed_commit": LANDED,
+        "landed_commit": landed,
         "versions": versions,
         "created_unix": int(time.time()),
     }
@@ -332,6 +333,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=None, help="timed days (365)")
     parser.add_argument("--no-million", action="store_true", help="skip the 1M-household city")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder for the figures")
+    parser.add_argument("--landed", default=LANDED, help=f"the engine to compare ({LANDED})")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -341,9 +343,9 @@ def main() -> None:
     days = args.days or (30 if args.quick else YEAR)
     repeats = args.repeats or (2 if args.quick else 3)
     million = not (args.quick or args.no_million)
-    sources = {"landed": landed_source(), "now": ROOT / "src"}
+    sources = {"landed": landed_source(args.landed), "now": ROOT / "src"}
     envs = {engine: engine_env(engine, sources) for engine in ENGINES}
-    info = environment()
+    info = environment(args.landed)
     info["load_average_at_start"] = load()
     raw: dict[str, list[dict[str, float]]] = {engine: [] for engine in ENGINES}
     floors: list[float] = []
@@ -376,7 +378,7 @@ def main() -> None:
     heading = (
         f"{repeats} interleaved repeats, {days} days; load average "
         f"{info['load_average_at_start']} at start, {info['load_average_at_end']} at end "
-        f"on {info['cpus']} CPUs; now = {info['now_commit']}, landed = {LANDED}; "
+        f"on {info['cpus']} CPUs; now = {info['now_commit']}, landed = {args.landed}; "
         "median (range)"
     )
     (args.out / "benchmark.md").write_text(heading + "\n\n" + text + "\n")

@@ -143,8 +143,19 @@ def build_city(
     )
 
 
-def neighbour_sum(field: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Sum over each cell's 8 Moore neighbours (edges see fewer), for a flat field."""
+def neighbour_sum(
+    field: np.ndarray, width: int, height: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum over each cell's 8 Moore neighbours (edges see fewer), for a flat field.
+
+    With ``out`` (a flat array of the field's size, not ``field`` itself) the sum is
+    written there, by the same operations, and ``out`` is returned."""
     grid = field.reshape(height, width)
-    out = ndimage.uniform_filter(grid, size=3, mode="constant", cval=0.0) * 9.0 - grid
-    return out.ravel()
+    if out is None:
+        total = ndimage.uniform_filter(grid, size=3, mode="constant", cval=0.0) * 9.0 - grid
+        return total.ravel()
+    total = out.reshape(height, width)
+    ndimage.uniform_filter(grid, size=3, output=total, mode="constant", cval=0.0)
+    total *= 9.0
+    total -= grid
+    return out

@@ -25,9 +25,11 @@ class CellLayers:
     """Per-cell arrays held as PropertyLayers of a Mesa grid, read and written flat.
 
     safesim numbers cells ``y * width + x``; a Mesa grid's layer is indexed ``[x, y]``,
-    which is that numbering read in Fortran order. Every read returns a fresh flat copy
-    and every write copies into the layer's current array: nobody holds a layer's array
-    across calls (Mesa 3.3's ``modify_cells`` replaces it, 3.5 edits it in place).
+    which is that numbering read in Fortran order. A read (``layers[name]``) returns a
+    fresh flat copy and every write copies into the layer's current array; the day's own
+    code reads through ``view`` (read-only, no copy) and updates through ``storage`` (the
+    layer's memory, in place). Nobody holds a layer's array across calls (Mesa 3.3's
+    ``modify_cells`` replaces it, 3.5 edits it in place).
 
     A counterfactual twin shares its original's grid (building a grid costs seconds)
     but not its fields: ``detached()`` gives layers that keep copies in arrays of their
@@ -70,14 +72,34 @@ class CellLayers:
         return flat.copy() if np.may_share_memory(flat, data) else flat
 
     def __setitem__(self, name: str, values: np.ndarray | float) -> None:
-        if self._own is not None:
-            self._own[name][:] = values
+        flat = self.storage(name)
+        if flat is not None:
+            flat[...] = values
             return
         data = self._layers[name].data
         if np.ndim(values) == 0:
             data[...] = values
         else:
             data[...] = np.reshape(values, (self.height, self.width)).T
+
+    def storage(self, name: str) -> np.ndarray | None:
+        """The layer's own memory as a flat array in the cell numbering, writable in place;
+        None when the layer's order has no such view (write it with ``[]`` then). Like a
+        read, it is not kept across calls."""
+        if self._own is not None:
+            return self._own[name]
+        data = self._layers[name].data
+        return data.ravel(order="F") if data.flags.f_contiguous else None
+
+    def view(self, name: str) -> np.ndarray:
+        """The layer's values, flat and read-only, without a copy where the layer's order
+        allows: for reading at once, not for keeping (the next write changes it)."""
+        flat = self.storage(name)
+        if flat is None:
+            return self[name]
+        flat = flat.view()
+        flat.flags.writeable = False
+        return flat
 
     def detached(self) -> CellLayers:
         """The same fields with today's values, in arrays of their own (for a twin)."""
@@ -173,11 +195,20 @@ class CellFields:
         self.layers = layers
         for name, value in DAILY_LAYERS.items():
             layers.add(name, value)
+        # Where ``combine`` computes a field whose layer has no flat view of its own, and
+        # the factor of a product: reused every day.
+        self._spare: dict[str, np.ndarray] = {}
+        self._factor = np.empty(layout.cells)
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name in DAILY_LAYERS:
             return self.__dict__["layers"][name]
         raise AttributeError(name)
+
+    def read(self, name: str) -> np.ndarray:
+        """Today's field ``name``, flat and read-only, without a copy: for reading at once
+        (the next day's ``combine`` rewrites it)."""
+        return self.layers.view(name)
 
     def reset(self) -> None:
         """Start the day from no intervention (``combine`` rewrites the other layers)."""
@@ -188,6 +219,19 @@ class CellFields:
         """The patrol presence residents and offenders feel today (diffusion included)."""
         return self.layers["felt_patrol"]
 
+    def _out(self, name: str) -> np.ndarray:
+        """Where ``combine`` computes layer ``name``: the layer itself where it can."""
+        flat = self.layers.storage(name)
+        if flat is None:
+            flat = self._spare.setdefault(name, np.empty(self.layout.cells))
+        return flat
+
+    def _store(self, name: str, values: np.ndarray | float) -> None:
+        """Layer ``name`` holds ``values``: a single value, or the array ``_out`` gave
+        (already the layer, unless it was a spare)."""
+        if not isinstance(values, np.ndarray) or values is self._spare.get(name):
+            self.layers[name] = values
+
     def combine(
         self,
         params: MechanismParameters,
@@ -197,44 +241,70 @@ class CellFields:
         """Fold the interventions' channels (in ``ORDER``) into what offenders face.
 
         A channel only one intervention writes is taken as it is (the products and sums
-        below give it exactly), and a channel none writes is its no-intervention value."""
-        street = movement = None
+        below give it exactly), and a channel none writes is its no-intervention value.
+        Each field is computed in its own layer (no array of the city's size is made):
+        the same operations, in the same order, as the plain products and sums."""
+        street = movement = stays_free = None
         felt = guardianship = protection = coverage = None
-        # The chance an offence goes free, as a scalar until some channel varies it.
-        stays_free: float | np.ndarray = 1.0 - params.base_arrest_probability
+        factor = self._factor
         for c in channels:
             if c.offending_cut is not None:
-                street = _times(street, 1.0 - c.offending_cut)
+                street = self._times(street, "street_multiplier", c.offending_cut)
             if c.movement_cut is not None:
-                movement = _times(movement, 1.0 - c.movement_cut)
+                movement = self._times(movement, "movement_multiplier", c.movement_cut)
             if c.arrest_boost is not None:
-                stays_free = stays_free * (1.0 - c.arrest_boost)
+                np.subtract(1.0, c.arrest_boost, out=factor)
+                if stays_free is None:
+                    stays_free = self._out("arrest_probability")
+                    np.multiply(1.0 - params.base_arrest_probability, factor, out=stays_free)
+                else:
+                    stays_free *= factor
             if c.protection is not None:
-                protection = (
-                    c.protection if protection is None else np.maximum(protection, c.protection)
-                )
+                if protection is None:
+                    protection = self._out("place_protection")
+                    protection[...] = c.protection
+                else:
+                    np.maximum(protection, c.protection, out=protection)
             if c.felt_presence is not None:
-                felt = _capped_sum(felt, c.felt_presence)
+                felt = self._capped_sum(felt, "felt_patrol", c.felt_presence)
             if c.guardianship is not None:
-                guardianship = _capped_sum(guardianship, c.guardianship)
+                guardianship = self._capped_sum(guardianship, "guardianship", c.guardianship)
             if c.camera_coverage is not None:
-                coverage = _capped_sum(coverage, c.camera_coverage)
-        layers = self.layers
-        layers["street_multiplier"] = 1.0 if street is None else street
-        layers["offending_multiplier"] = (
-            general_deterrence if street is None else street * general_deterrence
-        )
-        layers["movement_multiplier"] = 1.0 if movement is None else movement
-        layers["arrest_probability"] = 1.0 - stays_free
-        layers["felt_patrol"] = 0.0 if felt is None else felt
-        layers["guardianship"] = 0.0 if guardianship is None else guardianship
-        layers["place_protection"] = 0.0 if protection is None else protection
-        layers["camera_coverage"] = 0.0 if coverage is None else coverage
+                coverage = self._capped_sum(coverage, "camera_coverage", c.camera_coverage)
+        self._store("street_multiplier", 1.0 if street is None else street)
+        if street is None:
+            self._store("offending_multiplier", general_deterrence)
+        else:
+            offending = self._out("offending_multiplier")
+            np.multiply(street, general_deterrence, out=offending)
+            self._store("offending_multiplier", offending)
+        self._store("movement_multiplier", 1.0 if movement is None else movement)
+        if stays_free is None:
+            self._store("arrest_probability", 1.0 - (1.0 - params.base_arrest_probability))
+        else:
+            np.subtract(1.0, stays_free, out=stays_free)
+            self._store("arrest_probability", stays_free)
+        self._store("felt_patrol", 0.0 if felt is None else felt)
+        self._store("guardianship", 0.0 if guardianship is None else guardianship)
+        self._store("place_protection", 0.0 if protection is None else protection)
+        self._store("camera_coverage", 0.0 if coverage is None else coverage)
 
+    def _times(self, product: np.ndarray | None, name: str, cut: np.ndarray) -> np.ndarray:
+        """``product × (1 − cut)``, or ``1 − cut`` for the first, in layer ``name``."""
+        if product is None:
+            product = self._out(name)
+            np.subtract(1.0, cut, out=product)
+        else:
+            np.subtract(1.0, cut, out=self._factor)
+            product *= self._factor
+        return product
 
-def _times(product: np.ndarray | None, factor: np.ndarray) -> np.ndarray:
-    return factor if product is None else product * factor
-
-
-def _capped_sum(total: np.ndarray | None, part: np.ndarray) -> np.ndarray:
-    return np.minimum(1.0, part) if total is None else np.minimum(1.0, total + part)
+    def _capped_sum(self, total: np.ndarray | None, name: str, part: np.ndarray) -> np.ndarray:
+        """``min(1, total + part)``, or ``min(1, part)`` for the first, in layer ``name``."""
+        if total is None:
+            total = self._out(name)
+            np.minimum(1.0, part, out=total)
+        else:
+            np.add(total, part, out=total)
+            np.minimum(1.0, total, out=total)
+        return total

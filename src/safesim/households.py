@@ -85,6 +85,8 @@ class Households:
         return new
 
     def record_victimisation(self, homes: np.ndarray, day: int) -> None:
+        if len(homes) == 0:
+            return
         self.last_victimised[homes] = day
         np.add.at(self.victimisations, homes, 1)
         remaining = np.asarray(homes, dtype=np.int64)

@@ -27,6 +27,7 @@ are arrays (one object each would be hundreds of times slower; docs/odd.md, sect
 from __future__ import annotations
 
 import copy
+import gc
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,8 +67,10 @@ class DayEvents:
     violent_cells: np.ndarray  # disputes turned violent
     other_criminal: int
     crime_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    offender_crime: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per cell
     offender_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Offender crime by cell, sparse: the cells with any (sorted) and how many (floats).
+    crime_places: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    crime_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -145,6 +148,12 @@ class SafetyModel(mesa.Model):
         self._boost = self.params.attractiveness_boost * float(
             self.layout.static_attractiveness.mean()
         )
+        # City-sized arrays the day reuses rather than allocates: today's attractiveness,
+        # and one for the neighbours' mean attractiveness and later the place-based dose;
+        # where a layer has no flat view of its own, the field being updated.
+        self._attractiveness = np.empty(self.layout.cells)
+        self._scratch = np.empty(self.layout.cells)
+        self._updating: np.ndarray | None = None
         # The arrest probability offenders face with no intervention, computed as
         # ``CellFields.combine`` computes it, so with no intervention the excess is exactly 0.
         self.base_arrest_probability = 1.0 - (1.0 - self.params.base_arrest_probability)
@@ -222,10 +231,18 @@ class SafetyModel(mesa.Model):
             self.running = False
 
     def run(self, progress: Callable[[int], None] | None = None) -> None:
-        while self.running:
-            self.step()
-            if progress is not None:
-                progress(1)
+        # While the days run, the collector's full passes leave out the objects that were
+        # there when the run began (the grid's cells, the agents, the libraries'): a pass
+        # would walk all of them to free nothing, and on a city's scale one pass costs a
+        # tenth of a year's steps. They are handed back to it when the run ends.
+        gc.freeze()
+        try:
+            while self.running:
+                self.step()
+                if progress is not None:
+                    progress(1)
+        finally:
+            gc.unfreeze()
 
     def counterfactual_twin(self) -> SafetyModel | None:
         """This model's no-intervention twin, forked at the end of the burn-in.
@@ -334,15 +351,19 @@ class SafetyModel(mesa.Model):
     def _crime_and_disorder(self, day: int) -> DayEvents:
         fields, streams = self.fields, self.streams
         self.offenders.turnover(day)
-        attractiveness = self.attractiveness()
-        self.offenders.move(attractiveness, fields.movement_multiplier)
+        attractiveness = np.add(
+            self.layout.static_attractiveness,
+            self.layers.view("dynamic_attractiveness"),
+            out=self._attractiveness,
+        )
+        self.offenders.move(attractiveness, fields.read("movement_multiplier"))
         offences = self.offenders.offend(
             day,
             attractiveness,
-            fields.offending_multiplier,
-            fields.arrest_probability,
-            fields.place_protection,
-            fields.camera_coverage,
+            fields.read("offending_multiplier"),
+            fields.read("arrest_probability"),
+            fields.read("place_protection"),
+            fields.read("camera_coverage"),
             self.households,
             self.base_arrest_probability,
         )
@@ -359,7 +380,7 @@ class SafetyModel(mesa.Model):
         cells = np.searchsorted(self._disorder_cdf, rng.random(n_disorder), side="right")
         cells = np.minimum(cells, self.layout.cells - 1)
         # Guardians thin disorder as they thin offending (general deterrence apart).
-        suppress = fields.street_multiplier[cells]
+        suppress = fields.read("street_multiplier")[cells]
         disorder_cells = cells[rng.random(n_disorder) < suppress]
         fight_cells = self.households.cell[disputes.fight_homes].astype(np.int64)
         violent_cells = self.households.cell[disputes.violent_homes].astype(np.int64)
@@ -382,16 +403,26 @@ class SafetyModel(mesa.Model):
             [offences.burglary_cells, offences.theft_cells, offences.robbery_cells]
         ).astype(np.int64)
         crime_cells = np.concatenate([offender_cells, events.violent_cells])
-        counts = np.bincount(offender_cells, minlength=self.layout.cells).astype(float)
-        b = self.dynamic_attractiveness
+        # A day's few crimes touch few cells: they are added where they fell, and every
+        # cell's memory fades in place (adding 0 elsewhere would change nothing).
+        places, cases = np.unique(offender_cells, return_counts=True)
+        counts = cases.astype(float)
         w, h = self.layout.width, self.layout.height
-        spread = neighbour_sum(b, w, h) / self._neighbours
-        self.dynamic_attractiveness = (
-            (1.0 - p.attractiveness_spread) * b + p.attractiveness_spread * spread
-        ) * (1.0 - p.attractiveness_decay) + self._boost * counts
-        events.offender_crime = counts
+        b = self._field_to_update("dynamic_attractiveness")
+        spread = neighbour_sum(b, w, h, out=self._scratch)
+        spread /= self._neighbours
+        b *= 1.0 - p.attractiveness_spread
+        spread *= p.attractiveness_spread
+        b += spread
+        b *= 1.0 - p.attractiveness_decay
+        b[places] += self._boost * counts
+        self._field_updated("dynamic_attractiveness", b)
+        events.crime_places, events.crime_counts = places, counts
         events.offender_cells = offender_cells
-        self.recent_crime = self.recent_crime * (1.0 - 1.0 / p.hot_spot_window_days) + counts
+        recent = self._field_to_update("recent_crime")
+        recent *= 1.0 - 1.0 / p.hot_spot_window_days
+        recent[places] += counts
+        self._field_updated("recent_crime", recent)
 
         if offences.attempts:
             today = offences.excess_arrest_risk / offences.attempts
@@ -401,8 +432,21 @@ class SafetyModel(mesa.Model):
         self.security.observe(crime_cells, events.disorder_cells)
         self.security.note_victims(offences.burglary_homes)
         self.security.note_victims(events.disputes.violent_homes)
-        self.security.adapt(self.fields.felt_patrol(p), self.fields.guardianship)
+        self.security.adapt(self.fields.read("felt_patrol"), self.fields.read("guardianship"))
         events.crime_cells = crime_cells
+
+    def _field_to_update(self, name: str) -> np.ndarray:
+        """Layer ``name`` to update in place: the layer itself where it has a flat view,
+        else a copy that ``_field_updated`` stores back."""
+        flat = self.layers.storage(name)
+        if flat is None:
+            flat = self._updating = self.layers[name]
+        return flat
+
+    def _field_updated(self, name: str, values: np.ndarray) -> None:
+        if values is self._updating:
+            self.layers[name] = values
+            self._updating = None
 
     def _record(self, day: int, events: DayEvents) -> None:
         offences = events.offences
@@ -473,13 +517,18 @@ class SafetyModel(mesa.Model):
     def _count_areas(self, day: int, events: DayEvents) -> None:
         """Where the place-based dose lands in the campaign, and offender crime by cell."""
         areas = self.areas
+        places, counts = events.crime_places, events.crime_counts
         if day < self.campaign_day:
-            areas.crime_before += events.offender_crime
+            areas.crime_before[places] += counts
             areas.days_before += 1
             return
         fields = self.fields
-        areas.dose += fields.camera_coverage + fields.patrol_presence + fields.place_protection
-        areas.crime_during += events.offender_crime
+        dose = np.add(
+            fields.read("camera_coverage"), fields.read("patrol_presence"), out=self._scratch
+        )
+        dose += fields.read("place_protection")
+        areas.dose += dose
+        areas.crime_during[places] += counts
         areas.days_during += 1
 
     # ------------------------------------------------------------------ set-up

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safesim.city import RESIDENTIAL, VILLAGE, CityLayout, robbery_share
-from safesim.fields import camera_cut
+from safesim.fields import camera_setting_ratios
 from safesim.households import Households
 from safesim.parameters import MechanismParameters
 from safesim.streams import Streams
@@ -70,6 +70,7 @@ class Offenders:
         self.pool = pool
         self.desistance = params.offender_desistance_per_year / 365.0
         self.robbery_share = robbery_share(params)
+        self._camera_setting = params.camera_deterrence * camera_setting_ratios(params)
         self.inflow = pool * self.desistance
         capacity = max(16, 2 * pool + 64)
         self.capacity = capacity
@@ -86,6 +87,8 @@ class Offenders:
         # The day's movement weights framed by a border of zeros, reused every day: the
         # border is never written, so it stays zero.
         self._framed = np.zeros((layout.height + 2, layout.width + 2))
+        # The 9 moves (staying first) as offsets in that framed field.
+        self._offsets = (_DY * (layout.width + 2) + _DX).astype(np.int64)
         self._place(np.arange(pool), streams["offender_arrival"])
         self.status[:pool] = ACTIVE
 
@@ -150,24 +153,36 @@ class Offenders:
         framed = self._framed
         np.multiply(attractiveness.reshape(h, w), multiplier.reshape(h, w), out=framed[1:-1, 1:-1])
         weight_field = framed.ravel()
-        offsets = _DY * (w + 2) + _DX
         rng = self.streams["offender_movement"]
         # Only active offenders walk (status does not change during the walk), but a draw
         # is made for every slot so the stream stays aligned (common random numbers).
         walkers = np.flatnonzero(self.status == ACTIVE)
+        # Each walker's cell in the framed field, followed step by step; the offsets of
+        # the 9 neighbours are added to it, and x and y are read back after the walk.
+        here = (self.y[walkers].astype(np.int64) + 1) * (w + 2) + (self.x[walkers] + 1)
+        offsets = self._offsets
+        n = walkers.size
+        near = np.empty((offsets.size, n), dtype=np.int64)
+        cum = np.empty((offsets.size, n))
+        below = np.empty((offsets.size, n), dtype=bool)
         for _ in range(self.params.offender_moves_per_day):
             u = rng.random(self.capacity)[walkers]
-            here = (self.y[walkers] + 1) * (w + 2) + (self.x[walkers] + 1)
+            np.add(offsets[:, None], here[None, :], out=near)
+            # Every index is on the framed field, so clipping changes none (and spares
+            # the copy a checked ``take`` into ``out`` makes).
+            np.take(weight_field, near, out=cum, mode="clip")
             # One row per neighbour, summed row by row: the same additions in the same
             # order as a cumulative sum along each offender's 9 weights, several times
             # faster than np.cumsum over a short axis.
-            cum = weight_field[offsets[:, None] + here[None, :]]
             for j in range(1, cum.shape[0]):
                 np.add(cum[j - 1], cum[j], out=cum[j])
-            pick = np.count_nonzero(cum < u * cum[-1], axis=0)
-            pick = np.minimum(pick, 8)
-            self.x[walkers] += _DX[pick].astype(np.int32)
-            self.y[walkers] += _DY[pick].astype(np.int32)
+            u *= cum[-1]
+            np.less(cum, u, out=below)
+            pick = below.sum(axis=0, dtype=np.uint8)
+            np.minimum(pick, 8, out=pick)
+            here += offsets[pick]
+        self.y[walkers] = here // (w + 2) - 1
+        self.x[walkers] = here % (w + 2) - 1
 
     def offend(
         self,
@@ -200,9 +215,20 @@ class Offenders:
         # than robbery, so the choice of crime comes before the decision to offend.
         land_here = layout.land_use[here]
         would_rob = u_type[active] < self.robbery_share[land_here]
-        cameras = 1.0 - camera_cut(p, land_here, camera_coverage[here], would_rob)
-        self.propensity = attractiveness[here] * multiplier[here] * cameras
-        chance = 1.0 - np.exp(-self.kappa * self.propensity)
+        # 1 - camera_cut(...) as camera_cut computes it, the setting's deterrence per land
+        # use looked up once (cameras deter robbery a camera_violence_ratio share as much).
+        cameras = self._camera_setting[land_here]
+        cameras *= camera_coverage[here]
+        np.multiply(cameras, p.camera_violence_ratio, out=cameras, where=would_rob)
+        np.minimum(cameras, p.camera_max_deterrence, out=cameras)
+        np.subtract(1.0, cameras, out=cameras)
+        propensity = attractiveness[here]
+        propensity *= multiplier[here]
+        propensity *= cameras
+        self.propensity = propensity
+        chance = np.multiply(-self.kappa, propensity)
+        np.exp(chance, out=chance)
+        np.subtract(1.0, chance, out=chance)
         offends = u_offend[active] < chance
         offender = active[offends]
         cell = here[offends]

@@ -38,8 +38,8 @@ class SenseOfSecurity:
         quantiles = (np.arange(DISPOSITION_CLASSES) + 0.5) / DISPOSITION_CLASSES
         self.disposition_values = norm.ppf(quantiles) * params.safety_spread
         self._disposition_odds = np.exp(-self.disposition_values)
-        self.class_counts = np.zeros((layout.cells, DISPOSITION_CLASSES))
-        np.add.at(self.class_counts, (households.cell, households.disposition), 1.0)
+        class_counts = np.zeros((layout.cells, DISPOSITION_CLASSES))
+        np.add.at(class_counts, (households.cell, households.disposition), 1.0)
         self._occupied = np.flatnonzero(layout.homes > 0)
         homes_around = layout.homes + neighbour_sum(
             layout.homes.astype(float), layout.width, layout.height
@@ -60,13 +60,27 @@ class SenseOfSecurity:
         # noted since the last survey (merged in then, not re-sorted every day).
         self._recent_victims = np.zeros(0, dtype=np.int64)
         self._noted: list[np.ndarray] = []
+        # Each recent victim's cell and disposition value, in the victims' order: a home's
+        # never change, so they are looked up once, when it joins the list.
+        self._victim_cell = np.zeros(0, dtype=households.cell.dtype)
+        self._victim_disposition = np.zeros(0)
         # Households never move: the class counts of occupied cells are fixed, and the
         # daily city-wide share reuses one buffer rather than allocating cells x classes.
-        self._occupied_counts = self.class_counts[self._occupied]
+        # Both are held class by class (classes x occupied cells), so that each operation
+        # runs along the long axis.
+        self._occupied_counts = np.ascontiguousarray(class_counts[self._occupied].T)
+        self._households = float(self._occupied_counts.sum())
         self._share_buffer = np.empty_like(self._occupied_counts)
         self._climate_odds = np.empty(self._occupied.size)
         self._target = np.empty(layout.cells)
         self._term = np.empty(layout.cells)
+
+    @property
+    def class_counts(self) -> np.ndarray:
+        """Households by cell and disposition class (cells x classes)."""
+        counts = np.zeros((self.layout.cells, DISPOSITION_CLASSES))
+        counts[self._occupied] = self._occupied_counts.T
+        return counts
 
     def _target_climate(
         self,
@@ -139,7 +153,7 @@ class SenseOfSecurity:
         for _ in range(60):
             mid = (lo + hi) / 2
             self.climate = base + mid
-            if self._share_without_fear() / self.class_counts.sum() < share:
+            if self._share_without_fear() / self._households < share:
                 lo = mid
             else:
                 hi = mid
@@ -150,18 +164,25 @@ class SenseOfSecurity:
         if homes.size:
             self._noted.append(homes)
 
-    def _merge_noted(self) -> np.ndarray:
-        """The recent victims with the homes noted since, sorted, each once."""
+    def _merge_noted(self, households: Households) -> np.ndarray:
+        """The recent victims with the homes noted since, sorted, each once (their cells
+        and disposition values kept beside them)."""
         victims = self._recent_victims
         if not self._noted:
             return victims
         noted = np.unique(np.concatenate(self._noted))
         self._noted = []
         if victims.size == 0:
-            return noted
-        at = np.searchsorted(victims, noted)
-        fresh = noted[victims[np.minimum(at, victims.size - 1)] != noted]
-        return np.insert(victims, np.searchsorted(victims, fresh), fresh)
+            fresh, at = noted, np.zeros(noted.size, dtype=np.int64)
+        else:
+            at = np.searchsorted(victims, noted)
+            new = victims[np.minimum(at, victims.size - 1)] != noted
+            fresh, at = noted[new], at[new]
+        self._victim_cell = np.insert(self._victim_cell, at, households.cell[fresh])
+        self._victim_disposition = np.insert(
+            self._victim_disposition, at, self.disposition_values[households.disposition[fresh]]
+        )
+        return np.insert(victims, at, fresh)
 
     def _share_without_fear(self) -> float:
         # sigmoid(L + u) = 1 / (1 + e^-L e^-u): a very low climate makes e^-L infinite
@@ -172,7 +193,7 @@ class SenseOfSecurity:
         with np.errstate(over="ignore"):
             np.exp(odds, out=odds)
         probs = self._share_buffer
-        np.multiply(odds[:, None], self._disposition_odds[None, :], out=probs)
+        np.multiply(self._disposition_odds[:, None], odds[None, :], out=probs)
         probs += 1.0
         np.divide(self._occupied_counts, probs, out=probs)
         return float(np.sum(probs))
@@ -181,17 +202,17 @@ class SenseOfSecurity:
         """Expected share of households that would tell a survey they feel safe."""
         p = self.params
         total = self._share_without_fear()
-        victims = self._merge_noted()
+        victims = self._merge_noted(households)
         if victims.size:
-            since = day - households.last_victimised[victims]
-            alive = since < 5 * p.fear_memory_days
-            victims = victims[alive & (households.last_victimised[victims] > NEVER)]
+            last = households.last_victimised[victims]
+            since = day - last
+            alive = (since < 5 * p.fear_memory_days) & (last > NEVER)
+            if not alive.all():
+                victims, since = victims[alive], since[alive]
+                self._victim_cell = self._victim_cell[alive]
+                self._victim_disposition = self._victim_disposition[alive]
             self._recent_victims = victims
-            since = day - households.last_victimised[victims]
-            base = (
-                self.climate[households.cell[victims]]
-                + self.disposition_values[households.disposition[victims]]
-            )
+            base = self.climate[self._victim_cell] + self._victim_disposition
             fear = p.fear_own_victimisation * np.exp(-since / p.fear_memory_days)
             total -= float(np.sum(expit(base) - expit(base - fear)))
         return total / households.n

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
-from mesa.agent import AgentSet
 from mesa.discrete_space import FixedAgent
 
 from safesim.fields import Channels
@@ -91,6 +90,12 @@ class Cameras(Intervention):
         self.spec: CamerasSpec = spec
         self.per_cell: np.ndarray | None = None
         self.camera_agents: list[Camera] = []
+        # Coverage and arrest boost at the strength they were last computed for: they
+        # change only while the installation ramps up.
+        self._strength: float | None = None
+        self._coverage: np.ndarray | None = None
+        self._arrest_boost: np.ndarray | None = None
+        self._fitted = np.zeros(0, dtype=np.int64)  # the cells with a camera
 
     def _install(self, model: SafetyModel) -> None:
         """Place the cameras and put one ``Camera`` agent at each; coverage is counted
@@ -103,9 +108,7 @@ class Cameras(Intervention):
             camera = Camera(model, index)
             camera.cell = cell
             self.camera_agents.append(camera)
-        installed = np.array(
-            AgentSet(self.camera_agents, random=model.random).get("cell_index"), dtype=np.int64
-        )
+        installed = np.array([camera.cell_index for camera in self.camera_agents], dtype=np.int64)
         self.per_cell = np.bincount(installed, minlength=model.layout.cells).astype(float)
 
     def _place(self, model: SafetyModel) -> np.ndarray:
@@ -126,11 +129,23 @@ class Cameras(Intervention):
             return None
         if self.per_cell is None:
             self._install(model)
-        half = model.params.cameras_per_cell_half_cover
-        coverage = 1.0 - np.exp(-self.per_cell * s / half)
-        return Channels(
-            arrest_boost=model.params.camera_detection * coverage, camera_coverage=coverage
-        )
+        if s != self._strength or self._coverage is None or self._arrest_boost is None:
+            # 1 - exp(-cameras × s / half), by the same operations (negation is exact), at
+            # the cells with a camera: elsewhere it is 1 - exp(-0) = 0.
+            if self._coverage is None or self._arrest_boost is None:
+                self._coverage = np.zeros(self.per_cell.size)
+                self._arrest_boost = np.zeros(self.per_cell.size)
+                self._fitted = np.flatnonzero(self.per_cell)
+            at = self._fitted
+            coverage = self.per_cell[at] * s
+            coverage /= model.params.cameras_per_cell_half_cover
+            np.negative(coverage, out=coverage)
+            np.exp(coverage, out=coverage)
+            np.subtract(1.0, coverage, out=coverage)
+            self._coverage[at] = coverage
+            self._arrest_boost[at] = model.params.camera_detection * coverage
+            self._strength = s
+        return Channels(arrest_boost=self._arrest_boost, camera_coverage=self._coverage)
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray:
         if self.per_cell is None:

@@ -17,6 +17,27 @@ if TYPE_CHECKING:
     from safesim.model import SafetyModel
 
 
+def lowest(values: np.ndarray, n: int, guess: float | None) -> tuple[np.ndarray, float]:
+    """The cells ``np.argpartition(values, n - 1)[:n]`` picks, sorted, and the largest of
+    their values (the next call's ``guess``).
+
+    Where the n-th smallest value is held by one cell alone, those cells are the ones at
+    or below it, whatever the order of a selection, and they are found among the few
+    values below ``0.8 × guess`` (yesterday's n-th value of a field that changes little
+    from day to day; ``values`` are negative, so 0.8 × guess is the higher bound). A tie
+    at the n-th value, or too few values below the bound, takes ``argpartition`` itself,
+    so the cells are always the ones it gives."""
+    if guess is not None and 0 < n < values.size:
+        near = np.flatnonzero(values <= 0.8 * guess)
+        if near.size >= n:
+            near_values = values[near]
+            kth = np.partition(near_values, n - 1)[n - 1]
+            if np.count_nonzero(near_values == kth) == 1:
+                return near[near_values <= kth], float(kth)
+    spots = np.sort(np.argpartition(values, n - 1)[:n])
+    return spots, float(values[spots].max())
+
+
 class PatrolsSpec(Delivery):
     """Scenario entry ``interventions.patrols``."""
 
@@ -118,6 +139,8 @@ class Patrols(Intervention):
         self._team_cell = np.zeros(0, dtype=np.int64)
         self._neighbours: np.ndarray | None = None
         self._visits: np.ndarray | None = None
+        # The cells the teams' beats visit (``_visits`` is the saturating count there).
+        self._visited = np.zeros(0, dtype=np.int64)
 
     def bind(self, model: SafetyModel) -> None:
         cells = model.layout.cells
@@ -130,6 +153,15 @@ class Patrols(Intervention):
             team.cell = station
         w, h = model.layout.width, model.layout.height
         self._neighbours = neighbour_sum(np.ones(cells), w, h)
+        # What does not change from day to day: the hot-spot tie-break, and the city-sized
+        # arrays a day's felt presence (and before it the cells' priorities) and channels
+        # are written into.
+        self._tie_break = 1e-6 * model.layout.static_attractiveness
+        self._last_kth: float | None = None
+        self._felt = np.empty(cells)
+        self._offending_cut = np.empty(cells)
+        self._movement_cut = np.empty(cells)
+        self._arrest_boost = np.empty(cells)
 
     def _deploy(self, model: SafetyModel, hot: np.ndarray) -> None:
         """Deal today's hot spots (sorted) to teams: a team keeps the spots of its beat
@@ -150,9 +182,12 @@ class Patrols(Intervention):
         self.beat_cells, self.beat_team = hot, team
         if not n_teams or not hot.size:
             return
-        teams, first = np.unique(team, return_index=True)
+        # Each team's first spot (every spot has a team here).
+        first = np.full(n_teams, hot.size, dtype=np.int64)
+        np.minimum.at(first, team, np.arange(hot.size))
+        sent = first < hot.size
         at = np.full(n_teams, -1, dtype=np.int64)
-        at[teams] = hot[first]
+        at[sent] = hot[first[sent]]
         moved = np.flatnonzero((at >= 0) & (at != self._team_cell))
         if moved.size:
             cells = model.cell_of(at[moved])
@@ -190,8 +225,11 @@ class Patrols(Intervention):
             return np.zeros(0, dtype=np.int64)
         if self.spec.allocation == "hot_spots":
             # Recent crime first; static attractiveness breaks ties among quiet cells.
-            priority = model.recent_crime + 1e-6 * model.layout.static_attractiveness
-            spots = np.argpartition(-priority, n_spots - 1)[:n_spots]
+            # (Written where felt presence goes later in the day.)
+            priority = np.add(model.layers.view("recent_crime"), self._tie_break, out=self._felt)
+            spots, self._last_kth = lowest(
+                np.negative(priority, out=priority), n_spots, self._last_kth
+            )
         else:
             spots = model.streams["patrol_allocation"].choice(
                 model.layout.cells, n_spots, replace=False
@@ -206,35 +244,53 @@ class Patrols(Intervention):
         s = self.strength(day)
         spots = self._spots(model, s) if s > 0 else np.zeros(0, dtype=np.int64)
         hot = np.sort(spots)
-        if self._visits is None or not np.array_equal(hot, self.beat_cells):
-            self._deploy(model, hot)
-            # Where the teams' beats are, from the teams themselves.
+        if self._visits is None:
             self._visits = np.zeros(model.layout.cells)
-            self._visits[self.beat_cells[self.beat_team >= 0]] = p.patrol_visits_to_saturate
+            self._deploy(model, hot)
+            self._visit(p)
+        elif not np.array_equal(hot, self.beat_cells):
+            self._deploy(model, hot)
+            self._visit(p)
         visits = self._visits
         if s > 0:
+            # A visited cell's presence is at least a visit's dose (the saturating share
+            # of visits there is 1); elsewhere it only fades.
             dose = 1.0 - np.exp(-self.spec.dwell_minutes.value / p.koper_minutes)
-            np.maximum(
-                self.presence, (visits / p.patrol_visits_to_saturate) * dose, out=self.presence
-            )
+            at = self._visited
+            self.presence[at] = np.maximum(self.presence[at], dose)
         layers = model.fields.layers
         layers["patrol_presence"] = self.presence
         layers["patrol_visits"] = visits
         felt = self.felt(self.presence, model)
         return Channels(
-            offending_cut=p.patrol_deterrence * felt,
-            movement_cut=p.patrol_avoidance * p.patrol_deterrence * felt,
-            arrest_boost=p.patrol_arrest_boost * felt,
+            offending_cut=np.multiply(p.patrol_deterrence, felt, out=self._offending_cut),
+            movement_cut=np.multiply(
+                p.patrol_avoidance * p.patrol_deterrence, felt, out=self._movement_cut
+            ),
+            arrest_boost=np.multiply(p.patrol_arrest_boost, felt, out=self._arrest_boost),
             felt_presence=felt,
         )
 
+    def _visit(self, p: MechanismParameters) -> None:
+        """Where the teams' beats are, from the teams themselves: each beat cell gets the
+        visits that saturate it."""
+        self._visits[self._visited] = 0.0
+        self._visited = self.beat_cells[self.beat_team >= 0]
+        self._visits[self._visited] = p.patrol_visits_to_saturate
+
     def felt(self, presence: np.ndarray, model: SafetyModel) -> np.ndarray:
-        """Presence plus the share that diffuses to neighbouring cells."""
+        """Presence plus the share that diffuses to neighbouring cells, written into an
+        array the next call rewrites."""
+        felt = self._felt
         if not presence.any():
-            return presence.copy()
+            felt[...] = presence
+            return felt
         w, h = model.layout.width, model.layout.height
-        around = neighbour_sum(presence, w, h) / self._neighbours
-        return np.minimum(1.0, presence + model.params.patrol_diffusion * around)
+        around = neighbour_sum(presence, w, h, out=felt)
+        around /= self._neighbours
+        around *= model.params.patrol_diffusion
+        around += presence
+        return np.minimum(1.0, around, out=around)
 
     def treated_today(self, model: SafetyModel) -> np.ndarray:
         return model.fields.patrol_visits > 0

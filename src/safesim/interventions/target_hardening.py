@@ -91,6 +91,8 @@ class TargetHardening(Intervention):
         self.spec: TargetHardeningSpec = spec
         self.fitted: dict[str, int] = dict.fromkeys(DEVICE_BITS, 0)
         self.parking_cells: np.ndarray | None = None
+        self._protection: np.ndarray | None = None
+        self._protected = 0
 
     def _homes_wanted(self, device: str, model: SafetyModel) -> int:
         qty = getattr(self.spec, device)
@@ -103,7 +105,7 @@ class TargetHardening(Intervention):
     def _choose_homes(self, model: SafetyModel, device: str, n: int) -> np.ndarray:
         rng = model.streams[f"hardening_{device}"]
         households = model.households
-        if self.spec.allocation == "random" or not model.recent_crime.any():
+        if self.spec.allocation == "random" or not model.layers.view("recent_crime").any():
             return rng.integers(0, households.n, size=n)
         layout = model.layout
         weights = (model.recent_crime + 1e-9) * (layout.homes > 0)
@@ -128,9 +130,12 @@ class TargetHardening(Intervention):
                 )
                 self.parking_cells = order[: self.spec.secured_parking.value]
             n = int(self.parking_cells.size * s)
-            protection = np.zeros(model.layout.cells)
-            protection[self.parking_cells[:n]] = model.params.secured_parking_protection
-            return Channels(protection=protection)
+            # The same protection every day once the installations are all in.
+            if self._protection is None or n != self._protected:
+                protection = np.zeros(model.layout.cells)
+                protection[self.parking_cells[:n]] = model.params.secured_parking_protection
+                self._protection, self._protected = protection, n
+            return Channels(protection=self._protection)
         return None
 
     def treated_homes(self, model: SafetyModel) -> np.ndarray:
