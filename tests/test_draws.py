@@ -189,8 +189,27 @@ def test_a_report_figure_is_calibrated_only_if_the_calibration_could_use_it():
     skill); a target whose emulator was refused is not called calibrated."""
     draws = choose_draws(seed=3, draws=2, runs=2)
     assert draws.source == POSTERIOR
-    used = draws.figures_fitted()
     manifest = Path(__file__).resolve().parents[1] / "calibration" / "manifest.json"
     expected = json.loads(manifest.read_text(encoding="utf-8"))["diagnostics"]["figures_used"]
-    assert used == set(expected) and used
+    assert draws.figures_fitted() == set(expected)
     assert choose_draws(seed=3, draws=2, runs=2, use_priors=True).figures_fitted() is None
+
+
+def test_the_figures_a_calibration_used_are_read_from_the_manifest_beside_its_sample(
+    tmp_path: Path,
+) -> None:
+    """Beside a sample, the manifest's list of the figures the posterior used is what a
+    run calls calibrated; a manifest that lists none calls none, and one that cannot be
+    read leaves it unknown."""
+    import dataclasses
+
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "posterior_samples.csv"
+    sample = tmp_path / "posterior_samples.csv"
+    sample.write_bytes(shipped.read_bytes())
+    draws = dataclasses.replace(choose_draws(seed=3, draws=2, runs=2), sample_path=str(sample))
+    for used in (["tongren:public_order_2020_vs_2019", "guiyang:criminal_cases_2013"], []):
+        diagnostics = {"diagnostics": {"figures_used": used}}
+        (tmp_path / "manifest.json").write_text(json.dumps(diagnostics), encoding="utf-8")
+        assert draws.figures_fitted() == set(used)
+    (tmp_path / "manifest.json").write_text("{", encoding="utf-8")
+    assert draws.figures_fitted() is None
