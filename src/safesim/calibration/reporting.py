@@ -38,10 +38,20 @@ def markdown_tables(tables: dict[str, pd.DataFrame], diag: dict[str, Any], quick
     fitted = ", ".join(diag["fitted_parameters"]) or "none"
     kept = ", ".join(diag["kept_at_prior"]) or "none"
     refused = ", ".join(diag["refused_emulators"]) or "none"
-    out.append(
-        f"Fitted: {fitted}. Kept at their evidence priors (no figure moves with them "
-        f"detectably): {kept}. Emulators refused for no skill: {refused}.\n"
-    )
+    if diag["figures_used"]:
+        out.append(
+            f"Fitted: {fitted}. Kept at their evidence priors (no figure moves with them "
+            f"detectably): {kept}. Emulators refused for no skill: {refused}.\n"
+        )
+    else:
+        # The screen ran on the first wave's emulators; with none accepted at the last
+        # wave the likelihood is flat, and "fitted" would claim what the data did not do.
+        out.append(
+            f"No figure's emulator has skill at the last wave, so the reports inform no "
+            f"parameter: every posterior is its evidence prior. The first wave's screen "
+            f"picked {fitted} to fit and kept {kept} at their priors. Emulators refused for "
+            f"no skill: {refused}.\n"
+        )
     out.append(nothing_reaches(tables))
     last = tables["emulators"]
     if not last.empty:
