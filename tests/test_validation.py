@@ -274,7 +274,8 @@ def test_point_facts_and_significance() -> None:
 
 
 def test_the_protocol_gives_every_range_and_the_code_none() -> None:
-    source = (ROOT / "src" / "safesim" / "validation.py").read_text(encoding="utf-8")
+    package = ROOT / "src" / "safesim" / "validation"
+    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py")))
     for spec in PROTOCOL["facts"].values():
         assert {"group", "name", "measured", "unit", "literature", "source"} <= set(spec)
         assert "range" in spec or "point" in spec, spec["name"]
@@ -310,3 +311,19 @@ def test_the_protocol_finds_its_scenarios_from_any_folder(
     settings = settings_for(load_protocol(None), name)
     for path in (settings.scenario, settings.guichi, settings.stationarity):
         assert shipped_or_local(path).name == load_scenario(ROOT / path).name
+
+
+def test_the_validation_modules_stay_small() -> None:
+    for path in (ROOT / "src" / "safesim" / "validation").glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 600, path.name
+
+
+def test_run_validation_takes_a_worker_count_and_refuses_none() -> None:
+    import inspect
+
+    from safesim.validation import run_validation
+
+    parameter = inspect.signature(run_validation).parameters["workers"]
+    assert parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is None
+    with pytest.raises(ValueError, match="workers"):
+        run_validation(settings_for(PROTOCOL, "quick"), PROTOCOL, workers=0)
