@@ -16,10 +16,10 @@ from safesim.model import SafetyModel
 from safesim.parameters import MechanismParameters
 from safesim.runner import replicate_seed, run_once
 from safesim.scaling import scale_scenario
-from safesim.scenario import Rate, load_scenario
+from safesim.scenario import Rate
 from safesim.validation import INSIDE, Fact, load_protocol
 
-from .conftest import SCENARIOS, keep_only
+from .conftest import keep_only
 
 
 def assert_in_evidence(effect: TreatedEffect, low: float, high: float, what: str) -> None:
@@ -221,21 +221,22 @@ def test_removing_crime_and_disorder_raises_felt_safety(small, crime, disorder):
 
 
 # ---------------------------------------------------------------- disputes, grid workers
-@pytest.fixture(scope="module")
-def guichi():
-    return load_scenario(SCENARIOS / "guichi.yaml")
-
-
 @pytest.mark.slow
-def test_grid_workers_prevent_violent_disputes_within_pop_bound(guichi):
+@pytest.mark.xfail(
+    strict=True,
+    reason="the validation measures violent disputes -48.9 % (90 % -49.5 to -48.2, 8 "
+    "replicates at 830,400 households): a larger fall than problem-oriented policing's "
+    "-33.8 %; reported, not re-ranged",
+)
+def test_grid_workers_prevent_violent_disputes_within_pop_bound(small):
     """Grid workers find and mediate disputes, so fewer turn violent; no controlled
-    evaluation of grid management exists, and their effect on crime and disorder stays
-    below problem-oriented policing's (Hinkle et al. 2020, ≈ −34 %)."""
-    effect = measure(keep_only(guichi, "grid_workers"), "grid_workers", replicates=2)
-    assert effect["dispute_violence"].interval[1] < 0
-    mix = sum(effect["criminal_total"].mix) + sum(effect["public_order"].mix)
-    twin = sum(effect["criminal_total"].twin) + sum(effect["public_order"].twin)
-    assert mix / twin - 1 > -0.34
+    evaluation of grid management exists, and their effect on the outcome they target,
+    violent disputes, stays below problem-oriented policing's (Hinkle et al. 2020,
+    −33.8 % at most). Measured on the small city (Guiyang's doses per household), not on
+    a held-out city, and on violent disputes, which the mechanism moves (all criminal
+    cases move by under 2 % even when every violent dispute is removed)."""
+    effect = measure(keep_only(small, "grid_workers"), "grid_workers", replicates=8)
+    assert_in_evidence(effect["dispute_violence"], -0.338, 0.0, "violent disputes")
 
 
 # ---------------------------------------------------------------- common random numbers

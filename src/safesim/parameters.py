@@ -53,8 +53,10 @@ class MechanismParameters(BaseModel):
     # --- Offending over an attractiveness field (Short et al. 2008) -----------------
     attractiveness_decay: float = _p(
         0.05, 0.01, 0.2,
-        "per day; Short et al. 2008 omega; repeat risk >12x in month 1, <2x by 6 months "
-        "(Polvi et al. 1991) puts the half-life at 1-10 weeks",
+        "per day; Short et al. 2008 omega: a place's boost decays exponentially; the "
+        "raised risk after a burglary is a boost that wears off, to near baseline within "
+        "months (Johnson 2008; Short et al. 2009): 0.05 a day leaves 22 % of a boost after "
+        "30 days and 5 % after 60; bounds e-folding 5-100 days",
     )  # fmt: skip
     attractiveness_spread: float = _p(
         0.2, 0.05, 0.5,
@@ -75,8 +77,9 @@ class MechanismParameters(BaseModel):
     repeat_victim_decay_days: float = _p(
         11.2, 7.0, 66.0,
         "e-folding days of a burgled home's own boost, solved analytically from Polvi et "
-        "al. 1991 (half of a month's repeats within 7 days gives 11.2 days); the upper "
-        "bound is the longest boost that is below 1x by six months (< 2x there)",
+        "al. 1991 (half of a month's repeats within 7 days gives 11.2 days, so that figure "
+        "is reported as setting this one, not as a test); upper bound 66 days, the longest "
+        "boost of weight 12 that is below 1x by six months (Polvi: < 2x there)",
     )  # fmt: skip
     candidate_homes: int = Field(
         3, ge=1, le=10,

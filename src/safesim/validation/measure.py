@@ -115,6 +115,7 @@ class Validation:
             alpha=spec.get("alpha"),
             minimum_replicates=self.minimum,
             key=key,
+            judged=not spec.get("sets_parameter"),
             **kw,
         )
 

@@ -17,6 +17,7 @@ from safesim.validation.rules import (
     OUTSIDE,
     OVERLAPS,
     PROTOCOL_FILE,
+    SETS_PARAMETER,
     TOO_FEW_EVENTS,
     UNDETERMINED,
     VERDICTS,
@@ -67,7 +68,7 @@ def summary_line(facts: Sequence[Fact]) -> str:
         f"{counts[INSIDE]} of {judged} judged facts inside their range, {counts[OVERLAPS]} "
         f"overlapping it, {counts[OUTSIDE]} outside, {counts[UNDETERMINED]} undetermined "
         f"({counts[NO_RANGE]} measures without a range, {counts[TOO_FEW_EVENTS]} with too "
-        "few events)"
+        f"few events, {counts[SETS_PARAMETER]} that set a parameter and so test nothing)"
     )
 
 

@@ -19,7 +19,9 @@ BOOTSTRAP_DRAWS = 2000
 PROTOCOL_FILE = "validation_protocol.yaml"
 INSIDE, OUTSIDE, OVERLAPS, UNDETERMINED = "inside", "outside", "overlaps", "undetermined"
 NO_RANGE, TOO_FEW_EVENTS = "no published range", "too few events"
-VERDICTS = (INSIDE, OUTSIDE, OVERLAPS, UNDETERMINED, NO_RANGE, TOO_FEW_EVENTS)
+# A figure that set a parameter cannot test it: reported beside its source, never judged.
+SETS_PARAMETER = "sets a parameter"
+VERDICTS = (INSIDE, OUTSIDE, OVERLAPS, UNDETERMINED, NO_RANGE, TOO_FEW_EVENTS, SETS_PARAMETER)
 
 
 # ---------------------------------------------------------------------- the protocol
@@ -103,6 +105,7 @@ class Fact:
     note: str = ""
     measurable: bool = True  # False when the runs held no events to measure it on
     key: str = ""
+    judged: bool = True  # False: the protocol says the figure set a parameter
 
     @property
     def verdict(self) -> str:
@@ -113,6 +116,8 @@ def verdict(fact: Fact) -> str:
     """The protocol's rule: "inside" only when the model's interval lies within the
     literature's range (with its significance, where one is asked for), or, for a point
     fact, when the literature's point lies inside the model's interval."""
+    if not fact.judged:
+        return SETS_PARAMETER
     if not fact.measurable:
         return TOO_FEW_EVENTS
     if fact.point is None and fact.low is None and fact.high is None:
