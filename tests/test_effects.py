@@ -69,16 +69,18 @@ def test_zero_officers_means_no_patrol_teams(small):
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="measured -10.5 % (90 % -17.9 % to -3.3 %, 8 runs) in camera cells: the interval "
-    "overlaps the evidence's -30 % to -10 % but reaches weaker effects; reported, not re-ranged",
+    reason="the validation measures -7.0 % (90 % -10.9 % to -2.7 %, 8 replicates) in camera "
+    "cells, outside the reviews' -16 % to -13 %; reported, not re-ranged",
 )
 def test_cameras_lower_property_crime_not_robbery(small):
     """Welsh & Farrington 2009, Piza et al. 2019: property crime falls in camera cells
     (−13 % to −16 % overall, up to −51 % in car parks), violence little or not at all."""
     effect = measure(keep_only(small, "cameras"), "cameras", replicates=8)
-    assert_in_evidence(effect["property_crime"], -0.30, -0.10, "property crime, camera cells")
+    low, high = (v / 100.0 for v in load_protocol()["facts"]["cameras"]["range"])
+    assert_in_evidence(effect["property_crime"], low, high, "property crime, camera cells")
+    # Car parks: -51 % (Welsh & Farrington 2009) to about -37 % (Piza et al. 2019).
+    assert_in_evidence(effect["property_crime_car_park"], -0.51, -0.37, "car parks")
     car_parks = effect["property_crime_car_park"]
-    assert car_parks.interval[0] <= -0.37 and car_parks.interval[1] >= -0.51, "car parks"
     assert car_parks.change < effect["property_crime"].change, "car parks gain most"
     robbery = effect["robbery"]
     assert robbery.interval[1] > -0.05, "cameras should do little to robbery"

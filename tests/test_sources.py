@@ -76,3 +76,21 @@ def test_a_source_not_citing_an_entry_of_the_table_is_refused(tmp_path, source) 
     message = str(err.value)
     assert "bad.yaml" in message and "interventions.cameras.count.source" in message
     assert "sources table" in message
+
+
+def test_tongren_felt_safety_starts_at_the_level_the_report_implies_and_fits_its_change():
+    """The report gives 99.78 % in 2020, up 0.15 points on the year: the scenario starts
+    at 99.63 % (the year before), read from the quoted words, and the calibration target
+    is the +0.15-point change, not the level."""
+    import re
+
+    data = yaml.safe_load((SCENARIOS / "tongren.yaml").read_text(encoding="utf-8"))
+    baseline = data["city"]["baseline"]["sense_of_security"]
+    quote = baseline["source"]
+    level = float(re.search(r"群众安全感为([\d.]+)%", quote).group(1))
+    rise = float(re.search(r"提高([\d.]+)个百分点", quote).group(1))
+    assert (level, rise) == (99.78, 0.15)
+    assert baseline["value"] == pytest.approx((level - rise) / 100.0, abs=1e-9)
+    targets = {t["name"]: t for t in data["targets"]}
+    target = targets["sense_of_security_2020_vs_2019"]
+    assert target["comparison"] == "year_on_year" and target["report_value"] == rise
