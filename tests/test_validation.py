@@ -327,3 +327,22 @@ def test_run_validation_takes_a_worker_count_and_refuses_none() -> None:
     assert parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is None
     with pytest.raises(ValueError, match="workers"):
         run_validation(settings_for(PROTOCOL, "quick"), PROTOCOL, workers=0)
+
+
+def test_scale_record_is_judged_by_the_equivalence_rule() -> None:
+    from safesim.validation.report import equivalence, scale_section
+
+    assert equivalence({1: (-10.0, 1.0), 2: (-11.0, 1.0)}, 4.0)[1] < 4.0
+    record = {
+        "design": "A design.",
+        "command": "pytest",
+        "sizes": [10000, 50000],
+        "measured": {
+            "close": {"margin": 4.0, "sizes": {10000: [-10.0, 1.0, 9], 50000: [-11.0, 1.0, 3]}},
+            "apart": {"margin": 4.0, "sizes": {10000: [-10.0, 1.0, 9], 50000: [-16.0, 1.0, 3]}},
+        },
+    }
+    rows = [line for line in scale_section(record) if line.startswith("| close") or
+            line.startswith("| apart")]  # fmt: skip
+    assert rows[0].endswith("| equivalent |") and rows[1].endswith("| not shown equivalent |")
+    assert PROTOCOL["scale"]["sizes"] == [10000, 50000, 200000]

@@ -141,4 +141,53 @@ def render(report: Report, settings: Settings, protocol: dict[str, Any]) -> str:
                 f"{ratio[d, t]:.2f} (p {p[d, t]:.2f})" for t in range(len(time_bands))
             )
             lines.append(f"| {lo:g}–{hi:g} m | {cells} |")
+    lines += scale_section(protocol.get("scale"))
     return "\n".join(lines) + "\n"
+
+
+Z90 = 1.6449  # two one-sided tests at 5 %: the 90 % interval of a difference
+
+
+def equivalence(sizes: dict[int, tuple[float, float]], margin: float) -> tuple[float, float]:
+    """The widest 90 % interval of the difference between any two sizes' effects, as
+    (lowest low, highest high): equivalent when it lies within ± ``margin``."""
+    keys = sorted(sizes)
+    lows, highs = [], []
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            diff = sizes[b][0] - sizes[a][0]
+            se = float(np.hypot(sizes[a][1], sizes[b][1]))
+            lows.append(diff - Z90 * se)
+            highs.append(diff + Z90 * se)
+    return min(lows), max(highs)
+
+
+def scale_section(scale: dict[str, Any] | None) -> list[str]:
+    """The scale-invariance measurements the protocol records (tests/test_scale.py runs
+    them; this command does not), each judged by the equivalence rule."""
+    if not scale or not scale.get("measured"):
+        return []
+    lines = [
+        "",
+        "## Scale invariance: the same dose per household at three city sizes",
+        "",
+        f"{scale['design']} Recorded from `{scale['command']}`; this command does not run it.",
+        "",
+        "| intervention | "
+        + " | ".join(f"{int(s):,} households" for s in scale["sizes"])
+        + " | widest 90 % interval of a difference (points) | margin (points) | verdict |",
+        "|---|" + "---|" * (len(scale["sizes"]) + 3),
+    ]
+    for name, spec in scale["measured"].items():
+        sizes = {int(s): (float(e), float(se)) for s, (e, se, _) in spec["sizes"].items()}
+        low, high = equivalence(sizes, float(spec["margin"]))
+        margin = float(spec["margin"])
+        verdict = "equivalent" if -margin <= low and high <= margin else "not shown equivalent"
+        cells = " | ".join(
+            f"{e:+.1f} % (se {se:.1f}, {int(n)} replicates)"
+            for e, se, n in (spec["sizes"][s] for s in spec["sizes"])
+        )
+        lines.append(
+            f"| {name} | {cells} | {low:+.1f} to {high:+.1f} | ± {margin:.1f} | {verdict} |"
+        )
+    return lines
