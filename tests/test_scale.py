@@ -111,6 +111,13 @@ def test_equivalence_can_fail() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: patrols -8.9 / -6.3 / -9.3 % at 10k / 50k / 200k households (widest "
+    "difference interval -6.7 to +5.6 points against ± 4); cameras -8.7 / -10.7 / -11.3 % "
+    "(200k - 10k: -2.5, 90 % -4.7 to -0.4, against ± 1.5): not shown equivalent; reported "
+    "in the validation record, the margin not widened",
+)
 @pytest.mark.parametrize("name", ["patrols", "cameras"])
 def test_the_same_dose_gives_an_equivalent_treated_area_effect_at_three_city_sizes(
     name: str,
