@@ -178,11 +178,24 @@ class SenseOfSecurity:
             at = np.searchsorted(victims, noted)
             new = victims[np.minimum(at, victims.size - 1)] != noted
             fresh, at = noted[new], at[new]
-        self._victim_cell = np.insert(self._victim_cell, at, households.cell[fresh])
-        self._victim_disposition = np.insert(
-            self._victim_disposition, at, self.disposition_values[households.disposition[fresh]]
-        )
-        return np.insert(victims, at, fresh)
+        # What ``np.insert(old, at, fresh)`` gives, for the three arrays at once: the
+        # fresh homes' places in the merged list are found once.
+        size = victims.size + fresh.size
+        placed = at + np.arange(fresh.size)
+        old = np.ones(size, dtype=bool)
+        old[placed] = False
+        merged = []
+        for before, added in (
+            (victims, fresh),
+            (self._victim_cell, households.cell[fresh]),
+            (self._victim_disposition, self.disposition_values[households.disposition[fresh]]),
+        ):
+            out = np.empty(size, dtype=before.dtype)
+            out[placed] = added
+            out[old] = before
+            merged.append(out)
+        merged_victims, self._victim_cell, self._victim_disposition = merged
+        return merged_victims
 
     def _share_without_fear(self) -> float:
         # sigmoid(L + u) = 1 / (1 + e^-L e^-u): a very low climate makes e^-L infinite
