@@ -19,8 +19,7 @@ exponential per cell instead of one per cell and class, the same value to roundi
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
-from scipy.stats import norm
+from scipy.special import expit, ndtri
 
 from safesim.city import CityLayout, neighbour_sum
 from safesim.households import DISPOSITION_CLASSES, NEVER, Households
@@ -36,7 +35,9 @@ class SenseOfSecurity:
         self.layout = layout
         self.params = params
         quantiles = (np.arange(DISPOSITION_CLASSES) + 0.5) / DISPOSITION_CLASSES
-        self.disposition_values = norm.ppf(quantiles) * params.safety_spread
+        # The normal quantiles (``ndtri`` is what ``scipy.stats.norm.ppf`` computes, without
+        # importing scipy.stats, which costs a run half a second or more to load).
+        self.disposition_values = ndtri(quantiles) * params.safety_spread
         self._disposition_odds = np.exp(-self.disposition_values)
         class_counts = np.zeros((layout.cells, DISPOSITION_CLASSES))
         np.add.at(class_counts, (households.cell, households.disposition), 1.0)
