@@ -10,9 +10,15 @@ engine of commit ``LANDED`` ("landed", or ``--landed COMMIT``; extracted with ``
 archive`` into a cache folder and imported from there through ``PYTHONPATH``), on the
 same scenario file. The repeats
 are interleaved (landed, now, landed, now, ...) so that a change in the machine's load
-falls on both alike; each figure is the median over repeats with its range. Seconds are
-also given as a multiple of the floor (``benchmarks/floor.py``: only the random numbers a
-Guiyang day draws, for the same number of days), and "now" as a multiple of "landed".
+falls on both alike; each figure is the median over repeats with its range. Every time in
+seconds is also given as a multiple of the floor (``benchmarks/floor.py``: only the random
+numbers a Guiyang day draws, for the same number of days, measured in the same repeats),
+and "now" as a multiple of "landed".
+
+A third engine, the array-only engine of commit ``ARRAY_ONLY`` (before patrol teams, grid
+workers and cameras became Mesa agents; ``--array-only COMMIT``), runs only the Guiyang
+year in each repeat, beside the other two: "a Guiyang day / array-only engine" is, repeat
+by repeat, this checkout's steps over its steps.
 The machine's load average is recorded before and after: on a shared machine absolute
 seconds move with it, the ratios much less.
 
@@ -44,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIYANG = ROOT / "scenarios" / "guiyang.yaml"
 OUT_DIR = ROOT / "results" / "benchmarks"
 LANDED = "6415839"
+ARRAY_ONLY = "15016d6"
 LANDED_CACHE = Path(tempfile.gettempdir()) / "safesim-benchmark-engines"
 YEAR = 365
 MILLION = 1_000_000
@@ -192,9 +199,9 @@ def launch(spec: dict[str, Any], env: dict[str, str]) -> tuple[float, dict[str, 
 class Figure:
     key: str
     label: str
-    unit: str  # "s", "x" or "MB"
+    unit: str  # "s", "x" or "MB"; every "s" figure is also given as a multiple of the floor
     target: float | None  # an upper bound, or None
-    floor_ratio: bool = False  # also given as a multiple of the floor
+    floor_target: float | None = None  # an upper bound on its multiple of the floor
 
 
 FIGURES = [
@@ -204,7 +211,7 @@ FIGURES = [
         "cli_run_s", "`safesim run guiyang --days 365 --replicates 1 --no-counterfactual`", "s", 4.0
     ),
     Figure("build_burn_in_s", "Guiyang build + 180-day burn-in", "s", 2.0),
-    Figure("steps_s", "Guiyang campaign year, steps", "s", 1.0, floor_ratio=True),
+    Figure("steps_s", "Guiyang campaign year, steps", "s", 1.0, floor_target=4.0),
     Figure(
         "twin_ratio",
         "(build + year + fork + twin's year) / (build + year): what the twin adds",
@@ -214,8 +221,13 @@ FIGURES = [
     Figure("cli_run_peak_mb", "peak memory of the CLI command", "MB", 250.0),
     Figure("twin_peak_mb", "peak memory of a year with its twin", "MB", 250.0),
     Figure("million_per_household", "1M households / Guiyang, steps per household", "x", 1.3),
+    Figure(
+        "array_only_ratio",
+        "a Guiyang day / the array-only engine's, same repeat (issue 19)",
+        "x",
+        1.15,
+    ),
 ]
-FLOOR_TARGET = 4.0
 
 
 def one_repeat(
@@ -252,6 +264,22 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "low": min(values), "high": max(values)}
 
 
+def ratios(raw: dict[str, list[dict[str, float]]], floors: list[float]) -> dict[str, Any]:
+    """Per repeat, "now" over "landed" and each engine's seconds over that repeat's floor;
+    their median and range (a ratio of medians would mix repeats at different loads)."""
+    out: dict[str, Any] = {"now_over_landed": {}, "over_floor": {"landed": {}, "now": {}}}
+    for fig in FIGURES:
+        if fig.key not in raw["now"][0]:
+            continue
+        pairs = zip(raw["now"], raw["landed"], strict=True)
+        out["now_over_landed"][fig.key] = summary([n[fig.key] / ld[fig.key] for n, ld in pairs])
+        if fig.unit == "s":
+            for engine in ENGINES:
+                values = [r[fig.key] / f for r, f in zip(raw[engine], floors, strict=True)]
+                out["over_floor"][engine][fig.key] = summary(values)
+    return out
+
+
 SUFFIX = {"MB": " MB", "x": "×", "s": " s"}
 
 
@@ -270,7 +298,13 @@ def fmt_range(s: dict[str, float], unit: str) -> str:
     return f"{fmt(s['median'], unit)} ({low}–{high})"
 
 
-def table(results: dict[str, Any], floor: dict[str, float], days: int) -> str:
+def fmt_ratio(s: dict[str, float] | None, digits: int = 2) -> str:
+    if s is None:
+        return ""
+    return f"{s['median']:.{digits}f}× ({s['low']:.{digits}f}–{s['high']:.{digits}f})"
+
+
+def table(results: dict[str, Any], floor: dict[str, float], days: int, rel: dict[str, Any]) -> str:
     lines = [
         "| figure | target | landed | now | now / landed | landed / floor | now / floor | met |",
         "|---|---|---|---|---|---|---|---|",
@@ -279,20 +313,17 @@ def table(results: dict[str, Any], floor: dict[str, float], days: int) -> str:
         if fig.key not in results["now"]:
             continue
         landed, now = results["landed"][fig.key], results["now"][fig.key]
-        ratio = now["median"] / landed["median"]
-        floor_cells = ["", ""]
         met = now["median"] <= fig.target if fig.target is not None else None
         target = f"≤ {fmt(fig.target, fig.unit)}" if fig.target is not None else ""
-        if fig.floor_ratio:
-            floor_cells = [
-                f"{landed['median'] / floor['median']:.1f}×",
-                f"{now['median'] / floor['median']:.1f}×",
-            ]
-            met = met and now["median"] / floor["median"] <= FLOOR_TARGET
-            target += f", ≤ {FLOOR_TARGET:.0f}× floor"
+        over_floor = [rel["over_floor"][engine].get(fig.key) for engine in ENGINES]
+        digits = 1 if fig.unit == "s" else 2
+        if fig.floor_target is not None:
+            met = met and over_floor[1]["median"] <= fig.floor_target
+            target += f", ≤ {fig.floor_target:.0f}× floor"
         lines.append(
             f"| {fig.label} | {target} | {fmt_range(landed, fig.unit)} "
-            f"| {fmt_range(now, fig.unit)} | {ratio:.2f}× | {floor_cells[0]} | {floor_cells[1]} "
+            f"| {fmt_range(now, fig.unit)} | {fmt_ratio(rel['now_over_landed'][fig.key])} "
+            f"| {fmt_ratio(over_floor[0], digits)} | {fmt_ratio(over_floor[1], digits)} "
             f"| {'yes' if met else 'no'} |"
         )
     lines.append(
@@ -334,6 +365,9 @@ def main() -> None:
     parser.add_argument("--no-million", action="store_true", help="skip the 1M-household city")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder for the figures")
     parser.add_argument("--landed", default=LANDED, help=f"the engine to compare ({LANDED})")
+    parser.add_argument(
+        "--array-only", default=ARRAY_ONLY, help=f"the array-only engine ({ARRAY_ONLY})"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -343,43 +377,61 @@ def main() -> None:
     days = args.days or (30 if args.quick else YEAR)
     repeats = args.repeats or (2 if args.quick else 3)
     million = not (args.quick or args.no_million)
-    sources = {"landed": landed_source(args.landed), "now": ROOT / "src"}
-    envs = {engine: engine_env(engine, sources) for engine in ENGINES}
+    sources = {
+        "landed": landed_source(args.landed),
+        "now": ROOT / "src",
+        "array_only": landed_source(args.array_only),
+    }
+    envs = {engine: engine_env(engine, sources) for engine in (*ENGINES, "array_only")}
     info = environment(args.landed)
+    info["array_only_commit"] = args.array_only
     info["load_average_at_start"] = load()
     raw: dict[str, list[dict[str, float]]] = {engine: [] for engine in ENGINES}
     floors: list[float] = []
+    array_only: list[float] = []
     say: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     with tempfile.TemporaryDirectory() as out:
         for repeat in range(repeats):
-            for engine in ENGINES if repeat % 2 == 0 else ENGINES[::-1]:
+            order = ENGINES if repeat % 2 == 0 else ENGINES[::-1]
+            say(f"  repeat {repeat + 1}/{repeats}: array-only year (load {load()[0]}) ...")
+            _, year = launch({"kind": "year", "days": days}, envs["array_only"])
+            array_only.append(year["steps_s"])
+            for engine in order:
                 say(f"  repeat {repeat + 1}/{repeats}: {engine} (load {load()[0]}) ...")
-                raw[engine].append(one_repeat(engine, envs[engine], days, million, out))
+                got = one_repeat(engine, envs[engine], days, million, out)
+                raw[engine].append(got)
             _, floor = launch({"kind": "floor", "days": days}, envs["now"])
             floors.append(floor["floor_s"])
+            for engine in ENGINES:
+                raw[engine][-1]["array_only_ratio"] = raw[engine][-1]["steps_s"] / array_only[-1]
     info["load_average_at_end"] = load()
     results = {
         engine: {key: summary([r[key] for r in raw[engine]]) for key in raw[engine][0]}
         for engine in ENGINES
     }
     floor_summary = summary(floors)
-    text = table(results, floor_summary, days)
+    rel = ratios(raw, floors)
+    text = table(results, floor_summary, days, rel)
     args.out.mkdir(parents=True, exist_ok=True)
     report = {
         "days": days,
         "repeats": repeats,
         "environment": info,
         "floor_s": floor_summary,
+        "array_only_steps_s": summary(array_only),
         "figures": results,
+        "ratios": rel,
         "raw": raw,
         "floors": floors,
+        "array_only_steps": array_only,
     }
     (args.out / "benchmark.json").write_text(json.dumps(report, indent=2) + "\n")
     heading = (
         f"{repeats} interleaved repeats, {days} days; load average "
         f"{info['load_average_at_start']} at start, {info['load_average_at_end']} at end "
-        f"on {info['cpus']} CPUs; now = {info['now_commit']}, landed = {args.landed}; "
-        "median (range)"
+        f"on {info['cpus']} CPUs; now = {info['now_commit']}, landed = {args.landed}, "
+        f"array-only = {args.array_only} (its year {fmt_range(summary(array_only), 's')}); "
+        "median (range); ratios are taken repeat by repeat"
     )
     (args.out / "benchmark.md").write_text(heading + "\n\n" + text + "\n")
     print(heading)

@@ -84,3 +84,29 @@ def test_target_climate_in_a_buffer_is_the_formula(model):
     assert buffered is security._target and np.array_equal(buffered, expected)
     # A fresh target is not the buffer adapt writes into.
     assert fresh is not security._target
+
+
+def test_merged_victims_stay_sorted_once_each_with_their_cells_and_dispositions():
+    model = SafetyModel(load_scenario(ROOT / "scenarios" / "small.yaml"), seed=4, days=1)
+    security, households = model.security, model.households
+    # Start from no recent victim (the burn-in's are dropped).
+    security.share(0, households)
+    security._recent_victims = np.zeros(0, dtype=np.int64)
+    security._victim_cell = security._victim_cell[:0]
+    security._victim_disposition = security._victim_disposition[:0]
+    rng = np.random.default_rng(9)
+    seen: set[int] = set()
+    for day in range(6):
+        # Repeats within a day, homes already listed and fresh ones, at both ends.
+        homes = rng.integers(0, households.n, 25)
+        homes = np.concatenate([homes, homes[:5], [0, households.n - 1]])
+        security.note_victims(homes)
+        security.note_victims(homes[::-1].copy())
+        households.last_victimised[homes] = day
+        seen.update(homes.tolist())
+        security.share(day, households)
+        victims = security._recent_victims
+        assert np.array_equal(victims, np.array(sorted(seen)))
+        assert np.array_equal(security._victim_cell, households.cell[victims])
+        expected = security.disposition_values[households.disposition[victims]]
+        assert np.array_equal(security._victim_disposition, expected)

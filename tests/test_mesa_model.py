@@ -82,6 +82,13 @@ def test_twin_shares_the_grid_not_the_fields_nor_the_agents(small):
         model.step()
         twin.step()
     assert not np.array_equal(model.recent_crime, twin.recent_crime)
+    # The twin counts crime in the mix's treated cells, camera cells among them, but
+    # installs no camera of its own: it still has no agent, the mix one per camera.
+    assert len(twin.agents) == 0
+    assert twin.treated.sum() == model.treated.sum() > 0
+    assert np.array_equal(twin.treated, model.treated)
+    cameras = from_day_0.interventions.cameras.count.value
+    assert len(model.agents.select(agent_type=Camera)) == cameras
     # The grid's layers are the mix's, never overwritten by the twin.
     on_grid = model.grid.recent_crime.data.ravel(order="F")
     assert np.array_equal(on_grid, model.recent_crime)

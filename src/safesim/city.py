@@ -155,7 +155,11 @@ def neighbour_sum(
         total = ndimage.uniform_filter(grid, size=3, mode="constant", cval=0.0) * 9.0 - grid
         return total.ravel()
     total = out.reshape(height, width)
-    ndimage.uniform_filter(grid, size=3, output=total, mode="constant", cval=0.0)
+    # What ``uniform_filter(grid, size=3, output=total)`` does, bit for bit (a 3-wide
+    # running mean down the columns, then along the rows of that), without its
+    # per-call argument handling, which costs a third of the filter on a city's grid.
+    ndimage.uniform_filter1d(grid, 3, 0, total, "constant", 0.0, 0)
+    ndimage.uniform_filter1d(total, 3, 1, total, "constant", 0.0, 0)
     total *= 9.0
     total -= grid
     return out

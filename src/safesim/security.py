@@ -19,8 +19,7 @@ exponential per cell instead of one per cell and class, the same value to roundi
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
-from scipy.stats import norm
+from scipy.special import expit, ndtri
 
 from safesim.city import CityLayout, neighbour_sum
 from safesim.households import DISPOSITION_CLASSES, NEVER, Households
@@ -36,7 +35,9 @@ class SenseOfSecurity:
         self.layout = layout
         self.params = params
         quantiles = (np.arange(DISPOSITION_CLASSES) + 0.5) / DISPOSITION_CLASSES
-        self.disposition_values = norm.ppf(quantiles) * params.safety_spread
+        # The normal quantiles (``ndtri`` is what ``scipy.stats.norm.ppf`` computes, without
+        # importing scipy.stats, which costs a run half a second or more to load).
+        self.disposition_values = ndtri(quantiles) * params.safety_spread
         self._disposition_odds = np.exp(-self.disposition_values)
         class_counts = np.zeros((layout.cells, DISPOSITION_CLASSES))
         np.add.at(class_counts, (households.cell, households.disposition), 1.0)
@@ -178,11 +179,24 @@ class SenseOfSecurity:
             at = np.searchsorted(victims, noted)
             new = victims[np.minimum(at, victims.size - 1)] != noted
             fresh, at = noted[new], at[new]
-        self._victim_cell = np.insert(self._victim_cell, at, households.cell[fresh])
-        self._victim_disposition = np.insert(
-            self._victim_disposition, at, self.disposition_values[households.disposition[fresh]]
-        )
-        return np.insert(victims, at, fresh)
+        # What ``np.insert(old, at, fresh)`` gives, for the three arrays at once: the
+        # fresh homes' places in the merged list are found once.
+        size = victims.size + fresh.size
+        placed = at + np.arange(fresh.size)
+        old = np.ones(size, dtype=bool)
+        old[placed] = False
+        merged = []
+        for before, added in (
+            (victims, fresh),
+            (self._victim_cell, households.cell[fresh]),
+            (self._victim_disposition, self.disposition_values[households.disposition[fresh]]),
+        ):
+            out = np.empty(size, dtype=before.dtype)
+            out[placed] = added
+            out[old] = before
+            merged.append(out)
+        merged_victims, self._victim_cell, self._victim_disposition = merged
+        return merged_victims
 
     def _share_without_fear(self) -> float:
         # sigmoid(L + u) = 1 / (1 + e^-L e^-u): a very low climate makes e^-L infinite

@@ -96,11 +96,20 @@ class Cameras(Intervention):
         self._coverage: np.ndarray | None = None
         self._arrest_boost: np.ndarray | None = None
         self._fitted = np.zeros(0, dtype=np.int64)  # the cells with a camera
+        self._installed = False
+
+    def _placed(self, model: SafetyModel) -> np.ndarray:
+        """Cameras per cell, drawn where they are first needed (their treated cells or
+        their installation, whichever comes first) and kept."""
+        if self.per_cell is None:
+            self.per_cell = self._place(model)
+        return self.per_cell
 
     def _install(self, model: SafetyModel) -> None:
-        """Place the cameras and put one ``Camera`` agent at each; coverage is counted
-        from the agents' cells."""
-        counts = self._place(model)
+        """Put one ``Camera`` agent at each placed camera; coverage is counted from the
+        agents' cells. A counterfactual twin asks only for the treated cells, so it
+        places the cameras without making agents of them."""
+        counts = self._placed(model)
         at = np.repeat(np.arange(counts.size), counts.astype(np.int64))
         cells = model.cell_of(at)
         self.camera_agents = []
@@ -110,6 +119,7 @@ class Cameras(Intervention):
             self.camera_agents.append(camera)
         installed = np.array([camera.cell_index for camera in self.camera_agents], dtype=np.int64)
         self.per_cell = np.bincount(installed, minlength=model.layout.cells).astype(float)
+        self._installed = True
 
     def _place(self, model: SafetyModel) -> np.ndarray:
         layout = model.layout
@@ -127,7 +137,7 @@ class Cameras(Intervention):
         s = self.strength(day)
         if s == 0.0:
             return None
-        if self.per_cell is None:
+        if not self._installed:
             self._install(model)
         if s != self._strength or self._coverage is None or self._arrest_boost is None:
             # 1 - exp(-cameras × s / half), by the same operations (negation is exact), at
@@ -148,9 +158,7 @@ class Cameras(Intervention):
         return Channels(arrest_boost=self._arrest_boost, camera_coverage=self._coverage)
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray:
-        if self.per_cell is None:
-            self._install(model)
-        return self.per_cell > 0
+        return self._placed(model) > 0
 
     def treated_today(self, model: SafetyModel) -> np.ndarray:
         return model.fields.camera_coverage > 0

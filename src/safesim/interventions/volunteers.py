@@ -67,6 +67,9 @@ class Volunteers(Intervention):
         # Cells busiest first (fixed by the layout), and the posts manned on the day last run.
         self._busiest: np.ndarray | None = None
         self.posts = np.zeros(0, dtype=np.int64)
+        # The last channels made and the posts and dose per post they were made for.
+        self._channels: Channels | None = None
+        self._manned: tuple[int, float] = (0, 0.0)
 
     def members(self) -> int:
         units = self.spec.ten_household_units
@@ -103,10 +106,17 @@ class Volunteers(Intervention):
         self.posts = posts
         if posts.size == 0:
             return None
-        guardianship = np.zeros(model.layout.cells)
-        guardianship[posts] = 1.0 - np.exp(-per_post / model.params.volunteers_per_cell_half)
-        cut = model.params.guardianship_effect * guardianship
-        return Channels(offending_cut=cut, movement_cut=cut, guardianship=guardianship)
+        # Posts are the busiest cells, so the same posts with the same volunteers on duty
+        # (every day once the ramp is over) give the same channels as the day before.
+        if self._channels is None or self._manned != (posts.size, per_post):
+            guardianship = np.zeros(model.layout.cells)
+            guardianship[posts] = 1.0 - np.exp(-per_post / model.params.volunteers_per_cell_half)
+            cut = model.params.guardianship_effect * guardianship
+            self._channels = Channels(
+                offending_cut=cut, movement_cut=cut, guardianship=guardianship
+            )
+            self._manned = (posts.size, per_post)
+        return self._channels
 
     def treated_cells(self, model: SafetyModel) -> np.ndarray:
         mask = np.zeros(model.layout.cells, dtype=bool)
