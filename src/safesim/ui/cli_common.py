@@ -364,7 +364,7 @@ def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
 def _check_language(lang: str) -> None:
     """Chinese labels need a CJK font: say how to install one rather than draw boxes."""
     if lang == "zh":
-        from safesim.plotting import cjk_font
+        from safesim.reports.figures import cjk_font
         from safesim.scenario import ScenarioError
 
         if cjk_font() is None:
