@@ -15,7 +15,6 @@ from safesim.ui.viz_server import _port_problem as _port_problem
 
 # Each command module adds its commands to `main` when imported.
 from safesim.ui import cli_decide, cli_report, cli_run  # noqa: F401  isort: skip
-from safesim.ui.cli_run import HEADLINE_EFFECTS as HEADLINE_EFFECTS  # isort: skip
 
 
 @main.command()

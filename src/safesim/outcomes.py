@@ -16,13 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
-import pandas as pd
 
-from safesim.scenario import Scenario, Target
+# Light at import (numpy only): a scenario's metrics are read from this registry, so
+# loading a scenario must not load pandas or Mesa; the functions import them.
+if TYPE_CHECKING:
+    import mesa
+    import pandas as pd
+
+    from safesim.scenario import Scenario, Target
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,10 @@ class Outcome:
     unit: str
     effect: bool = False
     count: bool = True  # a whole number each day (else a share or an expected value)
+    metric: int = 0  # its place among what a report figure (a target) can count; 0: none
+    short: str = ""  # the shorter label the report figures and the headline use, if any
+    headline: str = ""  # its words in the effects `safesim run` prints; "": not printed
+    crime_type: bool = False  # a kind of case the daily record counts on its own (by type)
 
 
 # The one list of what a run records a day: the daily record, the DataCollector, the
@@ -43,17 +51,35 @@ class Outcome:
 OUTCOMES: dict[str, Outcome] = {
     o.name: o
     for o in (
-        Outcome("burglary_theft", "burglary and theft", "入室盗窃与盗窃", "cases", effect=True),
-        Outcome("robbery", "robbery and snatching", "抢劫与抢夺", "cases", effect=True),
-        Outcome("dispute_violence", "violence from disputes", "民转刑案件", "cases", effect=True),
-        Outcome("other_criminal", "other criminal cases", "其他刑事案件", "cases", effect=True),
-        Outcome("criminal_total", "all criminal cases", "刑事案件总数", "cases", effect=True),
+        Outcome(
+            "burglary_theft", "burglary and theft", "入室盗窃与盗窃", "cases", effect=True,
+            metric=3, crime_type=True,
+        ),
+        Outcome(
+            "robbery", "robbery and snatching", "抢劫与抢夺", "cases", effect=True, metric=4,
+            crime_type=True,
+        ),
+        Outcome(
+            "dispute_violence", "violence from disputes", "民转刑案件", "cases", effect=True,
+            metric=5, crime_type=True,
+        ),
+        Outcome(
+            "other_criminal", "other criminal cases", "其他刑事案件", "cases", effect=True,
+            crime_type=True,
+        ),
+        Outcome(
+            "criminal_total", "all criminal cases", "刑事案件总数", "cases", effect=True,
+            metric=1, short="criminal cases", headline="criminal cases",
+        ),
         Outcome(
             "two_robberies_one_theft", "robbery, snatching and theft", "两抢一盗", "cases",
-            effect=True,
+            effect=True, metric=2, headline="两抢一盗",
         ),
-        Outcome("public_order", "public-order cases", "治安案件", "cases", effect=True),
-        Outcome("calls", "calls to police", "报警量", "calls", effect=True),
+        Outcome(
+            "public_order", "public-order cases", "治安案件", "cases", effect=True, metric=6,
+            headline="public-order cases", crime_type=True,
+        ),
+        Outcome("calls", "calls to police", "报警量", "calls", effect=True, metric=7),
         Outcome("arrests", "arrests", "抓获人数", "arrests"),
         Outcome("camera_arrests", "arrests cameras led to", "视频破案", "arrests", count=False),
         Outcome("burglaries_foiled", "burglaries foiled", "入室盗窃未遂", "cases"),
@@ -64,7 +90,7 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("offenders_jailed", "offenders in jail", "在押违法者", "offenders"),
         Outcome(
             "sense_of_security", "households feeling safe", "群众安全感", "share",
-            effect=True, count=False,
+            effect=True, count=False, metric=8, headline="feeling safe (pp)",
         ),
         Outcome("crimes_treated", "crime in the treated cells", "干预区域案件", "cases"),
         Outcome("crimes_catchment", "crime around the treated cells", "周边区域案件", "cases"),
@@ -72,6 +98,10 @@ OUTCOMES: dict[str, Outcome] = {
     )
 }  # fmt: skip
 COLUMNS: tuple[str, ...] = tuple(OUTCOMES)
+#: What a report figure (a scenario's target) can count, in the order the docs list them.
+METRICS: tuple[str, ...] = tuple(
+    o.name for o in sorted((o for o in OUTCOMES.values() if o.metric), key=lambda o: o.metric)
+)
 
 
 def data_collector() -> mesa.DataCollector:
@@ -81,6 +111,8 @@ def data_collector() -> mesa.DataCollector:
     It records each day as known that day: the area columns (``crimes_treated`` …) of the
     days before the campaign count the whole city as treated, where ``DailyRecord``
     counts them again once the campaign fixes its treated cells."""
+
+    import mesa
 
     def reporter(index: int) -> Callable[[Any], float]:
         return lambda model: float(model.record.values[model.recorded_day, index])
@@ -102,6 +134,8 @@ class DailyRecord:
             row[self._index[name]] = value
 
     def frame(self, days: int | None = None) -> pd.DataFrame:
+        import pandas as pd
+
         n = self.values.shape[0] if days is None else days
         df = pd.DataFrame(self.values[:n], columns=list(COLUMNS))
         counts = [c for c in COLUMNS if OUTCOMES[c].count]
@@ -176,6 +210,8 @@ def target_value(daily: pd.DataFrame, target: Target) -> float:
 def campaign_targets(scenario: Scenario, daily: pd.DataFrame) -> list[Target]:
     """Generic figures for any scenario: the campaign's first year (or what the run has of
     it) against the same window a year earlier, and the felt safety at its end."""
+    from safesim.scenario import Target
+
     start = scenario.calendar.campaign_start.value
     last = date.fromisoformat(daily["date"].iloc[-1])
     end = max(min(start + timedelta(days=364), last), start)
@@ -264,6 +300,8 @@ def weighted_displacement_quotient(daily: pd.DataFrame, campaign_day: int) -> fl
 
 def summarise(scenario: Scenario, dailies: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per figure: the report's value and the replicate mean and 90 % interval."""
+    import pandas as pd
+
     targets = list(scenario.targets) + campaign_targets(scenario, dailies[0])
     rows = []
     for target in targets:

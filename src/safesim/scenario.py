@@ -34,6 +34,7 @@ from safesim.loading import (
     first_error,
     load_mapping,
 )
+from safesim.outcomes import METRICS
 from safesim.parameters import MechanismParameters
 from safesim.quantities import (
     LAND_USES,
@@ -144,16 +145,8 @@ class City(Strict):
         return self
 
 
-Metric = Literal[
-    "criminal_total",
-    "two_robberies_one_theft",
-    "burglary_theft",
-    "robbery",
-    "dispute_violence",
-    "public_order",
-    "calls",
-    "sense_of_security",
-]
+# What a target can count: the outcomes the registry marks as report metrics.
+Metric = Literal[METRICS]  # type: ignore[valid-type]
 
 
 class Target(Strict):

@@ -6,27 +6,23 @@ from __future__ import annotations
 import pandas as pd
 
 from safesim.interventions import BY_NAME, ORDER
+from safesim.outcomes import METRICS, OUTCOMES
 
 # Cost per crime averted: per run in runs.csv when a sweep writes it there, else per mix
 # in summary.csv (as ``safesim sweep`` does, with the paired comparison already made).
 COST_PREFIX = "cost_per_crime_averted"
 
-CRIME_TYPES = {
-    "burglary_theft": "burglary and theft",
-    "robbery": "robbery and snatching",
-    "dispute_violence": "violence from disputes",
-    "other_criminal": "other criminal cases",
-    "public_order": "public-order cases",
-}
+# The kinds of case the daily record counts by type, with their labels.
+CRIME_TYPES = {o.name: o.label for o in OUTCOMES.values() if o.crime_type}
 
 
 # ---------------------------------------------------------------------- language
 
 
 ZH = {
-    "all criminal cases": "刑事案件总数",
+    # Each recorded outcome's label, from the registry.
+    **{o.label: o.label_zh for o in OUTCOMES.values()},
     "criminal cases": "刑事案件",
-    "crime around the treated cells": "周边区域案件",
     "cost per criminal case averted": "每避免一起刑事案件的成本",
     "yearly cost of the mix": "组合年度成本",
     "households feeling safe, end of campaign year": "行动年末群众安全感",
@@ -48,14 +44,6 @@ ZH = {
     "patrol stop length (minutes)": "巡逻停留时间（分钟）",
     "lock cylinders fitted": "安装的防盗锁芯",
     "alarm phones fitted": "安装的报警电话",
-    "burglary and theft": "入室盗窃与盗窃",
-    "robbery and snatching": "抢劫与抢夺",
-    "violence from disputes": "民转刑案件",
-    "other criminal cases": "其他刑事案件",
-    "public-order cases": "治安案件",
-    "calls to police": "报警量",
-    "robbery, snatching and theft": "两抢一盗",
-    "households feeling safe": "群众安全感",
     "households feeling safe (%)": "群众安全感 (%)",
     "crimes averted (cases, campaign year)": "避免的案件数 (件, 工作年度)",
     "change in households feeling safe (percentage points)": "群众安全感变化 (百分点)",
@@ -127,16 +115,11 @@ UNIT_LABELS = {
 }
 
 
+# A report figure's outcome in words: the registry's (short) label of each metric, and the
+# crime around the treated cells the spill-over compares.
 METRIC_LABELS = {
-    "criminal_total": "criminal cases",
-    "two_robberies_one_theft": "robbery, snatching and theft",
-    "burglary_theft": "burglary and theft",
-    "robbery": "robbery and snatching",
-    "dispute_violence": "violence from disputes",
-    "public_order": "public-order cases",
-    "calls": "calls to police",
-    "sense_of_security": "households feeling safe",
-    "crimes_catchment": "crime around the treated cells",
+    **{name: OUTCOMES[name].short or OUTCOMES[name].label for name in METRICS},
+    "crimes_catchment": OUTCOMES["crimes_catchment"].label,
 }
 COMPARISON_WORDS = {
     "year_on_year": "against the same period a year before",

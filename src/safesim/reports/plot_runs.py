@@ -28,7 +28,10 @@ from safesim.reports.figures import (
 from safesim.reports.labels import CRIME_TYPES, METRIC_LABELS, UNIT_LABELS, said, summary_label, tr
 
 # ---------------------------------------------------------------------- runs
-DAILY_REQUIRED = ("replicate", "day", "date", *CRIME_TYPES, "criminal_total", "sense_of_security")
+# The daily columns the run figures draw: each type of case, their total, felt safety.
+TOTAL_COLUMN = "criminal_total"
+SECURITY_COLUMN = "sense_of_security"
+DAILY_REQUIRED = ("replicate", "day", "date", *CRIME_TYPES, TOTAL_COLUMN, SECURITY_COLUMN)
 SUMMARY_REQUIRED = ("outcome", "unit", "report_value", "sim_mean", "sim_p05", "sim_p95")
 
 

@@ -195,13 +195,15 @@ def run(
         click.echo(f"  wrote {path}")
 
 
-HEADLINE_EFFECTS = {
-    "criminal_total": "criminal cases",
-    "two_robberies_one_theft": "两抢一盗",
-    "public_order": "public-order cases",
-    "sense_of_security": "feeling safe (pp)",
-    "cost_per_crime_averted": "yuan per crime averted",
-}
+def headline_effects() -> dict[str, str]:
+    """The effects `safesim run` prints, in the words the registry gives them (read when
+    printing, so `safesim --help` imports nothing of the model)."""
+    from safesim.outcomes import OUTCOMES
+
+    return {
+        **{o.name: o.headline for o in OUTCOMES.values() if o.headline},
+        "cost_per_crime_averted": "yuan per crime averted",
+    }
 
 
 def _echo_headline_effects(effects_csv: Path) -> None:
@@ -216,8 +218,9 @@ def _echo_headline_effects(effects_csv: Path) -> None:
     click.echo(
         "effect against the same city with no intervention (mean; 90 % of runs fall in [...]):"
     )
+    headlines = headline_effects()
     for _, row in table.iterrows():
-        label = HEADLINE_EFFECTS.get(str(row["outcome"]))
+        label = headlines.get(str(row["outcome"]))
         if label is None:
             continue
         mean, lo, hi = row["difference"], row[low], row[high]
