@@ -62,7 +62,6 @@ from safesim.optimize_space import (
     Lever,
     OptimizeError,
     OptimizeSettings,
-    _count,
     _evaluate,
     allocation,
     candidate,
@@ -83,7 +82,7 @@ from safesim.optimize_tables import (
     write_optimisation,
 )
 from safesim.quantities import MAX_COUNT
-from safesim.scenario import Scenario
+from safesim.scenario import Scenario, count_at
 from safesim.streams import run_seed
 from safesim.sweeps import annual_cost
 
@@ -173,7 +172,7 @@ def max_budget(scenario: Scenario, menu: Sequence[Lever]) -> float:
         MAX_COUNT * lever.base_cost / count
         for lever in menu
         for path in lever.paths
-        if (count := _count(scenario, path) or 0) > 0
+        if (count := count_at(scenario, path) or 0) > 0
     ]
     return min(caps, default=math.inf)
 

@@ -18,7 +18,7 @@ from safesim.errors import SafesimError
 from safesim.parameters import resolve
 from safesim.runner import replicate_seed, run_once, run_replicates
 from safesim.scaling import SCALED_COUNTS
-from safesim.scenario import Scenario, validate_scenario
+from safesim.scenario import Scenario, count_at, validate_scenario
 
 CRIMES = "campaign_criminal_total"
 SECURITY = "campaign_sense_of_security"
@@ -70,20 +70,11 @@ def levers(scenario: Scenario) -> list[Lever]:
         cost = cls(spec, scenario.calendar).annual_cost()  # type: ignore[arg-type]
         prefix = f"interventions.{cls.name}."
         paths = tuple(
-            p for p in SCALED_COUNTS if p.startswith(prefix) and _count(scenario, p) is not None
+            p for p in SCALED_COUNTS if p.startswith(prefix) and count_at(scenario, p) is not None
         )
         if cost and cost > 0 and paths:
             out.append(Lever(cls.name, paths, float(cost)))
     return out
-
-
-def _count(scenario: Scenario, path: str) -> int | None:
-    node: Any = scenario
-    for key in path.split("."):
-        node = getattr(node, key, None)
-        if node is None:
-            return None
-    return int(node.value)
 
 
 def allocation(params: dict[str, float], menu: Sequence[Lever], budget: float) -> dict[str, float]:
@@ -105,7 +96,7 @@ def candidate(
     data = scenario.model_dump(mode="python")
     for lever in menu:
         factor = money[lever.kind] / lever.base_cost
-        counts = {p: math.floor((_count(scenario, p) or 0) * factor) for p in lever.paths}
+        counts = {p: math.floor((count_at(scenario, p) or 0) * factor) for p in lever.paths}
         if all(v == 0 for v in counts.values()):
             data["interventions"][lever.kind] = None
             continue

@@ -25,7 +25,7 @@ from safesim.reports.brief_words import (
     yuan,
 )
 from safesim.reports.figures import read_csv
-from safesim.scenario import Scenario
+from safesim.scenario import Scenario, at_path
 
 
 def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
@@ -186,12 +186,6 @@ def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:
     )
 
 
-def _value_at(data: Any, path: str) -> Any:
-    for key in path.split("."):
-        data = data.get(key) if isinstance(data, dict) else None
-    return data.get("value") if isinstance(data, dict) else data
-
-
 def current_mix(scenario: Scenario | None, levers: list[dict[str, Any]]) -> str:
     """The scenario's own mix of the searched interventions, with its yearly cost, to
     stand beside the recommendation."""
@@ -201,7 +195,8 @@ def current_mix(scenario: Scenario | None, levers: list[dict[str, Any]]) -> str:
     parts, total = [], 0.0
     for lever in levers:
         counts = lever.get("counts") or []
-        count = _value_at(data, counts[0]) if counts else None
+        count = at_path(data, counts[0]) if counts else None
+        count = count.get("value") if isinstance(count, dict) else count
         name = intervention_label(lever["kind"])
         if finite(count):
             parts.append(say(f"{int(float(count)):,} {name}", f"{name} {int(float(count)):,}"))
