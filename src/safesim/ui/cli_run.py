@@ -9,6 +9,7 @@ import click
 
 from safesim.ui.cli_common import (
     ReplicateCount,
+    _check_language,
     batch_errors,
     batch_options,
     check_cost,
@@ -60,6 +61,13 @@ from safesim.ui.cli_common import (
     "calibrate` writes): the intervals then hold run noise only. The scenario's own "
     "`parameters:` still win.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Also draw the figures and write the brief in this language (zh: Chinese, needs a "
+    "CJK font), and print the effects with its labels.",
+)
 @draw_options
 def run(
     scenario_file: str,
@@ -71,6 +79,7 @@ def run(
     parameters_file: str | None,
     draws: int,
     draws_from: str | None,
+    lang: str | None,
 ) -> None:
     """Run SCENARIO (a file, or a shipped scenario's name: small, guiyang, ...) and write
     daily.csv, summary.csv, draws.csv, effects.csv, daily_twin.csv, spillover.csv and
@@ -85,7 +94,8 @@ def run(
     effects.csv each outcome against the twin (mix, twin, difference and % difference
     with 90 % intervals), daily_twin.csv the twin's daily rows, and spillover.csv crime
     in the treated cells, their catchment and the control area against the twin,
-    with the weighted displacement quotient.
+    with the weighted displacement quotient. With --lang, the figures and brief.html
+    too, in that language (as `safesim plot DIR --lang` and `safesim brief` draw them).
     """
     from tqdm import tqdm
 
@@ -106,6 +116,8 @@ def run(
     scenario = load_checked(scenario_file)
     try:
         fitted = load_parameters(parameters_file) if parameters_file else {}
+        if lang is not None:
+            _check_language(lang)  # before simulating, not after
     except ScenarioError as exc:
         fail(str(exc))
         return
@@ -190,23 +202,40 @@ def run(
             f"{scenario.calendar.campaign_start.value}; --days {days} ends before it)"
         )
     elif twins is not None:
-        _echo_headline_effects(paths["effects"])
-    for path in paths.values():
+        _echo_headline_effects(paths["effects"], lang or "en")
+    written = list(paths.values())
+    if lang is not None:
+        from safesim.brief import BriefError, write_brief
+        from safesim.plotting import PlotError, plot_results
+
+        try:
+            written += [*plot_results(out_dir, lang=lang), write_brief(out_dir, lang=lang)]
+        except (PlotError, BriefError) as exc:
+            fail(str(exc))
+    for path in written:
         click.echo(f"  wrote {path}")
 
 
-def headline_effects() -> dict[str, str]:
+def headline_effects(lang: str = "en") -> dict[str, str]:
     """The effects `safesim run` prints, in the words the registry gives them (read when
-    printing, so `safesim --help` imports nothing of the model)."""
+    printing, so `safesim --help` imports nothing of the model); ``zh``: its Chinese."""
     from safesim.outcomes import OUTCOMES
 
+    if lang == "zh":
+        points = {"share": "（百分点）"}
+        return {
+            **{
+                o.name: o.label_zh + points.get(o.unit, "") for o in OUTCOMES.values() if o.headline
+            },
+            "cost_per_crime_averted": "每避免一起刑事案件的成本（元）",
+        }
     return {
         **{o.name: o.headline for o in OUTCOMES.values() if o.headline},
         "cost_per_crime_averted": "yuan per crime averted",
     }
 
 
-def _echo_headline_effects(effects_csv: Path) -> None:
+def _echo_headline_effects(effects_csv: Path, lang: str = "en") -> None:
     import pandas as pd
 
     table = pd.read_csv(effects_csv)
@@ -215,10 +244,13 @@ def _echo_headline_effects(effects_csv: Path) -> None:
     p_low, p_high = (
         ("percent_spread_p05", "percent_spread_p95") if spread else ("percent_p05", "percent_p95")
     )
+    zh = lang == "zh"
     click.echo(
-        "effect against the same city with no intervention (mean; 90 % of runs fall in [...]):"
+        "与不采取措施的同一城市相比的效果（均值；90% 的运行落在 [...] 之内）："
+        if zh
+        else "effect against the same city with no intervention (mean; 90 % of runs fall in [...]):"
     )
-    headlines = headline_effects()
+    headlines = headline_effects(lang)
     for _, row in table.iterrows():
         label = headlines.get(str(row["outcome"]))
         if label is None:
@@ -231,7 +263,7 @@ def _echo_headline_effects(effects_csv: Path) -> None:
         else:
             figure = (
                 f"{row['percent_change']:+.1f} % [{row[p_low]:+.1f}, "
-                f"{row[p_high]:+.1f}]  ({row['difference']:+,.0f} cases)"
+                f"{row[p_high]:+.1f}]  ({row['difference']:+,.0f}{' 起' if zh else ' cases'})"
             )
         if spread and row["outcome"] != "cost_per_crime_averted":
             figure += "  " + _share_words(row["share_parameters"], row["share_run_noise"])
