@@ -365,10 +365,11 @@ def test_the_figures_of_a_zh_run_are_labelled_in_chinese(
     import warnings
 
     from safesim import plotting
+    from safesim.reports import figures
 
     folder = tmp_path / "small"
     shutil.copytree(run_dir, folder)
-    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(figures, "cjk_font", lambda: "DejaVu Sans")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DejaVu has no CJK glyphs
         written = plotting.plot_results(folder, "svg", lang="zh")
@@ -476,9 +477,9 @@ def test_safesim_brief_lang_zh_is_overwhelmingly_chinese_for_each_kind(
     The font is faked: the test reads the words, not the glyphs."""
     import shutil
 
-    from safesim import plotting
+    from safesim.reports import figures
 
-    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(figures, "cjk_font", lambda: "DejaVu Sans")
     folders = {kind: tmp_path / kind for kind in ("run", "compare")}
     for kind, folder in folders.items():
         shutil.copytree(briefed[kind], folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -85,11 +86,13 @@ def test_every_list_of_outcomes_names_recorded_outcomes_with_their_labels():
     headline effects name only its outcomes, and the counts take its labels."""
     from typing import get_args
 
-    from safesim.cli import HEADLINE_EFFECTS
     from safesim.compare import CRIME_COUNTS
     from safesim.outcomes import EFFECT_OUTCOMES, OUTCOMES
     from safesim.plotting import METRIC_LABELS, ZH
     from safesim.scenario import Metric
+    from safesim.ui.cli_run import headline_effects
+
+    HEADLINE_EFFECTS = headline_effects()
 
     assert set(get_args(Metric)) <= set(EFFECT_OUTCOMES)
     assert {name: OUTCOMES[name].label for name in CRIME_COUNTS} == CRIME_COUNTS
@@ -99,3 +102,67 @@ def test_every_list_of_outcomes_names_recorded_outcomes_with_their_labels():
     # Where the plots translate a recorded outcome's label, it is the record's own.
     for outcome in OUTCOMES.values():
         assert ZH.get(outcome.label, outcome.label_zh) == outcome.label_zh, outcome.name
+
+
+# Lists of outcome names that are not duplicates of the registry: where each outcome's
+# value is computed, and selections of columns one measurement reads. Keyed by file name
+# (wherever the module lives) and the names listed, so a new list (or a changed one)
+# fails until it reads the registry.
+NOT_OUTCOME_LISTS = {
+    ("model.py", frozenset({"burglary_theft", "robbery", "dispute_violence", "other_criminal",
+                            "public_order", "disputes_new"})),
+    ("model.py", frozenset({"crimes_treated", "crimes_catchment", "crimes_control"})),
+    ("mechanism_effects.py", frozenset({"dispute_violence", "public_order", "criminal_total",
+                                        "disputes_found"})),
+    ("simulations.py", frozenset({"dispute_violence", "disputes_found",
+                                              "disputes_mediated", "arrests"})),
+    ("validation.py", frozenset({"dispute_violence", "disputes_found", "disputes_mediated"})),
+    ("validation.py", frozenset({"two_robberies_one_theft", "criminal_total",
+                                 "offenders_active", "offenders_jailed"})),
+}  # fmt: skip
+
+
+def outcome_lists(package: Path) -> list[tuple[str, int, frozenset[str]]]:
+    """Every list, tuple, set or dict literal outside outcomes.py that names two or more
+    recorded outcomes as strings: (file name, line, the names)."""
+    import ast
+
+    from safesim.outcomes import OUTCOMES
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "outcomes.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.List | ast.Tuple | ast.Set):
+                items = node.elts
+            elif isinstance(node, ast.Dict):
+                items = [k for k in node.keys if k is not None]
+            else:
+                continue
+            names = frozenset(
+                i.value for i in items if isinstance(i, ast.Constant) and i.value in OUTCOMES
+            )
+            if len(names) >= 2:
+                found.append((path.name, node.lineno, names))
+    return found
+
+
+def test_no_list_of_outcome_names_outside_the_registry() -> None:
+    """Outcome names are listed once, in ``outcomes.OUTCOMES``: the CLI's headline, the
+    figures' labels and crime types, a target's metrics and compare's counts read it."""
+    import safesim
+
+    package = Path(safesim.__file__).parent
+    stray = [
+        f"{file}:{line} {sorted(names)}"
+        for file, line, names in outcome_lists(package)
+        if (file, names) not in NOT_OUTCOME_LISTS
+    ]
+    assert stray == [], "outcome names listed outside outcomes.OUTCOMES: " + "; ".join(stray)
+
+
+def test_the_outcome_list_scan_sees_a_list(tmp_path: Path) -> None:
+    # The scan above could pass by reading nothing: a planted list must show.
+    (tmp_path / "planted.py").write_text('SHOWN = ("criminal_total", "calls")\n')
+    assert outcome_lists(tmp_path) == [("planted.py", 1, frozenset({"criminal_total", "calls"}))]

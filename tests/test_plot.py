@@ -478,9 +478,9 @@ def test_plot_lang_zh_labels_in_chinese_and_a_zh_folder_keeps_its_language(
     The font is faked: the test reads the labels, not the glyphs."""
     import shutil
 
-    from safesim import plotting
+    from safesim.reports import figures
 
-    monkeypatch.setattr(plotting, "cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(figures, "cjk_font", lambda: "DejaVu Sans")
     folder = tmp_path / "run"
     shutil.copytree(run_dir, folder)
     result = _plot(folder, "--format", "svg", "--lang", "zh")

@@ -90,3 +90,32 @@ def test_city_share_feeling_safe_is_the_mean_of_households(small):
     assert model.households.last_victimised.max() > 0  # some fear to account for
     share = model.security.share(day, model.households)
     assert np.isclose(per_household.mean(), share, rtol=0, atol=1e-9)
+
+
+def test_run_lang_zh_prints_chinese_effects_and_writes_chinese_figures_and_brief(
+    tmp_path, monkeypatch
+):
+    """`run --lang zh` prints the effects with the registry's Chinese labels and draws the
+    figures and the brief in Chinese. The font is faked: the test reads the words."""
+    import warnings
+
+    from safesim.reports import figures
+
+    monkeypatch.setattr(figures, "cjk_font", lambda: "DejaVu Sans")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DejaVu has no CJK glyphs
+        result = CliRunner().invoke(
+            main,
+            ["run", SMALL, "--out", str(tmp_path), "--days", "420", "--replicates", "2",
+             "--lang", "zh"],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    # All criminal cases with its percent change and the cases averted in Chinese units.
+    assert "刑事案件总数" in lines and "起)" in lines["刑事案件总数"], result.output
+    assert "群众安全感（百分点）" in lines, result.output
+    out = tmp_path / "small"
+    brief = (out / "brief.html").read_text(encoding="utf-8")
+    assert 'lang="zh-CN"' in brief
+    assert len([c for c in brief if "\u4e00" <= c <= "\u9fff"]) > 100
+    assert (out / "crime_by_type.png").stat().st_size > 10_000

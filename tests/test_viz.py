@@ -16,14 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from safesim.cli import main
-from safesim.scenario import load_scenario
+from safesim.scenario import count_at, load_scenario
 from safesim.shipped import resolve_scenario, shipped_names
 from safesim.viz import (
     LEVERS,
     ReplayError,
     ReplayModel,
     VizModel,
-    count_at,
     levers_note,
     model_params,
     scale_scenario,

@@ -41,14 +41,8 @@ import numpy as np
 import pandas as pd
 
 from safesim.draws import ParameterDraws
-from safesim.outcomes import (
-    OUTCOMES,
-    mean_interval,
-    paired_interval,
-    spread,
-    summarise,
-    variance_shares,
-)
+from safesim.outcome_effects import mean_interval, paired_interval, spread, variance_shares
+from safesim.outcomes import METRICS, OUTCOMES, summarise
 from safesim.parameters import MechanismParameters
 from safesim.results import write_result_set
 from safesim.runner import replicate_seed, run_replicates, versions
@@ -59,18 +53,7 @@ SURVEY_DAYS = 30
 
 # Crime counts over the campaign window, as the reports count them, labelled as the
 # daily record labels them (``outcomes.OUTCOMES``).
-CRIME_COUNTS = {
-    name: OUTCOMES[name].label
-    for name in (
-        "criminal_total",
-        "two_robberies_one_theft",
-        "burglary_theft",
-        "robbery",
-        "dispute_violence",
-        "public_order",
-        "calls",
-    )
-}
+CRIME_COUNTS = {name: OUTCOMES[name].label for name in METRICS if OUTCOMES[name].unit != "share"}
 SECURITY = "campaign_sense_of_security"
 COST = "annual_cost_yuan"
 

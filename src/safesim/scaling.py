@@ -16,23 +16,12 @@ police, cameras and volunteers per household as the original.
 
 from __future__ import annotations
 
-from typing import Any
-
 from safesim.interventions import scaled_counts
-from safesim.scenario import Scenario
+from safesim.scenario import Scenario, at_path
 
 # Dotted paths of the absolute counts that grow with the city; each intervention's spec
 # names its own (``scaled``).
 SCALED_COUNTS = ("city.offenders", *scaled_counts())
-
-
-def _lookup(data: dict[str, Any], path: str) -> Any:
-    node: Any = data
-    for key in path.split("."):
-        if not isinstance(node, dict) or node.get(key) is None:
-            return None
-        node = node[key]
-    return node
 
 
 def scale_scenario(scenario: Scenario, households: int) -> Scenario:
@@ -45,7 +34,7 @@ def scale_scenario(scenario: Scenario, households: int) -> Scenario:
     data = scenario.model_dump(mode="python")
     changes: dict[str, int] = {"city.households": int(households)}
     for path in SCALED_COUNTS:
-        quantity = _lookup(data, path)
+        quantity = at_path(data, path)
         if quantity is None:
             continue
         value = int(quantity["value"])

@@ -34,6 +34,7 @@ from safesim.loading import (
     first_error,
     load_mapping,
 )
+from safesim.outcomes import METRICS
 from safesim.parameters import MechanismParameters
 from safesim.quantities import (
     LAND_USES,
@@ -144,16 +145,8 @@ class City(Strict):
         return self
 
 
-Metric = Literal[
-    "criminal_total",
-    "two_robberies_one_theft",
-    "burglary_theft",
-    "robbery",
-    "dispute_violence",
-    "public_order",
-    "calls",
-    "sense_of_security",
-]
+# What a target can count: the outcomes the registry marks as report metrics.
+Metric = Literal[METRICS]  # type: ignore[valid-type]
 
 
 class Target(Strict):
@@ -302,6 +295,28 @@ def _closest(key: str, node: Any) -> str:
     return did_you_mean(key, [str(k) for k, v in node.items() if v is not None])
 
 
+def at_path(node: Any, path: str) -> Any:
+    """The value at dotted ``path`` (``interventions.patrols.officers``) in scenario data
+    (nested dicts) or in a ``Scenario`` (attributes); None where a step is missing or None.
+
+    The one walker of dotted paths: ``set_path``, the scaling of a city, the browser
+    view's levers and the optimiser's counts all read paths with it."""
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+        if node is None:
+            return None
+    return node
+
+
+def count_at(scenario: Scenario, path: str) -> int | None:
+    """The count at a dotted path (a provenance-carrying value gives its ``value``), or None
+    where the scenario leaves it out."""
+    node = at_path(scenario, path)
+    if node is None:
+        return None
+    return int(node.value if hasattr(node, "value") else node)
+
+
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted path in scenario data; a provenance-carrying leaf takes ``value``."""
     keys = path.split(".")
@@ -310,9 +325,10 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         if isinstance(node, dict) and key == "parameters" and i == 0:
             node = node.setdefault("parameters", {})
             continue
-        if not isinstance(node, dict) or key not in node or node[key] is None:
+        child = at_path(node, key) if isinstance(node, dict) else None
+        if child is None:
             raise ScenarioError(None, path, "no such field in the scenario" + _closest(key, node))
-        node = node[key]
+        node = child
     leaf = keys[-1]
     if not isinstance(node, dict):
         raise ScenarioError(None, path, "no such field in the scenario")

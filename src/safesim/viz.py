@@ -61,17 +61,6 @@ LEVER_KINDS: dict[str, type[Intervention]] = {kind.lever: kind for kind in ORDER
 LEVERS: dict[str, str] = {name: kind.lever_label for name, kind in LEVER_KINDS.items()}
 
 
-def count_at(scenario: Scenario, path: str) -> int | None:
-    """The count at a dotted path (a provenance-carrying value gives its ``value``), or None
-    where the scenario leaves it out."""
-    node: Any = scenario
-    for key in path.split("."):
-        node = getattr(node, key, None)
-        if node is None:
-            return None
-    return int(node.value if hasattr(node, "value") else node)
-
-
 def default_scenario_path() -> str:
     return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
 

@@ -1,0 +1,1 @@
+"""Reports on results: the figures, their labels in English and Chinese, and the brief."""
