@@ -116,9 +116,9 @@ NOT_OUTCOME_LISTS = {
                                         "disputes_found"})),
     ("simulations.py", frozenset({"dispute_violence", "disputes_found",
                                               "disputes_mediated", "arrests"})),
-    ("validation.py", frozenset({"dispute_violence", "disputes_found", "disputes_mediated"})),
-    ("validation.py", frozenset({"two_robberies_one_theft", "criminal_total",
-                                 "offenders_active", "offenders_jailed"})),
+    ("runs.py", frozenset({"dispute_violence", "disputes_found", "disputes_mediated"})),
+    ("measure.py", frozenset({"two_robberies_one_theft", "criminal_total",
+                              "offenders_active", "offenders_jailed"})),
 }  # fmt: skip
 
 
