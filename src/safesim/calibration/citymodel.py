@@ -1,12 +1,14 @@
 """The city model as a ``Simulator``: each run a mix and its same-seed twin, on the batch
 engine (journaled, resumable, on processes or Dask).
 
-A task is one city at one parameter set on one seed: the mix runs, its counterfactual twin
-is forked at the end of the shared burn-in (``runner.run_paired``), and the record holds
-every figure of both. The batch engine's journal keeps each finished task, so an
-interrupted calibration continues where it stopped and a repeated one runs nothing.
-Parameters are applied without the evidence bounds' validation: an effect's range in the
-calibration starts at zero (no effect), below the evidence's lower bound.
+A task is one city at one parameter set on one seed, run by ``execute_paired`` on any of
+the engine's executors (``batch.locked_journal(..., function=execute_paired)``): the mix
+runs, its counterfactual twin is forked at the end of the shared burn-in
+(``runner.run_paired``), and the record holds every figure of both. The batch engine's
+journal keeps each finished task, so an interrupted calibration continues where it
+stopped and a repeated one runs nothing. Parameters are applied without the evidence
+bounds' validation: an effect's range in the calibration starts at zero (no effect),
+below the evidence's lower bound.
 """
 
 from __future__ import annotations
@@ -14,29 +16,18 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from safesim.batch import (
-    DaskExecutor,
-    Executor,
-    Journal,
-    ProcessExecutor,
-    RunTask,
-    SerialExecutor,
-    WorkerLost,
-    run_tasks_with_progress,
-)
+from safesim.batch import Executor, Journal, RunTask, run_tasks_with_progress, task_scenario
 from safesim.calibration.priors import mechanism_parameters
 from safesim.calibration.simulations import figures as run_figures
 from safesim.runner import run_paired
 from safesim.scaling import scale_scenario
-from safesim.scenario import Scenario, load_scenario
+from safesim.scenario import load_scenario
 
 
 def execute_paired(task: RunTask) -> dict[str, Any]:
@@ -46,7 +37,7 @@ def execute_paired(task: RunTask) -> dict[str, Any]:
     try:
         data = dict(task.scenario)
         full = data.pop("_full_households", None)
-        scenario = Scenario.model_validate(data)
+        scenario = task_scenario(data)
         full = int(full or scenario.city.households.value)
         params = mechanism_parameters(dict(task.parameters or {}), scenario.parameters)
         mix, twin = run_paired(scenario, task.seed, 1, task.days, parameters=params)
@@ -61,61 +52,6 @@ def execute_paired(task: RunTask) -> dict[str, Any]:
         record.update(status="failed", error=message, mix={}, twin={})
     record["wall_seconds"] = round(time.perf_counter() - started, 3)
     return record
-
-
-class _PairedSerial(SerialExecutor):
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        for task in tasks:
-            yield execute_paired(task)
-
-
-class _PairedProcesses(ProcessExecutor):
-    """The batch engine's process pool (its start-up and stopping), running pairs."""
-
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        import multiprocessing
-        import os
-        from concurrent.futures import ProcessPoolExecutor
-
-        from safesim.batch import _start_worker
-
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        )
-        pending: set[Future[dict[str, Any]]] = {
-            self.pool.submit(execute_paired, task) for task in tasks
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    yield future.result()
-                except BrokenProcessPool as exc:
-                    raise WorkerLost(f"a worker process died ({exc})") from None
-
-
-class _PairedDask(DaskExecutor):
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        from distributed import as_completed
-
-        futures = self.client.map(execute_paired, list(tasks), pure=False)
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:
-                reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-                raise WorkerLost(f"the Dask cluster lost a run ({reason})") from None
-
-
-def paired_executor(workers: int, dask: str | None = None) -> Executor:
-    if dask:
-        return _PairedDask(dask, workers)
-    if workers > 1:
-        return _PairedProcesses(workers)
-    return _PairedSerial()
 
 
 class CitySimulator:
@@ -155,7 +91,9 @@ class CitySimulator:
     ) -> dict[str, dict[str, Any]]:
         """Records by (run index, city) of the runs asked for (journaled ones not rerun)."""
         tasks = self.tasks(label, values, seeds, cities)
-        records, _, _ = run_tasks_with_progress(tasks, self.journal, self.executor, label)
+        records, _, _ = run_tasks_with_progress(
+            tasks, self.journal, self.executor, label, keep_open=True
+        )
         by_place = {}
         for task in tasks:
             parts = task.key.split("-")  # label-index-city-hash; a city name may hold "-"
