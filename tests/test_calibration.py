@@ -456,3 +456,34 @@ def test_calibration_pairs_are_identical_on_one_worker_two_workers_and_dask(tmp_
     # Every pair gives its figure, each task its own (seeds and parameters differ).
     assert all(np.isfinite(effects)) and max(abs(e) for e in effects) < 60.0
     assert len({r["mix"]["criminal_h1_2013"] for r in results["one"].values()}) == 3
+
+
+def test_pooled_design_points_average_their_pairs_and_keep_the_first_seed(tmp_path):
+    """A design point of ``pooled`` pairs is the mean of its pairs; its first pair is the
+    unpooled run (same seed, same journal key), the others run on seeds of their own."""
+    from safesim.batch import locked_journal
+    from safesim.calibration.citymodel import CitySimulator, execute_paired, pooled_mean
+
+    blocks = np.array([1.0, 3.0, np.nan, 5.0, np.nan, np.nan])
+    assert pooled_mean(blocks, 2).tolist()[:2] == [2.0, 5.0]
+    assert np.isnan(pooled_mean(blocks, 2)[2])
+    path = tmp_path / "alpha.yaml"
+    city = _city("alpha", 300, -15.0)
+    city["calendar"].update(burn_in_days=10)
+    path.write_text(yaml.safe_dump(city, allow_unicode=True), encoding="utf-8")
+    values, seeds = np.array([[0.05, 0.05]]), [21]
+    got = {}
+    for pooled in (1, 3):
+        with locked_journal(tmp_path / f"p{pooled}", {"p": pooled}, False, 1, None, (),
+                            execute_paired) as (journal, executor):  # fmt: skip
+            sim = CitySimulator(
+                {"alpha": str(path)}, 1000, ["camera_deterrence", "guardianship_effect"],
+                [("alpha", "criminal_h1_2013")], journal, executor, pooled,
+            )  # fmt: skip
+            effects, _ = sim.simulate("wave1", values, seeds)
+            got[pooled] = (effects["alpha:criminal_h1_2013"][0], sorted(journal.records()))
+        assert len(got[pooled][1]) == pooled
+    one, three = got[1][0], got[3][0]
+    # The pooled mean holds the unpooled pair and two others: it is not that pair alone.
+    assert np.isfinite(one) and np.isfinite(three) and one != three
+    assert got[1][1][0] in got[3][1]

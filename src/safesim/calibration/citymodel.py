@@ -28,6 +28,7 @@ from safesim.calibration.simulations import figures as run_figures
 from safesim.runner import run_paired
 from safesim.scaling import scale_scenario
 from safesim.scenario import load_scenario
+from safesim.streams import run_seed
 
 
 def execute_paired(task: RunTask) -> dict[str, Any]:
@@ -56,7 +57,14 @@ def execute_paired(task: RunTask) -> dict[str, Any]:
 
 class CitySimulator:
     """Runs parameter sets on the fitted cities at the design size; per figure key the
-    effect (mix − twin) and the twin's figure."""
+    effect (mix − twin) and the twin's figure.
+
+    With ``pooled`` > 1 each design point runs that many pairs (the point's seed, then
+    seeds drawn from it) and the design sees their mean: the run noise the twin leaves
+    falls by that factor in variance, as a city ``pooled`` times larger would give, and
+    the replicate pairs of the design (``method.Settings.replicate_pairs``) measure the
+    noise of the mean the emulators fit.
+    """
 
     def __init__(
         self,
@@ -66,8 +74,10 @@ class CitySimulator:
         figure_keys: list[tuple[str, str]],
         journal: Journal,
         executor: Executor,
+        pooled: int = 1,
     ):
         self.paths = scenario_paths  # city → scenario file
+        self.pooled = max(1, int(pooled))
         self.households = households
         self.names = names
         self.figure_keys = figure_keys  # (city, figure name)
@@ -105,16 +115,30 @@ class CitySimulator:
         self, label: str, values: np.ndarray, seeds: Sequence[int]
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         cities = list(dict.fromkeys(c for c, _ in self.figure_keys))
-        records = self.run(label, values, seeds, cities)
+        k = self.pooled
+        runs = np.repeat(np.asarray(values, dtype=float), k, axis=0)
+        run_seeds = [int(s) if r == 0 else run_seed(int(s), "pooled", r)
+                     for s in seeds for r in range(k)]  # fmt: skip
+        records = self.run(label, runs, run_seeds, cities)
         effects, twins = {}, {}
         for city, name in self.figure_keys:
-            mix = np.array([_value(records, f"{label}-{i}-{city}", "mix", name)
-                            for i in range(len(seeds))])  # fmt: skip
-            twin = np.array([_value(records, f"{label}-{i}-{city}", "twin", name)
-                             for i in range(len(seeds))])  # fmt: skip
-            effects[f"{city}:{name}"] = mix - twin
-            twins[f"{city}:{name}"] = twin
+            mix = np.array([_value(records, f"{label}-{j}-{city}", "mix", name)
+                            for j in range(len(run_seeds))])  # fmt: skip
+            twin = np.array([_value(records, f"{label}-{j}-{city}", "twin", name)
+                             for j in range(len(run_seeds))])  # fmt: skip
+            effects[f"{city}:{name}"] = pooled_mean(mix - twin, k)
+            twins[f"{city}:{name}"] = pooled_mean(twin, k)
         return effects, twins
+
+
+def pooled_mean(values: np.ndarray, k: int) -> np.ndarray:
+    """The mean of each consecutive ``k`` runs (one design point), over those with the
+    figure; NaN for a point none of whose runs has it."""
+    blocks = values.reshape(-1, k)
+    ok = np.isfinite(blocks)
+    count = ok.sum(axis=1)
+    total = np.where(ok, blocks, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def task_key(label: str, index: int, city: str, params: dict[str, float], seed: int) -> str:

@@ -160,10 +160,13 @@ class Calibration:
         self.figures: list[Figure] = []
         for s in config.scenarios:
             run = scenario_at(self.paths[s], min(self.budget.households, self.households(s)))
+            # The design sees the mean of ``pooled_replicates`` pairs: its run noise, restated
+            # at the city's size, is that many times the pooled mean's.
+            pooled = self.budget.pooled_replicates
             for o in observed_figures(run, self.households(s), config):
                 self.figures.append(
                     Figure(o.city, o.name, o.unit, o.report_value, o.lags, o.discrepancy,
-                           min(1.0, o.noise_scale))
+                           min(1.0, o.noise_scale) * pooled)
                 )  # fmt: skip
 
     def households(self, scenario: str) -> int:
@@ -192,6 +195,7 @@ class Calibration:
             simulator = CitySimulator(
                 paths, self.budget.households, self.space.names,
                 [(f.city, f.name) for f in self.figures], journal, executor,
+                self.budget.pooled_replicates,
             )  # fmt: skip
             result = history_match(
                 simulator, self.space, self.figures, self.settings, self.budget.first_wave
