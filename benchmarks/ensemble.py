@@ -14,6 +14,11 @@ for it) and the machine's load average before and after are printed, and the two
 records must be identical figure for figure, or the script exits 1. Workers import the
 model once and keep each scenario they have validated (``batch.task_scenario``); nothing
 is rebuilt per run but the model itself.
+
+Measured (2 cores shared with other work): ``--draws 20 --days 365`` took 95 s on the
+pool and 107 s on Dask at load 1.2 → 4.9 (153 s and 163 s at load 5.4 → 7.4), records
+identical; a pair of 365 days (180 of burn-in shared) costs about 9 s of one core. The
+whole scenario (1,035 days after burn-in) costs about three times that.
 """
 
 from __future__ import annotations
