@@ -409,3 +409,81 @@ def test_the_shipped_calibration_gives_every_figure_a_row_and_plots(tmp_path) ->
     result = CliRunner().invoke(main, ["plot", str(folder)])
     assert result.exit_code == 0, result.output
     assert (folder / "calibration_posterior.png").exists()
+
+
+def test_calibration_pairs_are_identical_on_one_worker_two_workers_and_dask(tmp_path):
+    """The calibration's runs go through the batch engine: the same tasks give the same
+    records (every figure of the mix and its twin) on 1 process, a pool of 2 and a local
+    Dask cluster, and each executor serves two batches in turn (the waves)."""
+    pytest.importorskip("distributed")
+    from safesim.batch import locked_journal, run_tasks_with_progress
+    from safesim.calibration.citymodel import (
+        CitySimulator,
+        execute_paired,
+        scaled_scenario_data,
+    )
+
+    path = tmp_path / "alpha.yaml"
+    city = _city("alpha", 300, -15.0)
+    city["calendar"].update(burn_in_days=10)
+    path.write_text(yaml.safe_dump(city, allow_unicode=True), encoding="utf-8")
+    data = scaled_scenario_data(path, 1000)
+    assert data["city"]["households"]["value"] == 1000
+    names = ["camera_deterrence", "guardianship_effect"]
+    values = np.array([[0.0, 0.0], [0.08, 0.1], [0.04, 0.05]])
+    seeds = [11, 12, 13]
+    results = {}
+    for label, workers, dask in (("one", 1, None), ("two", 2, None), ("dask", 2, "local")):
+        out = tmp_path / label
+        with locked_journal(out, {"t": 1}, False, workers, dask, (), execute_paired) as (
+            journal,
+            executor,
+        ):
+            sim = CitySimulator(
+                {"alpha": str(path)}, 1000, names, [("alpha", "criminal_h1_2013")],
+                journal, executor,
+            )  # fmt: skip
+            first = sim.tasks("wave1", values[:2], seeds[:2], ["alpha"])
+            second = sim.tasks("wave2", values[2:], seeds[2:], ["alpha"])
+            records, _, _ = run_tasks_with_progress(first, journal, executor, "w1", True)
+            more, _, _ = run_tasks_with_progress(second, journal, executor, "w2", True)
+        records.update(more)
+        assert len(records) == 3 and all(r["status"] == "ok" for r in records.values())
+        results[label] = {k: {s: r[s] for s in ("seed", "mix", "twin")} for k, r in records.items()}
+    assert results["one"] == results["two"] == results["dask"]
+    effects = [r["mix"]["criminal_h1_2013"] - r["twin"]["criminal_h1_2013"]
+               for _, r in sorted(results["one"].items())]  # fmt: skip
+    # Every pair gives its figure, each task its own (seeds and parameters differ).
+    assert all(np.isfinite(effects)) and max(abs(e) for e in effects) < 60.0
+    assert len({r["mix"]["criminal_h1_2013"] for r in results["one"].values()}) == 3
+
+
+def test_pooled_design_points_average_their_pairs_and_keep_the_first_seed(tmp_path):
+    """A design point of ``pooled`` pairs is the mean of its pairs; its first pair is the
+    unpooled run (same seed, same journal key), the others run on seeds of their own."""
+    from safesim.batch import locked_journal
+    from safesim.calibration.citymodel import CitySimulator, execute_paired, pooled_mean
+
+    blocks = np.array([1.0, 3.0, np.nan, 5.0, np.nan, np.nan])
+    assert pooled_mean(blocks, 2).tolist()[:2] == [2.0, 5.0]
+    assert np.isnan(pooled_mean(blocks, 2)[2])
+    path = tmp_path / "alpha.yaml"
+    city = _city("alpha", 300, -15.0)
+    city["calendar"].update(burn_in_days=10)
+    path.write_text(yaml.safe_dump(city, allow_unicode=True), encoding="utf-8")
+    values, seeds = np.array([[0.05, 0.05]]), [21]
+    got = {}
+    for pooled in (1, 3):
+        with locked_journal(tmp_path / f"p{pooled}", {"p": pooled}, False, 1, None, (),
+                            execute_paired) as (journal, executor):  # fmt: skip
+            sim = CitySimulator(
+                {"alpha": str(path)}, 1000, ["camera_deterrence", "guardianship_effect"],
+                [("alpha", "criminal_h1_2013")], journal, executor, pooled,
+            )  # fmt: skip
+            effects, _ = sim.simulate("wave1", values, seeds)
+            got[pooled] = (effects["alpha:criminal_h1_2013"][0], sorted(journal.records()))
+        assert len(got[pooled][1]) == pooled
+    one, three = got[1][0], got[3][0]
+    # The pooled mean holds the unpooled pair and two others: it is not that pair alone.
+    assert np.isfinite(one) and np.isfinite(three) and one != three
+    assert got[1][1][0] in got[3][1]

@@ -5,7 +5,9 @@ finished run is written at once, atomically, to a journal (one small JSON file p
 ``<out>/.runs/``), so an interrupted batch loses at most the runs in flight and the same
 command continues it. Runs go to one process, a spawn-context process pool or a Dask
 cluster; records come back in completion order and the callers sort them, so the files
-they write are the same whatever the executor. ``locked_journal`` checks everything that
+they write are the same whatever the executor. A task runs through ``execute_run`` unless
+the executor is given another top-level function of a ``RunTask`` (the calibration runs a
+mix and its twin per task). ``locked_journal`` checks everything that
 can be refused before writing and holds the results folder's lock while the batch runs.
 
 **Examples**::
@@ -29,6 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,7 +41,7 @@ from safesim.errors import SafesimError
 from safesim.outcomes import campaign_targets, summarise
 from safesim.parameters import resolve
 from safesim.results import atomic_write_text, folder_lock, json_safe
-from safesim.runner import run_once
+from safesim.runner import run_once, run_paired
 from safesim.scenario import Scenario
 
 Number = int | float
@@ -142,6 +145,21 @@ def _campaign_crimes(scenario: Scenario, daily: pd.DataFrame, days: int | None) 
     return float(daily.loc[inside, "criminal_total"].sum())
 
 
+#: A task's function: top-level, so process pools (spawn) and Dask workers can call it.
+TaskFunction = Callable[[RunTask], dict[str, Any]]
+
+
+@lru_cache(maxsize=8)
+def _validated(text: str) -> Scenario:
+    return Scenario.model_validate(json.loads(text))
+
+
+def task_scenario(data: dict[str, Any]) -> Scenario:
+    """The task's scenario, validated once per worker process (a batch sends the same few
+    scenarios again and again; a worker keeps the last ones it built)."""
+    return _validated(json.dumps(data, sort_keys=True))
+
+
 def execute_run(task: RunTask) -> dict[str, Any]:
     """Run one task and return its journal record; an exception is recorded, not raised.
 
@@ -150,7 +168,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     started = time.perf_counter()
     record: dict[str, Any] = {"key": task.key, "seed": task.seed}
     try:
-        scenario = Scenario.model_validate(task.scenario)
+        scenario = task_scenario(task.scenario)
         parameters = None
         if task.parameters is not None or task.fitted is not None:
             parameters = resolve(scenario, fitted=task.fitted, overrides=task.parameters)
@@ -168,11 +186,39 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     return record
 
 
+def execute_pair(task: RunTask) -> dict[str, Any]:
+    """Run one task as a mix and its same-seed counterfactual twin (``runner.run_paired``:
+    one shared burn-in) and return the record of both sides' figures (``mix`` and
+    ``twin``, as ``execute_run`` gives its ``outcomes``); an exception is recorded."""
+    started = time.perf_counter()
+    record: dict[str, Any] = {"key": task.key, "seed": task.seed}
+    try:
+        scenario = task_scenario(task.scenario)
+        parameters = None
+        if task.parameters is not None or task.fitted is not None:
+            parameters = resolve(scenario, fitted=task.fitted, overrides=task.parameters)
+        mix, twin = run_paired(scenario, task.seed, 1, task.days, parameters)
+        sides = {}
+        for side, daily in (("mix", mix[0]), ("twin", twin[0])):
+            figures = summarise(scenario, [daily])
+            sides[side] = {
+                str(o): float(v)
+                for o, v in zip(figures["outcome"], figures["sim_mean"], strict=True)
+            }
+            sides[side][CAMPAIGN_CRIMES] = _campaign_crimes(scenario, daily, task.days)
+        record.update(status="ok", error="", **sides)
+    except Exception as exc:  # a failed run is a result, as in execute_run
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        record.update(status="failed", error=message, mix={}, twin={})
+    record["wall_seconds"] = round(time.perf_counter() - started, 3)
+    return record
+
+
 # --------------------------------------------------------------------------- journal
 
 
 # The figures a record holds: a run's ``outcomes`` (``execute_run``), or a calibration
-# pair's ``mix`` and ``twin`` (``calibration.citymodel.execute_paired``).
+# pair's ``mix`` and ``twin`` (``execute_pair``, ``calibration.citymodel.execute_paired``).
 RECORD_FIGURES = (("outcomes",), ("mix", "twin"))
 
 
@@ -277,9 +323,12 @@ class Executor(Protocol):
 class SerialExecutor:
     description = "1 worker"
 
+    def __init__(self, function: TaskFunction = execute_run):
+        self.function = function
+
     def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
         for task in tasks:
-            yield execute_run(task)
+            yield self.function(task)
 
     def close(self) -> None:
         pass
@@ -304,39 +353,55 @@ def _start_worker(parent: int) -> None:
 
 
 class ProcessExecutor:
-    """A spawn-context process pool (same behaviour on every platform, no forked threads)."""
+    """A spawn-context process pool (same behaviour on every platform, no forked threads).
 
-    def __init__(self, workers: int):
+    The pool lives as long as the executor: a caller running several batches in turn (the
+    calibration's waves) starts its workers, and imports the model in them, once.
+    """
+
+    def __init__(self, workers: int, function: TaskFunction = execute_run):
         self.workers = workers
+        self.function = function
         self.description = f"{workers} worker processes"
         self.pool: ProcessPoolExecutor | None = None
+        self.before: set[Any] = set()
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            # The processes alive before the pool are not its workers (close stops those).
+            self.before = set(multiprocessing.active_children())
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
+            )
+        return self.pool
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        )
-        pending: set[Future[dict[str, Any]]] = {
-            self.pool.submit(execute_run, task) for task in tasks
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    record = future.result()
-                except BrokenProcessPool as exc:
-                    raise WorkerLost(f"a worker process died ({exc})") from None
-                yield record
+        pool = self._start()
+        pending: set[Future[dict[str, Any]]] = {pool.submit(self.function, t) for t in tasks}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        record = future.result()
+                    except BrokenProcessPool as exc:
+                        raise WorkerLost(f"a worker process died ({exc})") from None
+                    yield record
+        except BaseException:
+            self.close()  # an interrupt or a lost worker: the runs in flight are abandoned
+            raise
 
     def close(self) -> None:
         if self.pool is None:
             return
         # Runs in flight are abandoned on an interrupt: stop the workers instead of
-        # waiting for them (the pool has no public way to do this).
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        # waiting for them. The pool's workers are the children started since the pool
+        # (``multiprocessing.active_children``; the pool itself offers no way to stop them).
         self.pool.shutdown(wait=False, cancel_futures=True)
+        processes = [p for p in multiprocessing.active_children() if p not in self.before]
         for process in processes:
             if process.is_alive():
                 process.terminate()
@@ -348,8 +413,9 @@ class ProcessExecutor:
 class DaskExecutor:
     """Runs tasks on a Dask distributed cluster: ``local`` starts a LocalCluster."""
 
-    def __init__(self, address: str, workers: int):
+    def __init__(self, address: str, workers: int, function: TaskFunction = execute_run):
         self.address = address
+        self.function = function
         self.cluster: Any = None
         self.client: Any = None
         self.connect(workers)
@@ -390,11 +456,11 @@ class DaskExecutor:
         from distributed import as_completed
 
         # pure=False: two identical tasks (never the case here) would still both run.
-        futures = self.client.map(execute_run, list(tasks), pure=False)
+        futures = self.client.map(self.function, list(tasks), pure=False)
         for future in as_completed(futures):
             try:
-                # execute_run records the model's own errors; what arrives here is the
-                # cluster's (a worker killed too often, a lost connection).
+                # The task function records the model's own errors; what arrives here is
+                # the cluster's (a worker killed too often, a lost connection).
                 record = future.result()
             except Exception as exc:
                 reason = " ".join(f"{type(exc).__name__}: {exc}".split())
@@ -410,13 +476,13 @@ class DaskExecutor:
             self.cluster = None
 
 
-def make_executor(workers: int, dask: str | None) -> Executor:
+def make_executor(workers: int, dask: str | None, function: TaskFunction = execute_run) -> Executor:
     """Connects to Dask at once so an unreachable scheduler fails before anything is written."""
     if dask:
-        return DaskExecutor(dask, workers)
+        return DaskExecutor(dask, workers, function)
     if workers > 1:
-        return ProcessExecutor(workers)
-    return SerialExecutor()
+        return ProcessExecutor(workers, function)
+    return SerialExecutor(function)
 
 
 def run_journaled(
@@ -424,11 +490,13 @@ def run_journaled(
     journal: Journal,
     executor: Executor,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    keep_open: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Run the tasks the journal has not got, recording each as it finishes.
 
     On Ctrl-C the executor is stopped and ``KeyboardInterrupt`` propagates; every run
-    recorded so far stays in the journal.
+    recorded so far stays in the journal. With ``keep_open`` the executor stays up for the
+    caller's next batch (``locked_journal`` closes it at the end).
     """
     records = journal.records()
     todo = [t for t in tasks if t.key not in records]
@@ -438,7 +506,10 @@ def run_journaled(
             records[record["key"]] = record
             if on_record is not None:
                 on_record(record)
-    finally:
+    except BaseException:
+        executor.close()
+        raise
+    if not keep_open:
         executor.close()
     return records
 
@@ -463,12 +534,14 @@ def locked_journal(
     workers: int,
     dask: str | None,
     final_files: Sequence[str],
+    function: TaskFunction = execute_run,
 ) -> Iterator[tuple[Journal, Executor]]:
     """Check the journal and reach the executor before anything is written; then, holding
     the folder's lock for the whole block, check the journal again (another command may
-    have started meanwhile) and open it. The executor is closed if opening fails."""
+    have started meanwhile) and open it. The executor runs ``function`` on each task and
+    is closed at the end of the block, or if opening fails."""
     journal = prepare_output(out_dir, identity, restart)
-    executor = make_executor(workers, dask)
+    executor = make_executor(workers, dask, function)
     try:
         with folder_lock(out_dir):
             journal.check(restart)
@@ -483,9 +556,10 @@ def run_tasks_with_progress(
     journal: Journal,
     executor: Executor,
     desc: str,
+    keep_open: bool = False,
 ) -> tuple[dict[str, dict[str, Any]], int, float]:
     """Run what the journal lacks under a tqdm bar (runs, ETA, failures); returns the
-    records, how many ran now and the wall time."""
+    records, how many ran now and the wall time. ``keep_open``: see ``run_journaled``."""
     from tqdm import tqdm
 
     done = journal.records()
@@ -504,5 +578,5 @@ def run_tasks_with_progress(
                 bar.set_postfix(failed=counts["failed"])
             bar.update(1)
 
-        records = run_journaled(tasks, journal, executor, on_record)
+        records = run_journaled(tasks, journal, executor, on_record, keep_open)
     return records, counts["now"], time.perf_counter() - started

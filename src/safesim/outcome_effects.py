@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from safesim.interventions import annual_cost
 from safesim.outcomes import (
     EFFECT_OUTCOMES,
     MIN_AREA_CRIMES,
@@ -120,8 +121,6 @@ def effects(
     mean share in percent. Cost per crime averted prices the interventions'
     ``annual_cost()`` over the campaign's length against criminal cases averted.
     """
-    from safesim.interventions import annual_cost
-
     if len(mix_dailies) != len(twin_dailies) or not mix_dailies:
         raise ValueError("effects needs one twin per mix replicate")
     start_day = scenario.calendar.day_of(scenario.calendar.campaign_start.value)

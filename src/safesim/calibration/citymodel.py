@@ -1,12 +1,14 @@
 """The city model as a ``Simulator``: each run a mix and its same-seed twin, on the batch
 engine (journaled, resumable, on processes or Dask).
 
-A task is one city at one parameter set on one seed: the mix runs, its counterfactual twin
-is forked at the end of the shared burn-in (``runner.run_paired``), and the record holds
-every figure of both. The batch engine's journal keeps each finished task, so an
-interrupted calibration continues where it stopped and a repeated one runs nothing.
-Parameters are applied without the evidence bounds' validation: an effect's range in the
-calibration starts at zero (no effect), below the evidence's lower bound.
+A task is one city at one parameter set on one seed, run by ``execute_paired`` on any of
+the engine's executors (``batch.locked_journal(..., function=execute_paired)``): the mix
+runs, its counterfactual twin is forked at the end of the shared burn-in
+(``runner.run_paired``), and the record holds every figure of both. The batch engine's
+journal keeps each finished task, so an interrupted calibration continues where it
+stopped and a repeated one runs nothing. Parameters are applied without the evidence
+bounds' validation: an effect's range in the calibration starts at zero (no effect),
+below the evidence's lower bound.
 """
 
 from __future__ import annotations
@@ -14,29 +16,19 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from safesim.batch import (
-    DaskExecutor,
-    Executor,
-    Journal,
-    ProcessExecutor,
-    RunTask,
-    SerialExecutor,
-    WorkerLost,
-    run_tasks_with_progress,
-)
+from safesim.batch import Executor, Journal, RunTask, run_tasks_with_progress, task_scenario
 from safesim.calibration.priors import mechanism_parameters
 from safesim.calibration.simulations import figures as run_figures
 from safesim.runner import run_paired
 from safesim.scaling import scale_scenario
-from safesim.scenario import Scenario, load_scenario
+from safesim.scenario import load_scenario
+from safesim.streams import run_seed
 
 
 def execute_paired(task: RunTask) -> dict[str, Any]:
@@ -46,7 +38,7 @@ def execute_paired(task: RunTask) -> dict[str, Any]:
     try:
         data = dict(task.scenario)
         full = data.pop("_full_households", None)
-        scenario = Scenario.model_validate(data)
+        scenario = task_scenario(data)
         full = int(full or scenario.city.households.value)
         params = mechanism_parameters(dict(task.parameters or {}), scenario.parameters)
         mix, twin = run_paired(scenario, task.seed, 1, task.days, parameters=params)
@@ -63,64 +55,16 @@ def execute_paired(task: RunTask) -> dict[str, Any]:
     return record
 
 
-class _PairedSerial(SerialExecutor):
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        for task in tasks:
-            yield execute_paired(task)
-
-
-class _PairedProcesses(ProcessExecutor):
-    """The batch engine's process pool (its start-up and stopping), running pairs."""
-
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        import multiprocessing
-        import os
-        from concurrent.futures import ProcessPoolExecutor
-
-        from safesim.batch import _start_worker
-
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        )
-        pending: set[Future[dict[str, Any]]] = {
-            self.pool.submit(execute_paired, task) for task in tasks
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    yield future.result()
-                except BrokenProcessPool as exc:
-                    raise WorkerLost(f"a worker process died ({exc})") from None
-
-
-class _PairedDask(DaskExecutor):
-    def run(self, tasks: Sequence[RunTask]) -> Iterator[dict[str, Any]]:
-        from distributed import as_completed
-
-        futures = self.client.map(execute_paired, list(tasks), pure=False)
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:
-                reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-                raise WorkerLost(f"the Dask cluster lost a run ({reason})") from None
-
-
-def paired_executor(workers: int, dask: str | None = None) -> Executor:
-    if dask:
-        return _PairedDask(dask, workers)
-    if workers > 1:
-        return _PairedProcesses(workers)
-    return _PairedSerial()
-
-
 class CitySimulator:
     """Runs parameter sets on the fitted cities at the design size; per figure key the
-    effect (mix − twin) and the twin's figure."""
+    effect (mix − twin) and the twin's figure.
+
+    With ``pooled`` > 1 each design point runs that many pairs (the point's seed, then
+    seeds drawn from it) and the design sees their mean: the run noise the twin leaves
+    falls by that factor in variance, as a city ``pooled`` times larger would give, and
+    the replicate pairs of the design (``method.Settings.replicate_pairs``) measure the
+    noise of the mean the emulators fit.
+    """
 
     def __init__(
         self,
@@ -130,8 +74,10 @@ class CitySimulator:
         figure_keys: list[tuple[str, str]],
         journal: Journal,
         executor: Executor,
+        pooled: int = 1,
     ):
         self.paths = scenario_paths  # city → scenario file
+        self.pooled = max(1, int(pooled))
         self.households = households
         self.names = names
         self.figure_keys = figure_keys  # (city, figure name)
@@ -155,7 +101,9 @@ class CitySimulator:
     ) -> dict[str, dict[str, Any]]:
         """Records by (run index, city) of the runs asked for (journaled ones not rerun)."""
         tasks = self.tasks(label, values, seeds, cities)
-        records, _, _ = run_tasks_with_progress(tasks, self.journal, self.executor, label)
+        records, _, _ = run_tasks_with_progress(
+            tasks, self.journal, self.executor, label, keep_open=True
+        )
         by_place = {}
         for task in tasks:
             parts = task.key.split("-")  # label-index-city-hash; a city name may hold "-"
@@ -167,16 +115,30 @@ class CitySimulator:
         self, label: str, values: np.ndarray, seeds: Sequence[int]
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         cities = list(dict.fromkeys(c for c, _ in self.figure_keys))
-        records = self.run(label, values, seeds, cities)
+        k = self.pooled
+        runs = np.repeat(np.asarray(values, dtype=float), k, axis=0)
+        run_seeds = [int(s) if r == 0 else run_seed(int(s), "pooled", r)
+                     for s in seeds for r in range(k)]  # fmt: skip
+        records = self.run(label, runs, run_seeds, cities)
         effects, twins = {}, {}
         for city, name in self.figure_keys:
-            mix = np.array([_value(records, f"{label}-{i}-{city}", "mix", name)
-                            for i in range(len(seeds))])  # fmt: skip
-            twin = np.array([_value(records, f"{label}-{i}-{city}", "twin", name)
-                             for i in range(len(seeds))])  # fmt: skip
-            effects[f"{city}:{name}"] = mix - twin
-            twins[f"{city}:{name}"] = twin
+            mix = np.array([_value(records, f"{label}-{j}-{city}", "mix", name)
+                            for j in range(len(run_seeds))])  # fmt: skip
+            twin = np.array([_value(records, f"{label}-{j}-{city}", "twin", name)
+                             for j in range(len(run_seeds))])  # fmt: skip
+            effects[f"{city}:{name}"] = pooled_mean(mix - twin, k)
+            twins[f"{city}:{name}"] = pooled_mean(twin, k)
         return effects, twins
+
+
+def pooled_mean(values: np.ndarray, k: int) -> np.ndarray:
+    """The mean of each consecutive ``k`` runs (one design point), over those with the
+    figure; NaN for a point none of whose runs has it."""
+    blocks = values.reshape(-1, k)
+    ok = np.isfinite(blocks)
+    count = ok.sum(axis=1)
+    total = np.where(ok, blocks, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def task_key(label: str, index: int, city: str, params: dict[str, float], seed: int) -> str:

@@ -51,6 +51,9 @@ class Budget(Strict):
     design: int = Field(ge=4)
     beyond: int = Field(ge=0)
     replicate_pairs: int = Field(ge=2)
+    # Pairs (mix and twin) run at each design point on seeds of their own; the emulators
+    # fit their mean (``citymodel.CitySimulator``).
+    pooled_replicates: int = Field(default=1, ge=1)
     posterior_draws: int = Field(ge=2)
     scaling_households: int | None = Field(default=None, ge=1000)
     scaling_draws: int = Field(default=0, ge=0)

@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 from safesim.batch import locked_journal
-from safesim.calibration.citymodel import CitySimulator, _value, paired_executor
+from safesim.calibration.citymodel import CitySimulator, _value, execute_paired
 from safesim.calibration.config import CalibrationConfig, resolve_scenario
 from safesim.calibration.likelihood import observed_figures
 from safesim.calibration.method import (
@@ -160,10 +160,13 @@ class Calibration:
         self.figures: list[Figure] = []
         for s in config.scenarios:
             run = scenario_at(self.paths[s], min(self.budget.households, self.households(s)))
+            # The design sees the mean of ``pooled_replicates`` pairs: its run noise, restated
+            # at the city's size, is that many times the pooled mean's.
+            pooled = self.budget.pooled_replicates
             for o in observed_figures(run, self.households(s), config):
                 self.figures.append(
                     Figure(o.city, o.name, o.unit, o.report_value, o.lags, o.discrepancy,
-                           min(1.0, o.noise_scale))
+                           min(1.0, o.noise_scale) * pooled)
                 )  # fmt: skip
 
     def households(self, scenario: str) -> int:
@@ -180,28 +183,25 @@ class Calibration:
 
     def run(self, restart: bool = False, progress: Callable[..., Any] | None = None) -> dict:
         started = time.monotonic()
-        # The engine's own executor runs single tasks; the pairs go to one of the same kind
-        # (``paired_executor``), so the engine is asked for the idle serial one.
-        with locked_journal(self.out_dir, self.identity(), restart, 1, None, OUTPUT_FILES) as (
-            journal,
-            _,
-        ):
-            executor = paired_executor(self.workers, self.dask)
-            try:
-                names = [*self.fit_cities, *self.predict_cities]
-                files = [*self.config.scenarios, *self.config.predict]
-                paths = {c: self.paths[f] for c, f in zip(names, files, strict=True)}
-                simulator = CitySimulator(
-                    paths, self.budget.households, self.space.names,
-                    [(f.city, f.name) for f in self.figures], journal, executor,
-                )  # fmt: skip
-                result = history_match(
-                    simulator, self.space, self.figures, self.settings, self.budget.first_wave
-                )
-                tables, diagnostics = self.read_out(result)
-                tables["predictions"] = self.predictions(simulator, result)
-            finally:
-                executor.close()
+        # The batch engine runs each task as a mix and its twin (``execute_paired``) on one
+        # process, a process pool or Dask, kept up for all the waves and the predictions.
+        with locked_journal(
+            self.out_dir, self.identity(), restart, self.workers, self.dask, OUTPUT_FILES,
+            function=execute_paired,
+        ) as (journal, executor):  # fmt: skip
+            names = [*self.fit_cities, *self.predict_cities]
+            files = [*self.config.scenarios, *self.config.predict]
+            paths = {c: self.paths[f] for c, f in zip(names, files, strict=True)}
+            simulator = CitySimulator(
+                paths, self.budget.households, self.space.names,
+                [(f.city, f.name) for f in self.figures], journal, executor,
+                self.budget.pooled_replicates,
+            )  # fmt: skip
+            result = history_match(
+                simulator, self.space, self.figures, self.settings, self.budget.first_wave
+            )
+            tables, diagnostics = self.read_out(result)
+            tables["predictions"] = self.predictions(simulator, result)
         return self.write(tables, result, diagnostics, time.monotonic() - started)
 
     # ------------------------------------------------------------------ read-outs
