@@ -112,10 +112,11 @@ def _number_edge(rng: random.Random, data: Any) -> None:
 
 
 def _huge_integer(rng: random.Random, data: Any) -> None:
-    """An integer too big for a float (or for int() of a string) where a number is."""
+    """An integer too big for a float (or for int() of a string) where a number is, or
+    anywhere else (a name, a date, a list's item)."""
     numbers = [p for p in _leaf_paths(data) if isinstance(_get(data, p), int | float)]
-    if not numbers:
-        return _swap(rng, data)
+    if not numbers or rng.random() < 0.3:
+        numbers = _leaf_paths(data)
     digits = rng.choice([13, 309, 400, 4000])
     _set(data, rng.choice(numbers), rng.choice([1, -1]) * 10**digits)
     return None
