@@ -266,21 +266,30 @@ def _as_bytes(content: Content) -> tuple[bytes, int | None]:
     return csv_text(content).encode("utf-8"), len(content)
 
 
-def _column_kinds(frame: pd.DataFrame) -> dict[str, str] | None:
-    """Each column of a table as ``number`` or ``text``: what a reader may expect of it
-    (``verify_set`` checks it); None when the column names are not distinct text."""
+def _column_kinds(raw: bytes) -> dict[str, str] | None:
+    """Each column of a written table as ``number`` (every non-empty cell a number) or
+    ``text``: what a reader may expect of it (``verify_set`` checks it). Read from the
+    file's own bytes, so the same table always declares the same; None when the column
+    names are not distinct."""
+    import io
+
     import pandas as pd
 
-    names = [str(c) for c in frame.columns]
-    if len(set(names)) != len(names):
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
         return None
-    return {
-        name: "number"
-        if pd.api.types.is_numeric_dtype(frame[column])
-        and not pd.api.types.is_bool_dtype(frame[column])
-        else "text"
-        for name, column in zip(names, frame.columns, strict=True)
-    }
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names) or any(n.startswith("Unnamed: ") for n in names):
+        return None
+    return {name: "number" if not _not_numbers(frame[name]).any() else "text" for name in names}
+
+
+def _not_numbers(cells: pd.Series) -> pd.Series:
+    """Which cells are neither empty nor a number."""
+    import pandas as pd
+
+    return pd.to_numeric(cells.where(cells != ""), errors="coerce").isna() & (cells != "")
 
 
 def _describe_files(contents: Mapping[str, Content]) -> tuple[dict[str, bytes], dict[str, Any]]:
@@ -291,7 +300,7 @@ def _describe_files(contents: Mapping[str, Content]) -> tuple[dict[str, bytes], 
         entry: dict[str, Any] = {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
         if rows is not None:
             entry["rows"] = rows
-            columns = _column_kinds(content)  # type: ignore[arg-type]
+            columns = _column_kinds(raw)
             if columns is not None:
                 entry["columns"] = columns
         described[name] = entry
@@ -481,8 +490,7 @@ def check_columns(path: Path, columns: Any, rows: Any) -> None:
         if kind != "number":
             continue
         cells = frame[name]
-        numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce")
-        bad = numbers.isna() & (cells != "")
+        bad = _not_numbers(cells)
         if bad.any():
             row = int(bad.to_numpy().argmax())
             shown = str(cells.iloc[row])[:40]
