@@ -409,6 +409,7 @@ def test_the_city_caveat_is_stated_only_when_the_cities_differ(tmp_path: Path) -
     assert "The same city, small-no-patrols without patrols." in same
 
 
+@pytest.mark.slow
 def test_a_run_brief_is_dated_from_its_manifest_or_else_from_its_files(
     run_dir: Path,  # noqa: F811
     tmp_path: Path,
