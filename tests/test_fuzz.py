@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +32,8 @@ from click.testing import CliRunner
 import safesim.limits
 from safesim.batch import _is_record
 from safesim.cli import main
+
+from .conftest import one_line_or_ok, read_json, reseal, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -381,22 +382,6 @@ def _damage_shape(rng: random.Random, text: str) -> str:
     return "\n".join(",".join(r) for r in rows) + "\n"
 
 
-def _reseal(folder: Path) -> None:
-    """The manifest's hashes made to match the damaged files again, so the damage reaches
-    the readers of the files' contents instead of the hash check."""
-    from safesim.results import file_sha256
-
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text("utf-8"))
-    for name, entry in manifest.get("files", {}).items():
-        if (folder / name).is_file():
-            entry["sha256"] = file_sha256(folder / name)
-            entry["bytes"] = (folder / name).stat().st_size
-            if entry.get("rows") is not None:
-                entry["rows"] = max(len((folder / name).read_bytes().splitlines()) - 1, 0)
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-
-
 def _damage_folder(rng: random.Random, folder: Path, kind: str, outside: Path) -> None:
     manifest = folder / "manifest.json"
     csvs = _csv_files(folder)
@@ -412,7 +397,7 @@ def _damage_folder(rng: random.Random, folder: Path, kind: str, outside: Path) -
         damage = _damage_shape if kind == "shape" or rng.random() < 0.3 else _damage_cell
         target.write_text(damage(rng, text), encoding="utf-8")
         if kind != "unsealed":
-            _reseal(folder)
+            reseal(folder)
     elif kind == "missing":
         rng.choice(csvs).unlink()
     elif kind == "symlink":
@@ -426,28 +411,6 @@ def _damage_folder(rng: random.Random, folder: Path, kind: str, outside: Path) -
 
 FOLDER_DAMAGES = ("manifest", "manifest_bytes", "cell", "shape", "unsealed", "missing", "symlink")
 READERS = ("plot", "brief", "viz")
-
-
-def _snapshot(folder: Path) -> dict[str, bytes | str]:
-    return {
-        str(p.relative_to(folder)): f"-> {os.readlink(p)}" if p.is_symlink() else p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_symlink() or p.is_file()
-    }
-
-
-def _one_line_or_ok(result: Any, context: str, accepted: str | None = None) -> bool:
-    """Whether the command succeeded; else it must have ended in one ``error:`` line."""
-    assert "Traceback" not in result.output, context
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{context}\n{result.exception!r}"
-    )
-    assert result.exit_code in (0, 2), context
-    lines = [x for x in result.stderr.splitlines() if x.strip() and not x.startswith("warning:")]
-    if result.exit_code == 0:
-        return True
-    assert len(lines) == 1 and lines[0].startswith("error: "), context
-    return accepted is not None and accepted in lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -476,31 +439,27 @@ def check_folder_mutant(
     outside = tmp / "outside.txt"
     outside.write_text("keep\n", encoding="utf-8")
     _damage_folder(rng, folder, kind, outside)
-    before = _snapshot(folder)
+    before = snapshot(folder)
     result = CliRunner().invoke(main, [command, str(folder)])
     context = f"{kind} {seed} for {command}: exit {result.exit_code}\n{result.output}"
-    ok = _one_line_or_ok(result, context, accepted)
+    ok = one_line_or_ok(result, context, accepted)
     assert outside.read_text(encoding="utf-8") == "keep\n", f"{context}\nwritten outside"
     assert sorted(p.name for p in tmp.iterdir()) == ["outside.txt", "set"], context
     if not ok:
         assert str(folder) in result.stderr, context
-        assert _snapshot(folder) == before, f"{context}\nwritten on failure"
+        assert snapshot(folder) == before, f"{context}\nwritten on failure"
 
 
-def _folder_cases(per_kind: int) -> list[tuple[str, str, int]]:
-    return [(k, c, s) for k in FOLDER_DAMAGES for c in READERS for s in range(per_kind)]
+def _folder_cases(per_kind: int) -> list[Any]:
+    return [
+        pytest.param(k, c, s, marks=[pytest.mark.slow] if s else [])
+        for k in FOLDER_DAMAGES
+        for c in READERS
+        for s in range(per_kind)
+    ]
 
 
-@pytest.mark.parametrize(("kind", "command", "seed"), _folder_cases(1))
-def test_damaged_folder_fast(
-    run_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, command: str,
-    seed: int,
-) -> None:  # fmt: skip
-    check_folder_mutant(run_set, tmp_path, kind, command, seed, monkeypatch)
-
-
-# 7 damages × 3 readers × 12 seeds = 252 mutants.
-@pytest.mark.slow
+# 7 damages × 3 readers × 12 seeds = 252 mutants; the first seed of each in the default run.
 @pytest.mark.parametrize(("kind", "command", "seed"), _folder_cases(12))
 def test_damaged_folder(
     run_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, command: str,
@@ -555,13 +514,6 @@ def _damage_journal(rng: random.Random, folder: Path, kind: str, outside: Path) 
         raise AssertionError(kind)
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError):
-        return None
-
-
 def check_journal_mutant(sweep_set: tuple[Path, Path], tmp: Path, kind: str, seed: int) -> None:
     """A sweep resumed on a damaged journal or set: it runs what it must again and gives
     the undamaged sweep's runs, or refuses in one line; nothing outside is touched."""
@@ -577,34 +529,30 @@ def check_journal_mutant(sweep_set: tuple[Path, Path], tmp: Path, kind: str, see
     # A record changed to another well-formed record (a figure to another number) cannot
     # be told from a real one: the journal holds no hashes. Any other damage is run again.
     _plausible = kind == "record" and all(
-        _is_record(_read_json(p))
+        _is_record(read_json(p))
         for p in (out / "s" / ".runs").glob("*.json")
         if p.name != "plan.json"
     )
-    elsewhere = _snapshot(tmp / "elsewhere") if (tmp / "elsewhere").exists() else {}
+    elsewhere = snapshot(tmp / "elsewhere") if (tmp / "elsewhere").exists() else {}
     result = CliRunner().invoke(main, _sweep_args(tiny, out))
     context = f"{kind} {seed}: exit {result.exit_code}\n{result.output}"
-    ok = _one_line_or_ok(result, context)
+    ok = one_line_or_ok(result, context)
     assert outside.read_text(encoding="utf-8") == "keep\n", f"{context}\nwritten outside"
     if (tmp / "elsewhere").exists():
-        assert _snapshot(tmp / "elsewhere") == elsewhere, f"{context}\nwritten outside"
+        assert snapshot(tmp / "elsewhere") == elsewhere, f"{context}\nwritten outside"
     if ok and not _plausible:
         assert (out / "s" / "runs.csv").read_bytes() == (good / "runs.csv").read_bytes(), context
 
 
-def _journal_cases(per_kind: int) -> list[tuple[str, int]]:
-    return [(k, s) for k in JOURNAL_DAMAGES for s in range(per_kind)]
+def _journal_cases(per_kind: int) -> list[Any]:
+    return [
+        pytest.param(k, s, marks=[pytest.mark.slow] if s else [])
+        for k in JOURNAL_DAMAGES
+        for s in range(per_kind)
+    ]
 
 
-@pytest.mark.parametrize(("kind", "seed"), _journal_cases(1))
-def test_damaged_journal_fast(
-    sweep_set: tuple[Path, Path], tmp_path: Path, kind: str, seed: int
-) -> None:
-    check_journal_mutant(sweep_set, tmp_path, kind, seed)
-
-
-# 6 damages × 20 seeds = 120 mutants.
-@pytest.mark.slow
+# 6 damages × 20 seeds = 120 mutants; the first seed of each in the default run.
 @pytest.mark.parametrize(("kind", "seed"), _journal_cases(20))
 def test_damaged_journal(
     sweep_set: tuple[Path, Path], tmp_path: Path, kind: str, seed: int
@@ -638,12 +586,12 @@ def check_out_symlink(tmp: Path, kind: str, command: str) -> None:
         args = _sweep_args(tiny, out)
     else:
         args = ["run", str(tiny), "--days", "2", "--out", str(out)]
-    before = _snapshot(elsewhere)
+    before = snapshot(elsewhere)
     for extra in ([], ["--restart"]) if command == "sweep" else ([],):
         result = CliRunner().invoke(main, [*args, *extra])
         context = f"{kind} {command} {extra}: exit {result.exit_code}\n{result.output}"
-        _one_line_or_ok(result, context)
-        assert _snapshot(elsewhere) == before, f"{context}\nwritten outside --out"
+        one_line_or_ok(result, context)
+        assert snapshot(elsewhere) == before, f"{context}\nwritten outside --out"
 
 
 @pytest.mark.parametrize("kind", OUT_LINKS)
