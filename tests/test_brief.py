@@ -465,6 +465,7 @@ CJK_PER_LATIN = 10
 CJK_PER_LATIN_WITH_NAMES = 3
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")  # the faked font has no CJK glyphs
 def test_safesim_brief_lang_zh_is_overwhelmingly_chinese_for_each_kind(
     briefed: dict[str, Path],
