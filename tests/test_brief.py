@@ -410,6 +410,7 @@ def test_the_city_caveat_is_stated_only_when_the_cities_differ(tmp_path: Path) -
     assert "The same city, small-no-patrols without patrols." in same
 
 
+@pytest.mark.slow
 def test_a_run_brief_is_dated_from_its_manifest_or_else_from_its_files(
     run_dir: Path,  # noqa: F811
     tmp_path: Path,
@@ -465,6 +466,7 @@ CJK_PER_LATIN = 10
 CJK_PER_LATIN_WITH_NAMES = 3
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")  # the faked font has no CJK glyphs
 def test_safesim_brief_lang_zh_is_overwhelmingly_chinese_for_each_kind(
     briefed: dict[str, Path],

@@ -180,6 +180,7 @@ def test_implausibility_rules_out_a_point_far_from_the_reports(synthetic_fit):
     assert implausibility(model, far, rng)[0] > settings.cutoff
 
 
+@pytest.mark.slow
 def test_bayes_factor_favours_an_effect_that_is_there_and_not_one_that_is_not(synthetic_fit):
     space, settings, _, _, _, result = synthetic_fit
     factors = {
@@ -197,6 +198,7 @@ def test_bayes_factor_favours_an_effect_that_is_there_and_not_one_that_is_not(sy
     assert 0.0 <= factors["effect_a"]["p_effect"] < 0.75
 
 
+@pytest.mark.slow
 def test_negative_control_a_parameter_no_fitted_figure_depends_on_is_not_learned():
     out = negative_control(seed=0)
     # fear_only moves only beta's survey; alpha alone cannot teach it, even when forced in.

@@ -73,6 +73,7 @@ def test_the_comparison_manifest_hashes_every_table_and_a_changed_one_is_refused
         verify_set(copy, manifest)
 
 
+@pytest.mark.slow
 def test_differences_are_paired_replicate_by_replicate(tmp_path: Path, small) -> None:
     """B − A per replicate on the same seed, summarised: mean and 5th/95th percentiles."""
     import yaml

@@ -165,6 +165,7 @@ def test_the_search_writes_its_figure_brief_and_resumes(search: Path, priced: Pa
     assert "other settings" in other.output and "budget" in other.output
 
 
+@pytest.mark.slow
 def test_a_resumed_search_gives_the_trials_of_an_uninterrupted_one(
     search: Path, priced: Path, tmp_path: Path
 ) -> None:

@@ -469,6 +469,7 @@ def _chinese_share(texts: list[str]) -> tuple[int, int]:
     return len(re.findall(r"[\u4e00-\u9fff]", joined)), len(re.findall(r"[A-Za-z]", joined))
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")  # the faked font has no CJK glyphs
 def test_plot_lang_zh_labels_in_chinese_and_a_zh_folder_keeps_its_language(
     run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

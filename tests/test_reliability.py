@@ -791,6 +791,7 @@ def test_an_optimize_folder_with_a_changed_table_is_refused(
     assert sorted(p.name for p in folder.iterdir()) == before  # no figure, no brief
 
 
+@pytest.mark.slow
 def test_a_second_optimize_is_refused_while_the_first_writes(tmp_path: Path, priced: Path) -> None:
     """A real first search holding the folder (paused in its first simulation), not a
     stand-in lock: the second is one line and exit 2, and the first then finishes whole."""

@@ -4,6 +4,7 @@ rest on too few replicates."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from safesim.cli import main
@@ -60,6 +61,7 @@ def test_replicates_must_be_a_count_or_auto(tmp_path):
     assert not (tmp_path / "small").exists()
 
 
+@pytest.mark.slow
 def test_auto_replicates_stop_once_the_headline_interval_is_narrow(small):
     from safesim.runner import run_paired_until_narrow
 

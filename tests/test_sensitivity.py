@@ -91,6 +91,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_screening_writes_sorted_table_chart_and_resumes(tmp_path: Path) -> None:
     args = ["sensitivity", SMALL, *QUICK, "--include-interventions", "--out", str(tmp_path)]
     result = CliRunner().invoke(main, args)
@@ -114,6 +115,7 @@ def test_screening_writes_sorted_table_chart_and_resumes(tmp_path: Path) -> None
     assert {name: stable_bytes(folder / name) for name in FILES} == first
 
 
+@pytest.mark.slow
 def test_parallel_screening_gives_the_same_bytes(tmp_path: Path) -> None:
     outputs = []
     for workers in ("1", "2"):

@@ -54,6 +54,7 @@ def test_a_city_treated_everywhere_is_flagged_not_silently_nan(small):
     assert table["note"].str.contains("too small").all()
 
 
+@pytest.mark.slow
 def test_the_shipped_mix_has_its_treated_cells_and_catchment_measured(small):
     # Guiyang's doses per household of the police and cameras: cameras spread over the
     # city by land use and patrols on the hot spots of the campaign's first day. Against
@@ -75,6 +76,7 @@ def test_the_shipped_mix_has_its_treated_cells_and_catchment_measured(small):
         assert "control area too small" in control["note"]
 
 
+@pytest.mark.slow
 def test_volunteer_posts_join_the_treated_cells_and_the_areas_left_are_named(small):
     # The whole shipped mix: volunteers' posts on the busiest half of the cells join the
     # hot spots and camera cells, so almost every place is treated. The treated cells are

@@ -78,6 +78,7 @@ def test_guiyang_without_intervention_is_stationary_over_five_years():
         assert abs(change[column]) <= 0.03, (column, change[column])
 
 
+@pytest.mark.slow
 def test_higher_arrest_probability_shrinks_the_active_pool_as_the_balance_predicts():
     """Jail holds arrests x time served; the pool is fixed by inflow/desistance, so the
     active offenders are the pool less the jailed: A = N - T p S / (1 + d S)."""

@@ -224,6 +224,7 @@ def test_two_workers_give_the_same_bytes(tmp_path: Path, reference: dict[str, by
     assert sweep_bytes(tmp_path / "small-sweep") == reference
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_bytes(tmp_path: Path, reference: dict[str, bytes]) -> None:
     from distributed import LocalCluster
 
@@ -318,6 +319,7 @@ def wait_for_records(folder: Path, count: int, process: subprocess.Popen[str]) -
     raise AssertionError("the sweep recorded no runs in time")
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_to_identical_files(
     tmp_path: Path, reference: dict[str, bytes]
 ) -> None:

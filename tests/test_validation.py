@@ -81,6 +81,7 @@ def fact_rows(text: str) -> list[list[str]]:
     ]
 
 
+@pytest.mark.slow
 def test_quick_writes_every_protocol_fact_with_a_number(quick_file: str) -> None:
     groups = facts_in_tables(quick_file)
     assert set(groups) == set(PROTOCOL["groups"].values())
@@ -107,6 +108,7 @@ def facts_in_tables(text: str) -> dict[str, list[str]]:
     return groups
 
 
+@pytest.mark.slow
 def test_committed_file_has_the_facts_the_command_makes(quick_file: str) -> None:
     committed = DOCS.read_text(encoding="utf-8")
     assert "Written by `safesim validate`;" in committed

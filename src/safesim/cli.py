@@ -84,7 +84,7 @@ def viz(scenario_file: str, host: str, port: int, households: str | None) -> Non
     # Solara's "This website runs on Solara" banner covers the bottom of a laptop screen.
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     if importlib.util.find_spec("solara") is None:
-        fail("the browser view needs solara: pip install 'mesa[rec]'")
+        fail("the browser view needs solara: pip install 'safesim[viz]'")
     problem = _port_problem(host, port)
     if problem:
         fail(problem)

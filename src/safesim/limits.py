@@ -9,7 +9,6 @@ over a limit is refused with its estimate, in one line, before anything is writt
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from safesim.loading import InputError
@@ -46,17 +45,13 @@ class Estimate:
 
 
 def available_memory() -> int | None:
-    """Memory available to new work (MemAvailable), or None when it cannot be read."""
+    """Memory available to new work (psutil's ``available``, on every platform), or None
+    when it cannot be read."""
+    import psutil
+
     try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+        return int(psutil.virtual_memory().available)
+    except (OSError, RuntimeError, AttributeError):
         return None
 
 

@@ -20,7 +20,6 @@ the manifest last. Either way a reader sees a complete set or no manifest.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import itertools
 import json
@@ -216,9 +215,22 @@ def dumps(value: Any) -> str:
 # --------------------------------------------------------------------------- writing
 
 
+def refuse_symlink(path: Path) -> None:
+    """A folder (or file) planted as a symlink is refused: writing through it, or clearing
+    it, would reach whatever it points to, outside the results folder."""
+    if path.is_symlink():
+        raise ResultsError(f"{path}: is a symlink; results are written only into a real folder")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+    """Write to a temporary file beside ``path`` and rename it into place.
+
+    A symlink at ``path`` is replaced, not followed (the rename replaces the link itself),
+    and a folder holding ``path`` that is a symlink is refused: nothing is written through
+    a symlink out of the results folder.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_symlink(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -254,6 +266,32 @@ def _as_bytes(content: Content) -> tuple[bytes, int | None]:
     return csv_text(content).encode("utf-8"), len(content)
 
 
+def _column_kinds(raw: bytes) -> dict[str, str] | None:
+    """Each column of a written table as ``number`` (every non-empty cell a number) or
+    ``text``: what a reader may expect of it (``verify_set`` checks it). Read from the
+    file's own bytes, so the same table always declares the same; None when the column
+    names are not distinct."""
+    import io
+
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        return None
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names) or any(n.startswith("Unnamed: ") for n in names):
+        return None
+    return {name: "number" if not _not_numbers(frame[name]).any() else "text" for name in names}
+
+
+def _not_numbers(cells: pd.Series) -> pd.Series:
+    """Which cells are neither empty nor a number."""
+    import pandas as pd
+
+    return pd.to_numeric(cells.where(cells != ""), errors="coerce").isna() & (cells != "")
+
+
 def _describe_files(contents: Mapping[str, Content]) -> tuple[dict[str, bytes], dict[str, Any]]:
     data, described = {}, {}
     for name, content in contents.items():
@@ -262,6 +300,9 @@ def _describe_files(contents: Mapping[str, Content]) -> tuple[dict[str, bytes], 
         entry: dict[str, Any] = {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
         if rows is not None:
             entry["rows"] = rows
+            columns = _column_kinds(raw)
+            if columns is not None:
+                entry["columns"] = columns
         described[name] = entry
     return data, described
 
@@ -284,7 +325,10 @@ def write_result_set(
     full = {**manifest, "files": described}
     data[MANIFEST] = dumps(full).encode("utf-8")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    refuse_symlink(out_dir)
     paths = {name: out_dir / name for name in data}
+    for name in data:
+        _refuse_links_below(out_dir, Path(name))
     if keep_folder:
         (out_dir / MANIFEST).unlink(missing_ok=True)
         for name, raw in data.items():
@@ -308,6 +352,17 @@ def write_result_set(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return paths
+
+
+def _refuse_links_below(out_dir: Path, name: Path) -> None:
+    """A file name of a set stays inside its folder: no '..', no absolute name, and no
+    symlinked sub-folder on the way."""
+    if name.is_absolute() or ".." in name.parts:
+        raise ResultsError(f"{out_dir / name}: a result file must lie inside {out_dir}")
+    folder = out_dir
+    for part in name.parts[:-1]:
+        folder = folder / part
+        refuse_symlink(folder)
 
 
 # --------------------------------------------------------------------------- reading
@@ -399,6 +454,47 @@ def verify_set(folder: Path, manifest: Mapping[str, Any]) -> None:
                 f"{path}: does not match {MANIFEST}{detail}: the folder is not one "
                 "complete result set (interrupted or mixed); run the command again"
             )
+        if isinstance(entry, dict) and "columns" in entry:
+            check_columns(path, entry["columns"], entry.get("rows"))
+
+
+def check_columns(path: Path, columns: Any, rows: Any) -> None:
+    """A table holds the columns its manifest entry declares, in that order, with a number
+    in every non-empty cell of a ``number`` column and the declared count of rows: a table
+    edited by hand (and its hash made to match) is refused here, before any figure is
+    drawn, rather than halfway through the drawing."""
+    import pandas as pd
+
+    where = f"{path.parent / MANIFEST}: files: {path.name}"
+    if not isinstance(columns, dict) or not all(
+        isinstance(k, str) and v in ("number", "text") for k, v in columns.items()
+    ):
+        raise ResultsError(f"{where}: columns: expected column names with number or text")
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
+        raise ResultsError(f"{where}: rows: expected a count, got {_json_type(rows)}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise ResultsError(f"{path}: empty file; the folder is damaged") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ResultsError(f"{path}: cannot read: {first[:200]}") from None
+    names = [str(c) for c in frame.columns]
+    if names != list(columns):
+        missing = [c for c in columns if c not in names]
+        what = f"missing column(s): {', '.join(missing)}" if missing else "columns differ"
+        raise ResultsError(f"{path}: {what} ({MANIFEST} lists {', '.join(columns)})")
+    if rows is not None and len(frame) != rows:
+        raise ResultsError(f"{path}: {len(frame)} rows, {MANIFEST} says {rows}")
+    for name, kind in columns.items():
+        if kind != "number":
+            continue
+        cells = frame[name]
+        bad = _not_numbers(cells)
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            shown = str(cells.iloc[row])[:40]
+            raise ResultsError(f"{path}: {name}: {shown!r} on row {row + 1} is not a number")
 
 
 def _count_rows(path: Path) -> int | None:
@@ -427,29 +523,33 @@ def stable_bytes(path: Path) -> bytes:
 @contextmanager
 def folder_lock(out_dir: Path) -> Iterator[None]:
     """Hold ``OUT/.NAME.lock`` while a command writes ``OUT/NAME``: a second command on
-    the same folder is refused instead of mixing its results with the first's."""
-    import fcntl
+    the same folder is refused instead of mixing its results with the first's.
+
+    The lock is filelock's (an OS lock on every platform, released when the process ends,
+    however it ends). A symlink planted at the lock's name is refused, not followed: the
+    lock file is opened for writing and would otherwise create or truncate its target.
+    """
+    from filelock import FileLock, Timeout
 
     lock_path = out_dir.parent / f".{out_dir.name}.lock"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_NOFOLLOW: a symlink planted at the lock's name is not followed out of --out.
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ResultsError(f"{lock_path}: is a symlink; remove it") from None
-        raise
-    handle = os.fdopen(fd, "a+", encoding="utf-8")  # held for the block
-    try:
+    refuse_symlink(lock_path)
+    if not lock_path.exists():
+        # Created here without following a symlink (O_EXCL), so filelock opens this file.
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise ResultsError(
-                    f"{out_dir}: another safesim command is writing this folder; wait for "
-                    "it or use another --out or --name"
-                ) from None
-            raise
+            os.close(os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            refuse_symlink(lock_path)  # planted between the check and the open
+    lock = FileLock(lock_path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ResultsError(
+            f"{out_dir}: another safesim command is writing this folder; wait for "
+            "it or use another --out or --name"
+        ) from None
+    try:
+        refuse_symlink(lock_path)
         yield
     finally:
-        handle.close()
+        lock.release()
