@@ -37,10 +37,10 @@ GUIYANG = ROOT / "scenarios" / "guiyang.yaml"
 
 
 def tasks(draws: int, days: int | None, seed: int) -> list[Any]:
-    from safesim.batch import RunTask
-    from safesim.draws import choose_draws
-    from safesim.runner import replicate_seed
-    from safesim.scenario import load_scenario
+    from safesim.core.scenario import load_scenario
+    from safesim.experiments.batch import RunTask
+    from safesim.experiments.draws import choose_draws
+    from safesim.experiments.runner import replicate_seed
 
     scenario = load_scenario(GUIYANG)
     data = scenario.model_dump(mode="json")
@@ -52,7 +52,7 @@ def tasks(draws: int, days: int | None, seed: int) -> list[Any]:
 
 
 def run_on(label: str, batch: list[Any], workers: int, dask: str | None) -> dict[str, Any]:
-    from safesim.batch import execute_pair, locked_journal, run_tasks_with_progress
+    from safesim.experiments.batch import execute_pair, locked_journal, run_tasks_with_progress
 
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -84,7 +84,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
-    from safesim.results import json_safe
+    from safesim.experiments.results import json_safe
 
     batch = tasks(args.draws, args.days, args.seed)
     results = {

@@ -45,7 +45,7 @@ class DayDraws:
 
 
 def guiyang_day(scenario_file: Path = GUIYANG) -> DayDraws:
-    from safesim.scenario import load_scenario
+    from safesim.core.scenario import load_scenario
 
     scenario = load_scenario(scenario_file)
     params = scenario.mechanism_parameters()
@@ -68,7 +68,7 @@ def guiyang_day(scenario_file: Path = GUIYANG) -> DayDraws:
 
 def draw_days(draws: DayDraws, days: int, seed: int = 1) -> float:
     """Draw ``days`` days of random numbers; the wall-clock seconds it took."""
-    from safesim.streams import Streams
+    from safesim.core.streams import Streams
 
     streams = Streams(seed)
     names = (

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from safesim.mechanism_effects import measure
-from safesim.runner import replicate_seed, run_once
-from safesim.scaling import scale_scenario
-from safesim.scenario import Scenario, load_scenario
+from safesim.core.mechanism_effects import measure
+from safesim.core.scenario import Scenario, load_scenario
+from safesim.experiments.runner import replicate_seed, run_once
+from safesim.experiments.scaling import scale_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

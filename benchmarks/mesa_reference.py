@@ -28,7 +28,7 @@ import math
 import mesa
 from mesa.discrete_space import Cell, FixedAgent, OrthogonalMooreGrid
 
-from safesim.parameters import MechanismParameters
+from safesim.core.parameters import MechanismParameters
 
 NEVER = -(10**6)
 MONTH_DAYS = 30.0

@@ -68,9 +68,9 @@ def peak_rss_mb() -> float:
 def work_year(days: int, households: int | None) -> dict[str, Any]:
     """A Guiyang campaign year (campaign from the first recorded day, so every
     intervention is at work in the timed days) and its counterfactual twin."""
-    from safesim.model import SafetyModel
-    from safesim.scaling import scale_scenario
-    from safesim.scenario import load_scenario
+    from safesim.core.model import SafetyModel
+    from safesim.core.scenario import load_scenario
+    from safesim.experiments.scaling import scale_scenario
 
     scenario = load_scenario(GUIYANG)
     if households is not None:
@@ -97,7 +97,7 @@ def work_year(days: int, households: int | None) -> dict[str, Any]:
 
 
 def work_cli(args: list[str], out: str) -> dict[str, Any]:
-    from safesim.cli import main
+    from safesim.ui.cli import main
 
     sys.argv = ["safesim", *args] + (["--out", out] if args[:1] == ["run"] else [])
     code: Any = 0
@@ -162,7 +162,7 @@ def engine_env(engine: str, sources: dict[str, Path]) -> dict[str, str]:
 
 # What the ``safesim`` console script runs, so a help's time is the command's own and not
 # this file's imports.
-CONSOLE_SCRIPT = "import sys; from safesim.cli import main; sys.argv[0] = 'safesim'; main()"
+CONSOLE_SCRIPT = "import sys; from safesim.ui.cli import main; sys.argv[0] = 'safesim'; main()"
 
 
 def time_help(args: list[str], env: dict[str, str]) -> float:

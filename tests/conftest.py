@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from safesim.interventions import ORDER
-from safesim.scenario import Scenario, load_scenario, validate_scenario
+from safesim.core.interventions import ORDER
+from safesim.core.scenario import Scenario, load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -32,7 +32,7 @@ def keep_only(scenario: Scenario, *names: str) -> Scenario:
 def seal(folder: Path, manifest: dict) -> None:
     """Write ``manifest`` for a folder a test made by hand, listing every file in it with
     its hash, as the commands' result-set writer does (readers refuse a manifest without)."""
-    from safesim.results import MANIFEST, write_result_set
+    from safesim.experiments.results import MANIFEST, write_result_set
 
     files = {
         p.name: p.read_bytes()
@@ -45,7 +45,7 @@ def seal(folder: Path, manifest: dict) -> None:
 def reseal(folder: Path) -> None:
     """The manifest's hashes made to match the damaged files again, so the damage reaches
     the readers of the files' contents instead of the hash check."""
-    from safesim.results import file_sha256
+    from safesim.experiments.results import file_sha256
 
     path = folder / "manifest.json"
     manifest = json.loads(path.read_text("utf-8"))

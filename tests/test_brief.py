@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.plotting import cjk_font
+from safesim.reports.plotting import cjk_font
+from safesim.ui.cli import main
 
 from .conftest import ROOT, seal
 from .test_plot import run_dir  # noqa: F401  (the fixture: a small run)
@@ -193,7 +193,7 @@ def test_the_uncertainty_statements_of_a_zh_brief_are_chinese(tmp_path) -> None:
 
     import pandas as pd
 
-    from safesim import brief as brief_module
+    from safesim.reports import brief as brief_module
 
     rows = [
         {"scenario": "b", "position": 1, "against": "a", "outcome": outcome, "label": label,
@@ -248,8 +248,8 @@ def visible_text(html: str, names: list[str]) -> str:
 def _brief_html(folder: Path, lang: str) -> tuple[str, list[str]]:
     """The folder's brief in ``lang``, built without drawing its figures (which need a
     CJK font for zh), and the scenario names it speaks of."""
-    from safesim import brief as brief_module
-    from safesim.plotting import detect_kind
+    from safesim.reports import brief as brief_module
+    from safesim.reports.plotting import detect_kind
 
     kind, manifest = detect_kind(folder)
     token = brief_module._LANG.set(lang)
@@ -364,8 +364,7 @@ def test_the_figures_of_a_zh_run_are_labelled_in_chinese(
     import shutil
     import warnings
 
-    from safesim import plotting
-    from safesim.reports import figures
+    from safesim.reports import figures, plotting
 
     folder = tmp_path / "small"
     shutil.copytree(run_dir, folder)

@@ -17,34 +17,34 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from safesim.calibration import OUTPUT_FILES, load_config
-from safesim.calibration.emulator import pair_noise_var
-from safesim.calibration.gp import fit_emulator, leave_one_out, noise_lower_bound
-from safesim.calibration.history import calibration_space
-from safesim.calibration.likelihood import trend_ratio, with_trend
-from safesim.calibration.method import (
+from safesim.core.scenario import ScenarioError, load_scenario
+from safesim.experiments.calibration import OUTPUT_FILES, load_config
+from safesim.experiments.calibration.emulator import pair_noise_var
+from safesim.experiments.calibration.gp import fit_emulator, leave_one_out, noise_lower_bound
+from safesim.experiments.calibration.history import calibration_space
+from safesim.experiments.calibration.likelihood import trend_ratio, with_trend
+from safesim.experiments.calibration.method import (
     effect_bayes_factors,
     history_match,
     implausibility,
     model_of,
     posterior_values,
 )
-from safesim.calibration.priors import ParameterSpace
-from safesim.calibration.proofs import (
+from safesim.experiments.calibration.priors import ParameterSpace
+from safesim.experiments.calibration.proofs import (
     negative_control,
     predictive_coverage,
     recovery,
     seed_robustness,
 )
-from safesim.calibration.synthetic import (
+from safesim.experiments.calibration.synthetic import (
     SyntheticSimulator,
     synthetic_figures,
     synthetic_settings,
     synthetic_space,
 )
-from safesim.cli import main
-from safesim.results import verify_set
-from safesim.scenario import ScenarioError, load_scenario
+from safesim.experiments.results import verify_set
+from safesim.ui.cli import main
 
 from .conftest import ROOT, SCENARIOS
 
@@ -379,7 +379,7 @@ def test_no_input_is_derived_from_a_figure_that_is_also_a_target():
 def test_the_journal_keeps_a_calibration_pair_as_a_finished_run():
     """A calibration pair's record (``mix`` and ``twin`` figures) is a finished run to the
     batch journal, as a sweep run's ``outcomes`` are; a record of neither shape is redone."""
-    from safesim.batch import _is_record
+    from safesim.experiments.batch import _is_record
 
     pair = {"key": "wave1-0-alpha-0", "seed": 3, "status": "ok", "error": "",
             "mix": {"criminal_h1_2013": -4.0}, "twin": {"criminal_h1_2013": 1.5}}  # fmt: skip
@@ -418,8 +418,8 @@ def test_calibration_pairs_are_identical_on_one_worker_two_workers_and_dask(tmp_
     records (every figure of the mix and its twin) on 1 process, a pool of 2 and a local
     Dask cluster, and each executor serves two batches in turn (the waves)."""
     pytest.importorskip("distributed")
-    from safesim.batch import locked_journal, run_tasks_with_progress
-    from safesim.calibration.citymodel import (
+    from safesim.experiments.batch import locked_journal, run_tasks_with_progress
+    from safesim.experiments.calibration.citymodel import (
         CitySimulator,
         execute_paired,
         scaled_scenario_data,
@@ -463,8 +463,8 @@ def test_calibration_pairs_are_identical_on_one_worker_two_workers_and_dask(tmp_
 def test_pooled_design_points_average_their_pairs_and_keep_the_first_seed(tmp_path):
     """A design point of ``pooled`` pairs is the mean of its pairs; its first pair is the
     unpooled run (same seed, same journal key), the others run on seeds of their own."""
-    from safesim.batch import locked_journal
-    from safesim.calibration.citymodel import CitySimulator, execute_paired, pooled_mean
+    from safesim.experiments.batch import locked_journal
+    from safesim.experiments.calibration.citymodel import CitySimulator, execute_paired, pooled_mean
 
     blocks = np.array([1.0, 3.0, np.nan, 5.0, np.nan, np.nan])
     assert pooled_mean(blocks, 2).tolist()[:2] == [2.0, 5.0]

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-from safesim.cli import main
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 
@@ -57,7 +57,7 @@ def test_the_comparison_manifest_hashes_every_table_and_a_changed_one_is_refused
     import hashlib
     import shutil
 
-    from safesim.results import ResultsError, verify_set
+    from safesim.experiments.results import ResultsError, verify_set
 
     manifest = json.loads((self_comparison / "manifest.json").read_text(encoding="utf-8"))
     listed = manifest["files"]
@@ -147,7 +147,7 @@ def test_every_compared_scenario_runs_at_the_same_draws(tmp_path: Path, small) -
 
 
 def test_the_probability_of_doing_better_counts_paired_runs() -> None:
-    from safesim.compare import better_when, probability_better
+    from safesim.experiments.compare import better_when, probability_better
 
     assert better_when("campaign_criminal_total") == -1
     assert better_when("campaign_sense_of_security") == 1

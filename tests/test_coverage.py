@@ -6,7 +6,7 @@ The simulator is a cheap stand-in for a city: a year's crimes are Poisson with m
 ``BASE · (1 − θ)``, θ the intervention's strength. For each problem a true θ is drawn
 from the prior, a study measures it with error, and the posterior is the prior sample
 weighted by the study's likelihood, written as a weighted sample file and drawn from by
-``safesim.draws`` exactly as the commands draw from ``posterior_samples.csv``.
+``safesim.experiments.draws`` exactly as the commands draw from ``posterior_samples.csv``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from safesim.draws import choose_draws
-from safesim.outcomes import spread, variance_shares
+from safesim.core.outcomes import spread, variance_shares
+from safesim.experiments.draws import choose_draws
 
 BASE = 4000.0
 PRIOR_MEAN, PRIOR_SD = 0.15, 0.05  # a prior as wide as patrol_deterrence's, in its range

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safesim.city import neighbour_sum
-from safesim.fields import CellFields, Channels
-from safesim.interventions.patrols import lowest
-from safesim.model import SafetyModel
-from safesim.scenario import load_scenario
+from safesim.core.city import neighbour_sum
+from safesim.core.fields import CellFields, Channels
+from safesim.core.interventions.patrols import lowest
+from safesim.core.model import SafetyModel
+from safesim.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

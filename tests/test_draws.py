@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.draws import (
+from safesim.core.outcomes import variance_shares
+from safesim.core.parameters import MechanismParameters
+from safesim.core.scenario import load_scenario
+from safesim.experiments.draws import (
     POINT,
     POSTERIOR,
     PRIOR,
@@ -22,10 +24,8 @@ from safesim.draws import (
     prior_sample,
     read_sample,
 )
-from safesim.outcomes import variance_shares
-from safesim.parameters import MechanismParameters
-from safesim.runner import run_paired_with_areas
-from safesim.scenario import load_scenario
+from safesim.experiments.runner import run_paired_with_areas
+from safesim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -110,7 +110,7 @@ def test_a_mix_and_its_twin_and_another_mix_run_at_the_same_draws():
     assert draws.parameters(scenario, 0) != draws.parameters(scenario, 1)
     seen: list[MechanismParameters] = []
 
-    import safesim.runner as runner
+    import safesim.experiments.runner as runner
 
     original = runner.SafetyModel
 
@@ -173,7 +173,7 @@ def test_without_a_posterior_the_draws_come_from_the_priors_and_say_so(
     tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("safesim.draws.default_sample_file", lambda: None)
+    monkeypatch.setattr("safesim.experiments.draws.default_sample_file", lambda: None)
     drawn = choose_draws(seed=4, draws=3, runs=6)
     assert drawn.source == PRIOR
 

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from scipy.special import expit, logit
 
-from safesim.households import ALARM, ANTI_CLIMB, HOME_CAMERA, LOCK, protection_table
-from safesim.interventions import Patrols
-from safesim.mechanism_effects import TreatedEffect, measure
-from safesim.model import SafetyModel
-from safesim.parameters import MechanismParameters
-from safesim.runner import replicate_seed, run_once
-from safesim.scaling import scale_scenario
-from safesim.scenario import Rate
-from safesim.validation import INSIDE, Fact, load_protocol
+from safesim.core.households import ALARM, ANTI_CLIMB, HOME_CAMERA, LOCK, protection_table
+from safesim.core.interventions import Patrols
+from safesim.core.mechanism_effects import TreatedEffect, measure
+from safesim.core.model import SafetyModel
+from safesim.core.parameters import MechanismParameters
+from safesim.core.scenario import Rate
+from safesim.experiments.runner import replicate_seed, run_once
+from safesim.experiments.scaling import scale_scenario
+from safesim.reports.validation import INSIDE, Fact, load_protocol
 
 from .conftest import keep_only
 
@@ -88,8 +88,8 @@ def test_cameras_lower_property_crime_not_robbery(small):
 
 
 def test_camera_effect_by_setting_follows_the_reviews():
-    from safesim.city import CAR_PARK, COMMERCIAL, RESIDENTIAL
-    from safesim.fields import camera_cut
+    from safesim.core.city import CAR_PARK, COMMERCIAL, RESIDENTIAL
+    from safesim.core.fields import camera_cut
 
     p = MechanismParameters()
     full = np.ones(3)

@@ -10,8 +10,8 @@ import pkgutil
 from click.testing import CliRunner
 
 import safesim
-from safesim.cli import main
 from safesim.errors import SafesimError
+from safesim.ui.cli import main
 
 # Failures of the work itself, not of the input: they end with status 1 and say where the
 # finished runs are kept.
@@ -21,7 +21,7 @@ WORK_FAILURES = {"WorkerLost", "AnalysisError"}
 def package_exceptions() -> dict[str, type[BaseException]]:
     found: dict[str, type[BaseException]] = {}
     for info in pkgutil.walk_packages(safesim.__path__, "safesim."):
-        if info.name.startswith(("safesim.viz_app",)):
+        if info.name.startswith(("safesim.ui.viz_app",)):
             continue
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
@@ -47,7 +47,7 @@ def test_every_error_the_package_defines_is_a_safesim_error() -> None:
 
 
 def test_an_error_no_command_catches_still_ends_in_one_line_and_status_2() -> None:
-    from safesim.results import ResultsError
+    from safesim.experiments.results import ResultsError
 
     @main.command("explode-for-test")
     def explode() -> None:

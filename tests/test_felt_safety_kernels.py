@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from safesim.city import neighbour_sum
-from safesim.model import SafetyModel
-from safesim.scenario import load_scenario
+from safesim.core.city import neighbour_sum
+from safesim.core.model import SafetyModel
+from safesim.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

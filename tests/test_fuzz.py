@@ -29,9 +29,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import safesim.limits
-from safesim.batch import _is_record
-from safesim.cli import main
+import safesim.experiments.limits
+from safesim.experiments.batch import _is_record
+from safesim.ui.cli import main
 
 from .conftest import one_line_or_ok, read_json, reseal, snapshot
 
@@ -284,7 +284,7 @@ def _cases(per_kind: int) -> list[tuple[Path, str, int]]:
 def _short_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # A mutant city that validates may be huge: refuse anything estimated over a minute,
     # which also exercises the estimate's refusal.
-    monkeypatch.setattr(safesim.limits, "MAX_SECONDS", 60)
+    monkeypatch.setattr(safesim.experiments.limits, "MAX_SECONDS", 60)
 
 
 FAST = [c for c in _cases(1) if c[0].name in {"small.yaml", "guiyang-patrols-cameras.yaml"}]
@@ -428,11 +428,11 @@ def check_folder_mutant(
 ) -> None:
     import shutil
 
-    import safesim.cli
+    import safesim.ui.cli
 
     # Were the folder accepted, viz would stop here instead of serving the page.
     accepted = "folder accepted for serving"
-    monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: accepted)
+    monkeypatch.setattr(safesim.ui.cli, "_port_problem", lambda host, port: accepted)
     rng = random.Random(f"folder:{kind}:{command}:{seed}")
     folder = tmp / "set"
     shutil.copytree(run_set, folder, symlinks=True)

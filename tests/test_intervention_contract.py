@@ -9,18 +9,18 @@ from typing import ClassVar
 
 import pytest
 
-from safesim.fields import Channels
-from safesim.interventions import BY_NAME, ORDER, annual_cost, labels
-from safesim.interventions.base import Intervention, contract_gaps
-from safesim.interventions.cameras import CamerasSpec
-from safesim.scenario import load_scenario, validate_scenario
+from safesim.core.fields import Channels
+from safesim.core.interventions import BY_NAME, ORDER, annual_cost, labels
+from safesim.core.interventions.base import Intervention, contract_gaps
+from safesim.core.interventions.cameras import CamerasSpec
+from safesim.core.scenario import load_scenario, validate_scenario
 
 from .conftest import ROOT, SCENARIOS
 
 ODD = (ROOT / "docs" / "odd.md").read_text(encoding="utf-8")
 SOURCES = ROOT / "src" / "safesim"
 # Files that compose interventions without knowing which ones exist.
-GENERIC = ("model.py", "fields.py", "mechanism_effects.py", "outcomes.py")
+GENERIC = ("core/model.py", "core/fields.py", "core/mechanism_effects.py", "core/outcomes.py")
 
 
 @pytest.mark.parametrize("cls", ORDER, ids=[cls.name for cls in ORDER])
@@ -40,8 +40,8 @@ def test_each_intervention_targets_an_outcome_and_portrays_its_units():
 
     import mesa
 
-    from safesim.interventions.base import OFFENDER_CRIME, Portrayal
-    from safesim.outcomes import COLUMNS
+    from safesim.core.interventions.base import OFFENDER_CRIME, Portrayal
+    from safesim.core.outcomes import COLUMNS
 
     for cls in ORDER:
         assert cls.targets == OFFENDER_CRIME or cls.targets in COLUMNS, cls.__name__
@@ -103,7 +103,7 @@ def test_each_slider_is_declared_by_its_intervention_and_sets_its_own_fields() -
     """The browser view's sliders come from the interventions (``lever``), not a list by
     name: each sets the fields its intervention names, and a size read back is the size
     set."""
-    from safesim.viz import LEVERS, lever_values, set_levers
+    from safesim.ui.viz import LEVERS, lever_values, set_levers
 
     small = load_scenario(SCENARIOS / "small.yaml")
     declared = {kind.lever: kind for kind in ORDER if kind.lever}
@@ -183,7 +183,7 @@ def names_by_name(source: str) -> list[str]:
 
 def test_the_scan_finds_a_branch_by_name() -> None:
     planted = '''
-from safesim.interventions import GridWorkers
+from safesim.core.interventions import GridWorkers
 
 def treated(model, scenario):
     """Prose may say patrols, cameras and grid_workers."""

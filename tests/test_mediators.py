@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from safesim.model import SafetyModel
-from safesim.parameters import MechanismParameters
-from safesim.scenario import Scenario, validate_scenario
+from safesim.core.model import SafetyModel
+from safesim.core.parameters import MechanismParameters
+from safesim.core.scenario import Scenario, validate_scenario
 
 
 def with_mediators(small: Scenario, count: int, finders: bool = True) -> Scenario:

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from safesim.interventions.cameras import Camera
-from safesim.interventions.grid_workers import GridWorker
-from safesim.interventions.patrols import PatrolTeam
-from safesim.model import SafetyModel
-from safesim.outcomes import COLUMNS
+from safesim.core.interventions.cameras import Camera
+from safesim.core.interventions.grid_workers import GridWorker
+from safesim.core.interventions.patrols import PatrolTeam
+from safesim.core.model import SafetyModel
+from safesim.core.outcomes import COLUMNS
 
 from .conftest import SCENARIOS
 

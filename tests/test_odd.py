@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from safesim.interventions import ORDER
-from safesim.parameters import MechanismParameters
+from safesim.core.interventions import ORDER
+from safesim.core.parameters import MechanismParameters
 
 from .conftest import ROOT
 

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safesim.model import SafetyModel
-from safesim.scenario import Scenario, load_scenario, validate_scenario
+from safesim.core.model import SafetyModel
+from safesim.core.scenario import Scenario, load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

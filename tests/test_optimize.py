@@ -12,13 +12,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.compare import replicate_outcomes
-from safesim.draws import draws_from_manifest
-from safesim.optimize import allocation, candidate, levers, pareto_mask
-from safesim.runner import run_replicates
-from safesim.scenario import load_scenario
-from safesim.sweeps import annual_cost
+from safesim.core.scenario import load_scenario
+from safesim.experiments.compare import replicate_outcomes
+from safesim.experiments.draws import draws_from_manifest
+from safesim.experiments.optimize import allocation, candidate, levers, pareto_mask
+from safesim.experiments.runner import run_replicates
+from safesim.experiments.sweeps import annual_cost
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 
@@ -232,7 +232,7 @@ def test_the_baseline_is_the_no_intervention_twin_and_the_brief_says_it(
     the brief states the baseline as the table gives it."""
     import optuna
 
-    from safesim.compare import interval
+    from safesim.experiments.compare import interval
 
     table = pd.read_csv(search / "baseline.csv").set_index(["mix", "outcome"])
     study = optuna.load_study(study_name="optimize", storage=f"sqlite:///{search / 'study.db'}")

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safesim.outcomes import COLUMNS, target_value, weighted_displacement_quotient
-from safesim.scenario import Target
+from safesim.core.outcomes import COLUMNS, target_value, weighted_displacement_quotient
+from safesim.core.scenario import Target
 
 
 def _daily(start: date, values: list[float], column: str = "criminal_total") -> pd.DataFrame:
@@ -86,10 +86,10 @@ def test_every_list_of_outcomes_names_recorded_outcomes_with_their_labels():
     headline effects name only its outcomes, and the counts take its labels."""
     from typing import get_args
 
-    from safesim.compare import CRIME_COUNTS
-    from safesim.outcomes import EFFECT_OUTCOMES, OUTCOMES
-    from safesim.plotting import METRIC_LABELS, ZH
-    from safesim.scenario import Metric
+    from safesim.core.outcomes import EFFECT_OUTCOMES, OUTCOMES
+    from safesim.core.scenario import Metric
+    from safesim.experiments.compare import CRIME_COUNTS
+    from safesim.reports.plotting import METRIC_LABELS, ZH
     from safesim.ui.cli_run import headline_effects
 
     HEADLINE_EFFECTS = headline_effects()
@@ -127,7 +127,7 @@ def outcome_lists(package: Path) -> list[tuple[str, int, frozenset[str]]]:
     recorded outcomes as strings: (file name, line, the names)."""
     import ast
 
-    from safesim.outcomes import OUTCOMES
+    from safesim.core.outcomes import OUTCOMES
 
     found = []
     for path in sorted(package.rglob("*.py")):

@@ -7,9 +7,9 @@ import ast
 import re
 from pathlib import Path
 
-from safesim.calibration.config import load_config, resolve_scenario
-from safesim.parameters import MechanismParameters, resolve
-from safesim.scenario import load_scenario
+from safesim.core.parameters import MechanismParameters, resolve
+from safesim.core.scenario import load_scenario
+from safesim.experiments.calibration.config import load_config, resolve_scenario
 
 from .conftest import ROOT, SCENARIOS
 
@@ -60,7 +60,7 @@ def _named(text: str, words: tuple[str, ...]) -> list[str]:
 def test_parameters_cite_no_held_out_city_validation_result_or_calibration_target():
     """Every default, bound and prior of parameters.py rests on the evidence: none names a
     predicted city, docs/validation.md or a figure a calibration fits."""
-    text = (SRC / "parameters.py").read_text(encoding="utf-8")
+    text = (SRC / "core" / "parameters.py").read_text(encoding="utf-8")
     assert _named(text, (*HELD_OUT_WORDS, VALIDATION_RESULTS)) == []
     config = load_config(REPORTS)
     percents = {float(m) for m in re.findall(r"(\d+(?:\.\d+)?)\s?%", text)}

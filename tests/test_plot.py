@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.plotting import (
+from safesim.reports.plotting import (
     dose_response_figure,
     heatmap_figure,
     run_crime_figure,
     run_summary_figure,
 )
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS, seal
 
@@ -248,7 +248,7 @@ def test_a_sweep_without_its_axis_column(tmp_path: Path) -> None:
 
 
 def test_security_figure_marks_the_reported_level_over_its_window(run_dir: Path) -> None:
-    from safesim.plotting import run_security_figure
+    from safesim.reports.plotting import run_security_figure
 
     daily = pd.read_csv(run_dir / "daily.csv")
     summary = pd.DataFrame(
@@ -292,7 +292,7 @@ def test_heatmap_is_diverging_centred_on_zero_with_one_scale_per_quantity(tmp_pa
 def test_cost_figure_plots_summary_costs_and_labels_mixes_averting_nothing(
     tmp_path: Path,
 ) -> None:
-    from safesim.plotting import cost_figure
+    from safesim.reports.plotting import cost_figure
 
     summary = _synthetic_cost_summary(tmp_path).iloc[1:].copy()
     summary[[OFFICERS, CAMERAS]] = summary[[OFFICERS, CAMERAS]].astype(float)
@@ -307,7 +307,7 @@ def test_cost_figure_plots_summary_costs_and_labels_mixes_averting_nothing(
 
 
 def test_security_axis_starts_from_a_sensible_level(run_dir: Path) -> None:
-    from safesim.plotting import run_security_figure
+    from safesim.reports.plotting import run_security_figure
 
     daily = pd.read_csv(run_dir / "daily.csv")
     ax = run_security_figure(daily, pd.Timestamp("2013-01-01")).axes[0]
@@ -316,7 +316,7 @@ def test_security_axis_starts_from_a_sensible_level(run_dir: Path) -> None:
 
 
 def test_summary_labels_are_plain_words() -> None:
-    from safesim.plotting import summary_label
+    from safesim.reports.plotting import summary_label
 
     row = pd.Series(
         {
@@ -355,7 +355,7 @@ def _differences_csv(folder: Path) -> pd.DataFrame:
 
 
 def test_compare_figure_plots_the_differences_csv(tmp_path: Path) -> None:
-    from safesim.plotting import compare_figure
+    from safesim.reports.plotting import compare_figure
 
     frame = _differences_csv(tmp_path)
     result = _plot(tmp_path)
@@ -373,7 +373,7 @@ def test_compare_figure_plots_the_differences_csv(tmp_path: Path) -> None:
 
 
 def test_front_figure_plots_the_trials_csv(tmp_path: Path) -> None:
-    from safesim.plotting import front_figure
+    from safesim.reports.plotting import front_figure
 
     trials = pd.DataFrame(
         {
@@ -420,7 +420,7 @@ def test_a_sensitivity_folder_is_plotted(tmp_path: Path) -> None:
     result = _plot(tmp_path)
     assert result.exit_code == 0, result.output
     _assert_png(tmp_path / "sensitivity_factors.png")
-    from safesim.plotting import sensitivity_figure
+    from safesim.reports.plotting import sensitivity_figure
 
     ax = sensitivity_figure(table, manifest["outcome"]).axes[0]
     widths = sorted(p.get_width() for p in ax.patches)
@@ -430,7 +430,7 @@ def test_a_sensitivity_folder_is_plotted(tmp_path: Path) -> None:
 
 
 def test_effects_figure_shows_intervals_and_labels_a_cost_it_cannot_give() -> None:
-    from safesim.plotting import effects_figure
+    from safesim.reports.plotting import effects_figure
 
     effects = pd.DataFrame(
         {

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.loading import InputError, parse_yaml
-from safesim.results import folder_lock, write_result_set
-from safesim.scenario import load_scenario
+from safesim.core.loading import InputError, parse_yaml
+from safesim.core.scenario import load_scenario
+from safesim.experiments.results import folder_lock, write_result_set
+from safesim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -304,7 +304,7 @@ def test_every_manifest_says_how_it_was_made(tmp_path: Path) -> None:
 
 
 def test_journals_hold_valid_json(tmp_path: Path) -> None:
-    from safesim.sweeps import Journal
+    from safesim.experiments.sweeps import Journal
 
     journal = Journal(tmp_path, {"kind": "sweep"})
     journal.open(False, ())
@@ -317,14 +317,14 @@ def test_journals_hold_valid_json(tmp_path: Path) -> None:
 
 
 def test_morris_samples_stay_within_bounds() -> None:
-    from safesim.sensitivity import plan_sensitivity
+    from safesim.experiments.sensitivity import plan_sensitivity
 
     plan = plan_sensitivity(load_scenario(SMALL), str(SMALL), trajectories=10, days=400)
     lows = np.array([f.low for f in plan.factors])
     highs = np.array([f.high for f in plan.factors])
     assert (plan.samples >= lows).all() and (plan.samples <= highs).all()
     for task in plan.tasks()[:50]:
-        from safesim.parameters import MechanismParameters
+        from safesim.core.parameters import MechanismParameters
 
         MechanismParameters(**(task.parameters or {}))  # raises when out of bounds
 
@@ -372,7 +372,7 @@ def test_a_mix_that_cannot_be_scored_ends_the_search(
 ) -> None:
     import yaml
 
-    import safesim.optimize
+    import safesim.experiments.optimize
 
     data = yaml.safe_load(priced.read_text(encoding="utf-8"))
     data["city"]["households"]["value"] = 2000
@@ -380,9 +380,11 @@ def test_a_mix_that_cannot_be_scored_ends_the_search(
     data["calendar"]["burn_in_days"] = 5
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    real = safesim.optimize.effects
+    real = safesim.experiments.optimize.effects
     monkeypatch.setattr(
-        safesim.optimize, "effects", lambda mix, twin: real(mix, twin) | {"crimes_averted": np.nan}
+        safesim.experiments.optimize,
+        "effects",
+        lambda mix, twin: real(mix, twin) | {"crimes_averted": np.nan},
     )
     args = ["optimize", str(tiny), "--budget", "2e6", "--trials", "4", "--population", "2"]
     result = invoke(*args, "--replicates", "1", "--days", "370", "--out", str(tmp_path / "o"))
@@ -494,7 +496,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _rehash(folder: Path, manifest: dict) -> dict:
     """The manifest with its file hashes made to match the (edited) files again."""
-    from safesim.results import file_sha256
+    from safesim.experiments.results import file_sha256
 
     for name, entry in manifest.get("files", {}).items():
         entry["sha256"] = file_sha256(folder / name)
@@ -589,10 +591,10 @@ def test_a_damaged_result_folder_is_one_line(
     words: list[str],
     command: str,
 ) -> None:
-    import safesim.cli
+    import safesim.ui.cli
 
     # Were the folder accepted, viz would stop here instead of serving the page.
-    monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: "accepted")
+    monkeypatch.setattr(safesim.ui.cli, "_port_problem", lambda host, port: "accepted")
     folder = damaged(run_folder, tmp_path, damage)
     before = sorted(p.name for p in folder.iterdir())
     one_line(invoke(command, str(folder)), str(folder), *words)
@@ -602,9 +604,9 @@ def test_a_damaged_result_folder_is_one_line(
 def test_an_intact_result_folder_is_replayed(
     run_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import safesim.cli
+    import safesim.ui.cli
 
-    monkeypatch.setattr(safesim.cli, "_port_problem", lambda host, port: "accepted")
+    monkeypatch.setattr(safesim.ui.cli, "_port_problem", lambda host, port: "accepted")
     one_line(invoke("viz", str(run_folder)), "accepted")  # got as far as serving it
 
 
@@ -621,7 +623,7 @@ def test_compare_refuses_days_that_leave_no_campaign(
 
 
 def test_days_that_cut_the_campaign_year_short_are_warned(tmp_path: Path) -> None:
-    from safesim.batch import short_campaign_warning
+    from safesim.experiments.batch import short_campaign_warning
 
     scenario = load_scenario(SMALL)
     assert short_campaign_warning(scenario, None) is None
@@ -759,7 +761,7 @@ def optimize_folder(priced: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 def test_optimize_lists_every_file_of_its_set(optimize_folder: Path) -> None:
-    from safesim.results import file_sha256
+    from safesim.experiments.results import file_sha256
 
     manifest = json.loads((optimize_folder / "manifest.json").read_text(encoding="utf-8"))
     listed = manifest["files"]
@@ -802,7 +804,7 @@ def test_a_second_optimize_is_refused_while_the_first_writes(tmp_path: Path, pri
     out, go = tmp_path / "results", tmp_path / "go"
     first_code = (
         "import pathlib, sys, time\n"
-        "import safesim.optimize as o\n"
+        "import safesim.experiments.optimize as o\n"
         "real, go = o._evaluate, pathlib.Path(sys.argv[1])\n"
         "def paused(*args, **kwargs):\n"
         "    pathlib.Path(str(go) + '.held').touch()\n"
@@ -810,7 +812,7 @@ def test_a_second_optimize_is_refused_while_the_first_writes(tmp_path: Path, pri
         "        time.sleep(0.05)\n"
         "    return real(*args, **kwargs)\n"
         "o._evaluate = paused\n"
-        "from safesim.cli import main\n"
+        "from safesim.ui.cli import main\n"
         "main(sys.argv[2:], prog_name='safesim')\n"
     )
     args = ["optimize", str(priced), *OPTIMIZE_QUICK, "--out", str(out), "--name", "s"]

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from safesim.households import RECENT_VICTIMS
-from safesim.model import SafetyModel
-from safesim.parameters import MechanismParameters
-from safesim.scenario import load_scenario
-from safesim.validation import campaign_only
+from safesim.core.households import RECENT_VICTIMS
+from safesim.core.model import SafetyModel
+from safesim.core.parameters import MechanismParameters
+from safesim.core.scenario import load_scenario
+from safesim.reports.validation import campaign_only
 
 from .conftest import SCENARIOS
 

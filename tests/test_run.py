@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.outcomes import COLUMNS
+from safesim.core.outcomes import COLUMNS
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 
@@ -80,7 +80,7 @@ def test_city_share_feeling_safe_is_the_mean_of_households(small):
     """The O(cells) city-wide share equals the mean of every household's own probability."""
     import numpy as np
 
-    from safesim.model import SafetyModel
+    from safesim.core.model import SafetyModel
 
     model = SafetyModel(small, seed=5, days=420)
     model.run()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 
@@ -63,7 +63,7 @@ def test_replicates_must_be_a_count_or_auto(tmp_path):
 
 @pytest.mark.slow
 def test_auto_replicates_stop_once_the_headline_interval_is_narrow(small):
-    from safesim.runner import run_paired_until_narrow
+    from safesim.experiments.runner import run_paired_until_narrow
 
     short = small.with_values(
         {"calendar.burn_in_days": 40, "city.households": 5000, "city.offenders": 25}

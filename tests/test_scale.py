@@ -23,10 +23,10 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from safesim.model import SafetyModel
-from safesim.runner import replicate_seed
-from safesim.scenario import Scenario, load_scenario
-from safesim.validation import campaign_only, full_strength_day, load_protocol, only, plain
+from safesim.core.model import SafetyModel
+from safesim.core.scenario import Scenario, load_scenario
+from safesim.experiments.runner import replicate_seed
+from safesim.reports.validation import campaign_only, full_strength_day, load_protocol, only, plain
 
 from .conftest import SCENARIOS
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.scenario import ScenarioError, load_scenario
+from safesim.core.scenario import ScenarioError, load_scenario
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 
@@ -86,7 +86,7 @@ def test_missing_file_and_non_mapping(tmp_path):
 def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
     path = _variant(tmp_path, "officers: {value: 48,", "officers: {value: -5,")
     proc = subprocess.run(
-        [sys.executable, "-m", "safesim.cli", "run", str(path), "--out", str(tmp_path / "r")],
+        [sys.executable, "-m", "safesim.ui.cli", "run", str(path), "--out", str(tmp_path / "r")],
         capture_output=True,
         text=True,
         check=False,

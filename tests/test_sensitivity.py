@@ -9,11 +9,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.parameters import MechanismParameters
-from safesim.results import stable_bytes
-from safesim.scenario import Scenario
-from safesim.sensitivity import intervention_factors, mechanism_factors, plan_sensitivity
+from safesim.core.parameters import MechanismParameters
+from safesim.core.scenario import Scenario
+from safesim.experiments.results import stable_bytes
+from safesim.experiments.sensitivity import (
+    intervention_factors,
+    mechanism_factors,
+    plan_sensitivity,
+)
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from safesim.scenario import ScenarioError, load_scenario
-from safesim.sources import CITATION_KEY, FILE_OR_PATH, SOURCES, cite, cited_reports
+from safesim.core.scenario import ScenarioError, load_scenario
+from safesim.core.sources import CITATION_KEY, FILE_OR_PATH, SOURCES, cite, cited_reports
 
 from .conftest import SCENARIOS
 

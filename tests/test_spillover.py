@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from safesim.runner import run_paired_with_areas
+from safesim.experiments.runner import run_paired_with_areas
 
 from .conftest import keep_only
 

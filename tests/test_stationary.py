@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safesim.model import SafetyModel
-from safesim.scenario import Scenario, load_scenario
+from safesim.core.model import SafetyModel
+from safesim.core.scenario import Scenario, load_scenario
 
 YEAR = 365
 COLUMNS = ["two_robberies_one_theft", "offenders_active", "offenders_jailed"]

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safesim import batch, sweeps
-from safesim.cli import main
-from safesim.results import stable_bytes
-from safesim.sweeps import SweepError, parse_axis
+from safesim.experiments import batch, sweeps
+from safesim.experiments.results import stable_bytes
+from safesim.experiments.sweeps import SweepError, parse_axis
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 
@@ -39,7 +39,7 @@ QUICK = [
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "safesim.cli", *args],
+        [sys.executable, "-m", "safesim.ui.cli", *args],
         capture_output=True,
         text=True,
         timeout=600,
@@ -158,7 +158,7 @@ def test_sweep_file_is_validated_with_unknown_keys_forbidden(
 
 def test_the_shipped_sweep_file_plans(small: object) -> None:
     spec = sweeps.load_sweep_file(SCENARIOS / "sweeps" / "guiyang-patrols-cameras.yaml")
-    from safesim.scenario import load_scenario
+    from safesim.core.scenario import load_scenario
 
     guiyang = load_scenario(SCENARIOS / "guiyang.yaml")
     plan = sweeps.plan_sweep(guiyang, "guiyang.yaml", spec.axis_list(), 5, None)
@@ -325,7 +325,7 @@ def test_killed_sweep_resumes_to_identical_files(
 ) -> None:
     args = ["sweep", SMALL, *QUICK, "--out", str(tmp_path)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "safesim.cli", *args],
+        [sys.executable, "-m", "safesim.ui.cli", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -357,7 +357,7 @@ def test_ctrl_c_stops_the_worker_pool_and_the_sweep_resumes(tmp_path: Path) -> N
     reference = sweep_bytes(tmp_path / "whole" / "small-sweep")
     args = ["sweep", SMALL, *longer, "--workers", "2", "--out", str(tmp_path)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "safesim.cli", *args],
+        [sys.executable, "-m", "safesim.ui.cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from safesim.model import SafetyModel
-from safesim.runner import replicate_seed, run_once, run_paired
-from safesim.scenario import load_scenario
+from safesim.core.model import SafetyModel
+from safesim.core.scenario import load_scenario
+from safesim.experiments.runner import replicate_seed, run_once, run_paired
 
 AREA_COLUMNS = ["crimes_treated", "crimes_catchment", "crimes_control"]
 

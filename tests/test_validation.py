@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.scenario import load_scenario
-from safesim.validation import (
+from safesim.core.scenario import load_scenario
+from safesim.reports.validation import (
     INSIDE,
     OUTSIDE,
     OVERLAPS,
@@ -36,6 +35,7 @@ from safesim.validation import (
     settings_for,
     top_share,
 )
+from safesim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "validation.md"
@@ -308,7 +308,7 @@ def test_workers_do_not_change_the_figures() -> None:
 def test_the_protocol_finds_its_scenarios_from_any_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    from safesim.validation import load_protocol, settings_for, shipped_or_local
+    from safesim.reports.validation import load_protocol, settings_for, shipped_or_local
 
     monkeypatch.chdir(tmp_path)  # no scenarios/ here: the shipped ones are taken
     settings = settings_for(load_protocol(None), name)
@@ -324,7 +324,7 @@ def test_the_validation_modules_stay_small() -> None:
 def test_run_validation_takes_a_worker_count_and_refuses_none() -> None:
     import inspect
 
-    from safesim.validation import run_validation
+    from safesim.reports.validation import run_validation
 
     parameter = inspect.signature(run_validation).parameters["workers"]
     assert parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is None
@@ -333,7 +333,7 @@ def test_run_validation_takes_a_worker_count_and_refuses_none() -> None:
 
 
 def test_scale_record_is_judged_by_the_equivalence_rule() -> None:
-    from safesim.validation.report import equivalence, scale_section
+    from safesim.reports.validation.report import equivalence, scale_section
 
     assert equivalence({1: (-10.0, 1.0), 2: (-11.0, 1.0)}, 4.0)[1] < 4.0
     record = {

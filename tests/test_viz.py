@@ -15,10 +15,10 @@ import plotly.graph_objects as go
 import pytest
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.scenario import count_at, load_scenario
-from safesim.shipped import resolve_scenario, shipped_names
-from safesim.viz import (
+from safesim.core.scenario import count_at, load_scenario
+from safesim.core.shipped import resolve_scenario, shipped_names
+from safesim.ui.cli import main
+from safesim.ui.viz import (
     LEVERS,
     ReplayError,
     ReplayModel,
@@ -28,7 +28,7 @@ from safesim.viz import (
     scale_scenario,
     set_levers,
 )
-from safesim.viz_page import (
+from safesim.ui.viz_page import (
     LIVE_PLOTS,
     PAGE_CSS,
     CityMap,
@@ -106,7 +106,7 @@ def test_levers_set_the_scenario_and_keep_its_ratios() -> None:
     assert locks + alarms == 922 and alarms == 712  # half of each, as in the scenario
     data = small.model_dump(mode="python")
     data["interventions"]["cameras"] = None
-    from safesim.scenario import validate_scenario
+    from safesim.core.scenario import validate_scenario
 
     with pytest.raises(ValueError, match="no cameras"):
         set_levers(validate_scenario(data, None), {"cameras": 10})
@@ -307,7 +307,7 @@ class _Recorder:
 
 
 def test_play_waits_for_each_frame_to_be_drawn_and_paces_frames(run_dir: Path) -> None:
-    from safesim.viz_page import MIN_FRAME_SECONDS
+    from safesim.ui.viz_page import MIN_FRAME_SECONDS
 
     replay = ReplayModel(str(run_dir))
     page = _Recorder()
@@ -326,8 +326,8 @@ def test_play_waits_for_each_frame_to_be_drawn_and_paces_frames(run_dir: Path) -
 def test_the_map_draws_the_units_in_model_agents_by_class() -> None:
     import mesa
 
-    from safesim.interventions.grid_workers import GridWorker as Worker
-    from safesim.interventions.patrols import PatrolTeam as Team
+    from safesim.core.interventions.grid_workers import GridWorker as Worker
+    from safesim.core.interventions.patrols import PatrolTeam as Team
 
     # Made-up units: two that take the real units' portrayal, and one without any.
     class PatrolTeam(mesa.Agent):
@@ -442,7 +442,7 @@ def test_viz_refuses_a_port_in_use_in_one_line() -> None:
 
 
 def test_viz_watches_a_city_of_the_size_asked_for() -> None:
-    from safesim.viz import parse_households
+    from safesim.ui.viz import parse_households
 
     assert parse_households("full") is None and parse_households("50000") == 50_000
     for bad in ("0", "-3", "many"):
@@ -491,7 +491,7 @@ def test_pyproject_lists_every_package_and_ships_the_scenarios() -> None:
 
 
 def test_serving_beyond_this_machine_is_said_out_loud() -> None:
-    from safesim.cli import _is_loopback
+    from safesim.ui.cli import _is_loopback
 
     assert _is_loopback("127.0.0.1") and _is_loopback("localhost") and _is_loopback("::1")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")

@@ -123,7 +123,7 @@ class Served:
         self.log_path = log_path
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "safesim.cli", "viz", *args, "--port", str(self.port)],
+                [sys.executable, "-m", "safesim.ui.cli", "viz", *args, "--port", str(self.port)],
                 cwd=cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -463,7 +463,7 @@ def test_the_page_reads_on_a_small_laptop(served: Served, browser: Any) -> None:
 def _replay_server(out: Path) -> Served:
     """`safesim viz` replaying one replicate of small.yaml run into ``out``."""
     _require_browser()
-    run = [sys.executable, "-m", "safesim.cli", "run", str(SMALL), "--replicates", "1"]
+    run = [sys.executable, "-m", "safesim.ui.cli", "run", str(SMALL), "--replicates", "1"]
     subprocess.run([*run, "--out", str(out)], check=True, capture_output=True)
     return Served([str(out / "small")], out, out / "server.log")
 

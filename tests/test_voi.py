@@ -11,8 +11,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from safesim.cli import main
-from safesim.voi import evppi, noise_floor, pspline_smooth
+from safesim.experiments.voi import evppi, noise_floor, pspline_smooth
+from safesim.ui.cli import main
 
 from .conftest import SCENARIOS
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from safesim.core.scenario import Scenario
+from safesim.core.sources import SourceReport
 from safesim.reports.brief_words import (
     NOT_MEASURED,
     Brief,
@@ -24,8 +26,6 @@ from safesim.reports.brief_words import (
     yuan,
 )
 from safesim.reports.figures import read_csv
-from safesim.scenario import Scenario
-from safesim.sources import SourceReport
 
 COMPARE_HEADLINES = (
     "campaign_criminal_total",

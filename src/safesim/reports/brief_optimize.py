@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from safesim.core.scenario import Scenario, at_path
 from safesim.reports.brief_words import (
     NOT_MEASURED,
     Brief,
@@ -25,7 +26,6 @@ from safesim.reports.brief_words import (
     yuan,
 )
 from safesim.reports.figures import read_csv
-from safesim.scenario import Scenario, at_path
 
 
 def brief_optimize(folder: Path, manifest: dict[str, Any]) -> Brief:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from safesim.core.scenario import Scenario
 from safesim.reports.brief_words import (
     _LANG,
     NOT_MEASURED,
@@ -30,7 +31,6 @@ from safesim.reports.brief_words import (
 from safesim.reports.figures import read_csv
 from safesim.reports.labels import METRIC_LABELS, axis_label, summary_label, zh_label
 from safesim.reports.plot_runs import RUN_EFFECT_COLUMNS, run_effects
-from safesim.scenario import Scenario
 
 
 def _mix_words(scenario: Scenario | None) -> str:

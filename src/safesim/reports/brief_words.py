@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from safesim.core.interventions import BY_NAME
+from safesim.core.scenario import Scenario, ScenarioError, load_scenario
+from safesim.core.sources import SourceReport
 from safesim.errors import SafesimError
-from safesim.interventions import BY_NAME
 from safesim.reports.labels import zh_label
-from safesim.scenario import Scenario, ScenarioError, load_scenario
-from safesim.sources import SourceReport
 
 TEMPLATE = "brief.html.j2"
 
@@ -222,7 +222,7 @@ def label(text: str) -> str:
 
 def intervention_label(name: str) -> str:
     """An intervention's label (its class's ``label`` or ``label_zh``)."""
-    from safesim.interventions import labels
+    from safesim.core.interventions import labels
 
     return labels(_LANG.get()).get(name, name.replace("_", " "))
 
@@ -326,7 +326,7 @@ def calibration_status(scenarios: list[Scenario]) -> str:
         return "".join(parts)
     parts = [
         "Mechanism strengths are shared by all cities and bounded by published evidence "
-        "(src/safesim/parameters.py). `safesim calibrate` fits them to the crime figures of "
+        "(src/safesim/core/parameters.py). `safesim calibrate` fits them to the crime figures of "
         "Guiyang, Tongren and Suizhou; runs draw them from that fit's posterior "
         "(calibration/posterior_samples.csv) unless given `--parameters FILE`, which runs "
         "at one point."

@@ -19,9 +19,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from safesim.errors import SafesimError
+from safesim.experiments.results import ResultsError, atomic_write_bytes, verify_set
+from safesim.experiments.results import read_manifest as results_manifest
 from safesim.reports.labels import tr
-from safesim.results import ResultsError, atomic_write_bytes, verify_set
-from safesim.results import read_manifest as results_manifest
 
 FORMATS = ("png", "svg")
 BAND = (0.05, 0.95)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from safesim.interventions import BY_NAME, ORDER
-from safesim.outcomes import METRICS, OUTCOMES
+from safesim.core.interventions import BY_NAME, ORDER
+from safesim.core.outcomes import METRICS, OUTCOMES
 
 # Cost per crime averted: per run in runs.csv when a sweep writes it there, else per mix
 # in summary.csv (as ``safesim sweep`` does, with the paired comparison already made).

@@ -17,7 +17,7 @@ from safesim.errors import SafesimError
 # Only click is imported up front, so `safesim --help` starts at once: each command
 # imports what it needs (numpy, pydantic, pandas, scipy, ...) when it runs.
 if TYPE_CHECKING:
-    from safesim.scenario import Scenario
+    from safesim.core.scenario import Scenario
 
 
 def one_line(text: str) -> str:
@@ -41,7 +41,7 @@ class SafesimGroup(click.Group):
     would print over three), a file-system error, memory running out."""
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
-        from safesim.results import set_command
+        from safesim.experiments.results import set_command
 
         kwargs["standalone_mode"] = False
         kwargs["prog_name"] = "safesim"  # also under CliRunner, which would say "main"
@@ -71,8 +71,8 @@ def find_scenario(path: str) -> str:
     shipped scenario of that name (``small``, ``small.yaml``, ``scenarios/small.yaml``),
     as ``safesim viz`` finds it (``shipped.resolve_scenario``). A name that matches
     nothing is one line, with the closest shipped name."""
-    from safesim.loading import did_you_mean
-    from safesim.shipped import SCENARIO_SUFFIXES, resolve_scenario, shipped_names
+    from safesim.core.loading import did_you_mean
+    from safesim.core.shipped import SCENARIO_SUFFIXES, resolve_scenario, shipped_names
 
     found = resolve_scenario(path)
     parts = Path(path).parts
@@ -98,7 +98,7 @@ def scenario_argument(
 
 def load_checked(scenario_file: str) -> Scenario:
     """The scenario, or one line and exit 2; warns of a city with no offenders."""
-    from safesim.scenario import ScenarioError, load_scenario
+    from safesim.core.scenario import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(scenario_file)
@@ -117,7 +117,7 @@ def check_name(option: str, name: str | None) -> None:
     """A results folder name stays inside --out: no '..', no '/', not hidden, not huge."""
     import re
 
-    from safesim.scenario import NAME_PATTERN
+    from safesim.core.scenario import NAME_PATTERN
 
     if name is not None and not re.match(NAME_PATTERN, name):
         fail(
@@ -150,8 +150,8 @@ def check_out(out_root: str, name: str) -> Path:
 def check_cost(
     scenario: Scenario, scenario_file: str, days: int | None, runs: int = 1, workers: int = 1
 ) -> None:
-    from safesim.limits import check_feasible
-    from safesim.scenario import ScenarioError
+    from safesim.core.scenario import ScenarioError
+    from safesim.experiments.limits import check_feasible
 
     try:
         check_feasible(scenario, scenario_file, days, runs, workers)
@@ -196,7 +196,7 @@ class SeedNumber(click.ParamType):
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> int:
-        from safesim.quantities import MAX_SEED
+        from safesim.core.quantities import MAX_SEED
 
         text = str(value).strip()
         if isinstance(value, int) and not isinstance(value, bool):
@@ -274,7 +274,7 @@ def draw_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def default_replicates(parameters_file: str | None) -> int:
-    from safesim.draws import DEFAULT_POINT_REPLICATES, DEFAULT_RUNS
+    from safesim.experiments.draws import DEFAULT_POINT_REPLICATES, DEFAULT_RUNS
 
     return DEFAULT_POINT_REPLICATES if parameters_file else DEFAULT_RUNS
 
@@ -283,9 +283,9 @@ def choose_run_draws(
     seed: int, draws: int, runs: int, draws_from: str | None, parameters_file: str | None
 ) -> Any:
     """The command's ``ParameterDraws``, or one line and exit 2."""
-    from safesim.calibration import load_parameters
-    from safesim.draws import DrawsError, choose_draws
-    from safesim.scenario import ScenarioError
+    from safesim.core.scenario import ScenarioError
+    from safesim.experiments.calibration import load_parameters
+    from safesim.experiments.draws import DrawsError, choose_draws
 
     try:
         if parameters_file:
@@ -333,10 +333,10 @@ def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., No
 def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
     """The one error handler of sweep and sensitivity: bad input is one line and exit 2,
     a lost worker or an interrupt says where the finished runs are kept."""
-    from safesim.batch import JOURNAL_DIR, SweepError, WorkerLost
-    from safesim.results import ResultsError
-    from safesim.scenario import ScenarioError
-    from safesim.sensitivity import AnalysisError
+    from safesim.core.scenario import ScenarioError
+    from safesim.experiments.batch import JOURNAL_DIR, SweepError, WorkerLost
+    from safesim.experiments.results import ResultsError
+    from safesim.experiments.sensitivity import AnalysisError
 
     try:
         yield
@@ -364,8 +364,8 @@ def batch_errors(out_dir: Callable[[], Path]) -> Iterator[None]:
 def _check_language(lang: str) -> None:
     """Chinese labels need a CJK font: say how to install one rather than draw boxes."""
     if lang == "zh":
+        from safesim.core.scenario import ScenarioError
         from safesim.reports.figures import cjk_font
-        from safesim.scenario import ScenarioError
 
         if cjk_font() is None:
             raise ScenarioError(

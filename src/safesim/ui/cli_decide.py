@@ -83,12 +83,12 @@ def compare(
 
     from tqdm import tqdm
 
-    from safesim.batch import campaign_warning, short_campaign_warning
-    from safesim.brief import BriefError, write_brief
-    from safesim.compare import compare_scenarios, write_comparison
-    from safesim.plotting import PlotError, plot_results
-    from safesim.results import ResultsError, folder_lock
-    from safesim.scenario import ScenarioError, load_scenario
+    from safesim.core.scenario import ScenarioError, load_scenario
+    from safesim.experiments.batch import campaign_warning, short_campaign_warning
+    from safesim.experiments.compare import compare_scenarios, write_comparison
+    from safesim.experiments.results import ResultsError, folder_lock
+    from safesim.reports.brief import BriefError, write_brief
+    from safesim.reports.plotting import PlotError, plot_results
 
     if len(scenario_files) < 2:
         fail("compare needs at least two scenario files (A B [C ...])")
@@ -228,17 +228,17 @@ def optimize(
 
     from tqdm import tqdm
 
-    from safesim.brief import BriefError, write_brief
-    from safesim.optimize import (
+    from safesim.core.scenario import ScenarioError, load_scenario
+    from safesim.experiments.optimize import (
         CRIMES,
         OptimizeError,
         OptimizeSettings,
         check_settings,
         optimise,
     )
-    from safesim.plotting import PlotError, plot_results
-    from safesim.results import ResultsError, folder_lock
-    from safesim.scenario import ScenarioError, load_scenario
+    from safesim.experiments.results import ResultsError, folder_lock
+    from safesim.reports.brief import BriefError, write_brief
+    from safesim.reports.plotting import PlotError, plot_results
 
     check_name("--name", name)
     defaults = (8, 4, 2) if quick else (48, 12, 3)
@@ -342,8 +342,8 @@ def voi(results_dir: str, values: tuple[float, ...]) -> None:
     each drawn parameter over the runs with a one-term GAM (a GCV-chosen P-spline), the
     method of Strong, Oakley & Brennan (2014); writes voi.csv beside the results.
     """
-    from safesim.results import write_csv
-    from safesim.voi import VoiError, value_of_information
+    from safesim.experiments.results import write_csv
+    from safesim.experiments.voi import VoiError, value_of_information
 
     try:
         table = value_of_information(results_dir, values)

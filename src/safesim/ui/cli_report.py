@@ -45,7 +45,7 @@ def plot(results_dir: str, fmt: str, lang: str | None) -> None:
     dose-response curves per axis with 90 % intervals, a heat map for two axes, and cost
     per crime averted where it is given.
     """
-    from safesim.plotting import PlotError, plot_results
+    from safesim.reports.plotting import PlotError, plot_results
 
     try:
         written = plot_results(results_dir, fmt, lang=lang)
@@ -73,7 +73,7 @@ def brief(results_dir: str, lang: str | None) -> None:
     reports by title, issuer and date; the scenario's assumptions; calibration status) and
     what it cannot say.
     """
-    from safesim.brief import BriefError, write_brief
+    from safesim.reports.brief import BriefError, write_brief
 
     try:
         path = write_brief(results_dir, lang=lang)
@@ -106,7 +106,7 @@ def calibrate(
     """Posterior of the mechanism strengths from the reports' figures (resumable).
 
     CONFIG names the cities fitted and predicted, the parameters fitted (priors from the
-    evidence in safesim.parameters), the trend and discrepancy priors and the run budget.
+    evidence in safesim.core.parameters), the trend and discrepancy priors and the run budget.
     History matching in waves on Gaussian-process emulators of each figure's effect
     against its same-seed twin, then an MCMC posterior. Writes emulators.csv, screen.csv,
     waves.csv, the posterior (posterior_samples.csv, posterior_summary.csv,
@@ -115,9 +115,9 @@ def calibrate(
     tables.md, plausibility.md and manifest.json. Every model run is journaled as it
     finishes: after Ctrl-C or a kill the same command continues.
     """
-    from safesim.calibration import Calibration, load_config
-    from safesim.scenario import ScenarioError
-    from safesim.sweeps import SweepError
+    from safesim.core.scenario import ScenarioError
+    from safesim.experiments.calibration import Calibration, load_config
+    from safesim.experiments.sweeps import SweepError
 
     try:
         config = load_config(config_file)
@@ -202,9 +202,9 @@ def validate(
     """
     import yaml
 
-    from safesim.runner import atomic_write_text
-    from safesim.scenario import ScenarioError
-    from safesim.validation import (
+    from safesim.core.scenario import ScenarioError
+    from safesim.experiments.runner import atomic_write_text
+    from safesim.reports.validation import (
         ProtocolError,
         load_protocol,
         render,

@@ -99,19 +99,19 @@ def run(
     """
     from tqdm import tqdm
 
-    from safesim.batch import campaign_warning, short_campaign_warning
-    from safesim.calibration import load_parameters
-    from safesim.outcomes import MIN_REPLICATES_FOR_INTERVAL
-    from safesim.parameters import resolve
-    from safesim.results import ResultsError, folder_lock
-    from safesim.runner import (
+    from safesim.core.outcomes import MIN_REPLICATES_FOR_INTERVAL
+    from safesim.core.parameters import resolve
+    from safesim.core.scenario import ScenarioError
+    from safesim.experiments.batch import campaign_warning, short_campaign_warning
+    from safesim.experiments.calibration import load_parameters
+    from safesim.experiments.results import ResultsError, folder_lock
+    from safesim.experiments.runner import (
         AUTO_MAX_REPLICATES,
         run_paired_until_narrow,
         run_paired_with_areas,
         run_replicates,
         write_run,
     )
-    from safesim.scenario import ScenarioError
 
     scenario = load_checked(scenario_file)
     try:
@@ -205,8 +205,8 @@ def run(
         _echo_headline_effects(paths["effects"], lang or "en")
     written = list(paths.values())
     if lang is not None:
-        from safesim.brief import BriefError, write_brief
-        from safesim.plotting import PlotError, plot_results
+        from safesim.reports.brief import BriefError, write_brief
+        from safesim.reports.plotting import PlotError, plot_results
 
         try:
             written += [*plot_results(out_dir, lang=lang), write_brief(out_dir, lang=lang)]
@@ -219,7 +219,7 @@ def run(
 def headline_effects(lang: str = "en") -> dict[str, str]:
     """The effects `safesim run` prints, in the words the registry gives them (read when
     printing, so `safesim --help` imports nothing of the model); ``zh``: its Chinese."""
-    from safesim.outcomes import OUTCOMES
+    from safesim.core.outcomes import OUTCOMES
 
     if lang == "zh":
         points = {"share": "（百分点）"}
@@ -340,7 +340,7 @@ def sweep(
     cost per crime averted) and manifest.json under OUT/NAME/. Finished runs are kept in
     OUT/NAME/.runs/: the same command continues an interrupted sweep.
     """
-    from safesim.sweeps import (
+    from safesim.experiments.sweeps import (
         DEFAULT_REPLICATES,
         SweepError,
         campaign_warning,
@@ -461,7 +461,7 @@ def sensitivity(
     sensitivity.png (bar chart), runs.csv and manifest.json under OUT/NAME/; finished runs
     are kept in OUT/NAME/.runs/, so the same command continues an interrupted screening.
     """
-    from safesim.sensitivity import plan_sensitivity, run_sensitivity
+    from safesim.experiments.sensitivity import plan_sensitivity, run_sensitivity
 
     check_name("--name", name)
     parameters = None

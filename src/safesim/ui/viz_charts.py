@@ -17,6 +17,11 @@ import plotly.graph_objects as go
 import traitlets
 from plotly.subplots import make_subplots
 
+from safesim.ui.viz import (
+    ROLLING_DAYS,
+    ReplayModel,
+    VizModel,
+)
 from safesim.ui.viz_maps import (
     BASELINE_COLOUR,
     CAMPAIGN_COLOUR,
@@ -33,11 +38,6 @@ from safesim.ui.viz_maps import (
     LivePlot,
     _layout,
     _title,
-)
-from safesim.viz import (
-    ROLLING_DAYS,
-    ReplayModel,
-    VizModel,
 )
 
 

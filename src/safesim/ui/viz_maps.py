@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from safesim.interventions.base import Portrayal
-from safesim.offenders import ACTIVE
-from safesim.quantities import LAND_USES
-from safesim.viz import (
+from safesim.core.interventions.base import Portrayal
+from safesim.core.offenders import ACTIVE
+from safesim.core.quantities import LAND_USES
+from safesim.ui.viz import (
     VizModel,
 )
 

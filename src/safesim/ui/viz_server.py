@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-# The browser view reads its scenario file from this variable (see safesim.viz).
+# The browser view reads its scenario file from this variable (see safesim.ui.viz).
 VIZ_SCENARIO_ENV = "SAFESIM_VIZ_SCENARIO"
 
 
