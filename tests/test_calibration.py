@@ -24,11 +24,9 @@ from safesim.experiments.calibration.gp import fit_emulator, leave_one_out, nois
 from safesim.experiments.calibration.history import calibration_space
 from safesim.experiments.calibration.likelihood import trend_ratio, with_trend
 from safesim.experiments.calibration.method import (
-    effect_bayes_factors,
     history_match,
     implausibility,
     model_of,
-    posterior_values,
 )
 from safesim.experiments.calibration.priors import ParameterSpace
 from safesim.experiments.calibration.proofs import (
@@ -37,6 +35,7 @@ from safesim.experiments.calibration.proofs import (
     recovery,
     seed_robustness,
 )
+from safesim.experiments.calibration.readouts import effect_bayes_factors, posterior_values
 from safesim.experiments.calibration.synthetic import (
     SyntheticSimulator,
     synthetic_figures,

@@ -49,12 +49,8 @@ from safesim.experiments.calibration.method import (
     Settings,
     Space,
     TrendSpec,
-    coverage_gain,
-    effect_bayes_factors,
     history_match,
     model_of,
-    posterior_values,
-    summary_rows,
 )
 from safesim.experiments.calibration.priors import ParameterSpace
 from safesim.experiments.calibration.proofs import (
@@ -62,6 +58,12 @@ from safesim.experiments.calibration.proofs import (
     predictive_coverage,
     recovery,
     seed_robustness,
+)
+from safesim.experiments.calibration.readouts import (
+    coverage_gain,
+    effect_bayes_factors,
+    posterior_values,
+    summary_rows,
 )
 from safesim.experiments.calibration.simulations import model_digest, scenario_at
 from safesim.experiments.results import build_manifest, write_result_set

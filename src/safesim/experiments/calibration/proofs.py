@@ -18,8 +18,8 @@ from safesim.experiments.calibration.method import (
     Settings,
     history_match,
     model_of,
-    posterior_values,
 )
+from safesim.experiments.calibration.readouts import posterior_values
 from safesim.experiments.calibration.synthetic import (
     SyntheticSimulator,
     synthetic_figures,
