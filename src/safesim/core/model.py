@@ -30,7 +30,6 @@ import copy
 import gc
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import mesa
@@ -45,47 +44,17 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from scipy import ndimage
 
 from safesim.core.city import build_city, neighbour_sum
-from safesim.core.disputes import DisputeReport, Disputes
+from safesim.core.disputes import Disputes
+from safesim.core.events import AreaCounts, DayEvents
 from safesim.core.fields import CellFields, CellLayers, Channels
 from safesim.core.households import Households
 from safesim.core.interventions import ORDER, Intervention
-from safesim.core.offenders import OffenceReport, Offenders
+from safesim.core.offenders import OffenceReport, Offenders, fit_offending_rate
 from safesim.core.outcomes import DailyRecord, data_collector
 from safesim.core.parameters import MechanismParameters
 from safesim.core.scenario import Scenario, load_scenario
 from safesim.core.security import SenseOfSecurity
 from safesim.core.streams import Streams
-
-
-@dataclass
-class DayEvents:
-    """What happened on one day, before it is remembered and recorded."""
-
-    offences: OffenceReport
-    disputes: DisputeReport
-    disorder_cells: np.ndarray  # street disorder and public fights, one entry per case
-    violent_cells: np.ndarray  # disputes turned violent
-    other_criminal: int
-    crime_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    offender_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    # Offender crime by cell, sparse: the cells with any (sorted) and how many (floats).
-    crime_places: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    crime_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-
-@dataclass
-class AreaCounts:
-    """Per cell over a run, for spill-over measures: the treated cells and their catchment
-    (fixed when the campaign starts), the place-based dose delivered in the campaign
-    (cell-days at full strength) and offender crime before and during it."""
-
-    treated: np.ndarray
-    catchment: np.ndarray
-    dose: np.ndarray
-    crime_before: np.ndarray
-    crime_during: np.ndarray
-    days_before: int
-    days_during: int
 
 
 class SafetyModel(mesa.Model):
@@ -597,22 +566,3 @@ class SafetyModel(mesa.Model):
             ndimage.binary_dilation(grid, iterations=self.params.catchment_cells).ravel() & ~treated
         )
         return treated, ring
-
-
-def fit_offending_rate(propensity: np.ndarray, days: int, offences_per_day: float) -> float:
-    """The ``kappa`` at which offenders with these daily propensities (pooled over
-    ``days``) offend ``offences_per_day`` times a day on average:
-    sum(1 - exp(-kappa a)) / days = target, by Newton's method from the linear guess (the
-    left side is concave in kappa, so the iterates rise monotonically to the root)."""
-    total = float(propensity.sum())
-    if total <= 0.0 or offences_per_day <= 0.0:
-        return 0.0
-    kappa = offences_per_day * days / total
-    for _ in range(30):
-        decay = np.exp(-kappa * propensity)
-        gap = float(np.sum(1.0 - decay)) / days - offences_per_day
-        slope = float(np.sum(propensity * decay)) / days
-        if slope <= 0.0 or abs(gap) <= 1e-9 * offences_per_day:
-            break
-        kappa -= gap / slope
-    return kappa

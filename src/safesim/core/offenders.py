@@ -285,3 +285,22 @@ class Offenders:
             attempts=int(offender.size),
             excess_arrest_risk=float(np.sum(risk - base_arrest_probability)),
         )
+
+
+def fit_offending_rate(propensity: np.ndarray, days: int, offences_per_day: float) -> float:
+    """The ``kappa`` at which offenders with these daily propensities (pooled over
+    ``days``) offend ``offences_per_day`` times a day on average:
+    sum(1 - exp(-kappa a)) / days = target, by Newton's method from the linear guess (the
+    left side is concave in kappa, so the iterates rise monotonically to the root)."""
+    total = float(propensity.sum())
+    if total <= 0.0 or offences_per_day <= 0.0:
+        return 0.0
+    kappa = offences_per_day * days / total
+    for _ in range(30):
+        decay = np.exp(-kappa * propensity)
+        gap = float(np.sum(1.0 - decay)) / days - offences_per_day
+        slope = float(np.sum(propensity * decay)) / days
+        if slope <= 0.0 or abs(gap) <= 1e-9 * offences_per_day:
+            break
+        kappa -= gap / slope
+    return kappa

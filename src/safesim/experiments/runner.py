@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from safesim.core.model import AreaCounts, SafetyModel
+from safesim.core.events import AreaCounts
+from safesim.core.model import SafetyModel
 from safesim.core.outcomes import MIN_REPLICATES_FOR_INTERVAL, effects, spillover, summarise
 from safesim.core.parameters import MechanismParameters
 from safesim.core.scenario import Scenario
