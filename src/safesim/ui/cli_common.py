@@ -220,6 +220,16 @@ Decorator = Callable[[Callable[..., None]], Callable[..., None]]
 DAYS_HELP = "Simulate only this many days from the calendar start."
 
 
+def scenario_file_argument() -> Decorator:
+    """A scenario file or a shipped scenario's name, checked before the command runs."""
+    return click.argument(
+        "scenario_file",
+        metavar="SCENARIO",
+        type=click.Path(dir_okay=False),
+        callback=scenario_argument,
+    )
+
+
 def seed_option(help: str = "Base seed (default: the scenario's).") -> Decorator:
     return click.option("--seed", type=SEED, default=None, help=help)
 

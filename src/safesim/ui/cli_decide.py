@@ -24,6 +24,7 @@ from safesim.ui.cli_common import (
     out_option,
     replicates_option,
     scenario_argument,
+    scenario_file_argument,
     seed_option,
     workers_option,
 )
@@ -145,12 +146,7 @@ def compare(
 
 
 @main.command()
-@click.argument(
-    "scenario_file",
-    metavar="SCENARIO",
-    type=click.Path(dir_okay=False),
-    callback=scenario_argument,
-)
+@scenario_file_argument()
 @click.option(
     "--budget",
     type=float,

@@ -24,18 +24,13 @@ from safesim.ui.cli_common import (
     main,
     out_option,
     replicates_option,
-    scenario_argument,
+    scenario_file_argument,
     seed_option,
 )
 
 
 @main.command()
-@click.argument(
-    "scenario_file",
-    metavar="SCENARIO",
-    type=click.Path(dir_okay=False),
-    callback=scenario_argument,
-)
+@scenario_file_argument()
 @seed_option("Run seed (default: the scenario's).")
 @days_option("Simulate only this many days from the calendar start.")
 @replicates_option(
@@ -282,12 +277,7 @@ def _share_words(parameters: float, noise: float) -> str:
 
 
 @main.command()
-@click.argument(
-    "scenario_file",
-    metavar="SCENARIO",
-    type=click.Path(dir_okay=False),
-    callback=scenario_argument,
-)
+@scenario_file_argument()
 @click.option(
     "--vary",
     "vary",
@@ -398,12 +388,7 @@ def sweep(
 
 
 @main.command()
-@click.argument(
-    "scenario_file",
-    metavar="SCENARIO",
-    type=click.Path(dir_okay=False),
-    callback=scenario_argument,
-)
+@scenario_file_argument()
 @click.option(
     "--outcome",
     default="campaign_year_criminal_total",
