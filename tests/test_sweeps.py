@@ -228,8 +228,15 @@ def test_two_workers_give_the_same_bytes(tmp_path: Path, reference: dict[str, by
 def test_dask_cluster_gives_the_same_bytes(tmp_path: Path, reference: dict[str, bytes]) -> None:
     from distributed import LocalCluster
 
+    # In-process workers share the test process's memory, which a long test session grows;
+    # Dask would pause workers above 80 % of a per-worker limit and the sweep would wait
+    # for ever, so no limit applies here (the cluster `--dask local` starts has its own).
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        memory_limit=0,
     ) as cluster:
         result = CliRunner().invoke(
             main,
