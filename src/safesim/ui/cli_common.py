@@ -230,6 +230,17 @@ def scenario_file_argument() -> Decorator:
     )
 
 
+def parameters_option(help: str) -> Decorator:
+    """``--parameters FILE``: one point of the mechanism parameters instead of draws."""
+    return click.option(
+        "--parameters",
+        "parameters_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=help,
+    )
+
+
 def seed_option(help: str = "Base seed (default: the scenario's).") -> Decorator:
     return click.option("--seed", type=SEED, default=None, help=help)
 

@@ -22,6 +22,7 @@ from safesim.ui.cli_common import (
     main,
     name_option,
     out_option,
+    parameters_option,
     replicates_option,
     scenario_argument,
     scenario_file_argument,
@@ -42,13 +43,9 @@ from safesim.ui.cli_common import (
     "Replicates per scenario, on the same seeds and parameter draws for all "
     "(default 20; 5 with --parameters)."
 )
-@click.option(
-    "--parameters",
-    "parameters_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Run every replicate at this one point of the mechanism parameters: the "
-    "intervals then hold run noise only.",
+@parameters_option(
+    "Run every replicate at this one point of the mechanism parameters: the "
+    "intervals then hold run noise only."
 )
 @draw_options
 @seed_option("Base seed (default: the first's).")
@@ -165,12 +162,8 @@ def compare(
 @replicates_option(
     "Replicates per mix, on the seeds and parameter draws of the no-intervention twin (default 3)."
 )
-@click.option(
-    "--parameters",
-    "parameters_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Score every mix at this one point of the mechanism parameters (run noise only).",
+@parameters_option(
+    "Score every mix at this one point of the mechanism parameters (run noise only)."
 )
 @draw_options
 @days_option("Simulate only this many days from the calendar start.")

@@ -23,6 +23,7 @@ from safesim.ui.cli_common import (
     load_checked,
     main,
     out_option,
+    parameters_option,
     replicates_option,
     scenario_file_argument,
     seed_option,
@@ -47,14 +48,10 @@ from safesim.ui.cli_common import (
     help="Also run each replicate with no intervention (same seeds) and write effects.csv.",
 )
 @out_option("Results folder; files go to OUT/<scenario name>/.")
-@click.option(
-    "--parameters",
-    "parameters_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Run every replicate at this one point of the mechanism parameters (as `safesim "
+@parameters_option(
+    "Run every replicate at this one point of the mechanism parameters (as `safesim "
     "calibrate` writes): the intervals then hold run noise only. The scenario's own "
-    "`parameters:` still win.",
+    "`parameters:` still win."
 )
 @click.option(
     "--lang",
@@ -295,13 +292,7 @@ def _share_words(parameters: float, noise: float) -> str:
 @replicates_option(
     "Runs per mix, spread over the parameter draws (default: the sweep file's, else 5)."
 )
-@click.option(
-    "--parameters",
-    "parameters_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Run every mix at this one point of the mechanism parameters (run noise only).",
-)
+@parameters_option("Run every mix at this one point of the mechanism parameters (run noise only).")
 @draw_options
 @batch_options("sweep")
 def sweep(
