@@ -206,6 +206,14 @@ class Page:
     def attribute(self, name: str) -> str:
         return self.note.get_attribute(f"data-{name}", timeout=PAGE_TIMEOUT_MS) or ""
 
+    def attributes(self, *names: str) -> list[str]:
+        """Several attributes read in one evaluation, so they describe the same day even
+        while Play moves the page on between two reads."""
+        return self.note.evaluate(
+            "(note, names) => names.map((name) => note.getAttribute('data-' + name) ?? '')",
+            list(names),
+        )
+
     @property
     def day(self) -> int:
         return int(self.attribute("day"))
@@ -328,8 +336,8 @@ def test_play_runs_the_calendar_with_the_twin_beside_the_mix(served: Served, bro
     started, first_day = time.monotonic(), view.day
     samples: list[tuple[int, float, int]] = []
     while view.day < DAYS:
-        day = view.day
-        gap, differing = view.attribute("map-difference"), view.attribute("days-differing")
+        shown, gap, differing = view.attributes("day", "map-difference", "days-differing")
+        day = int(shown)
         samples.append((day, float(gap), int(differing)))
         if time.monotonic() - started > PLAY_TIMEOUT_SECONDS:
             pytest.fail(f"Play reached only day {day} in {PLAY_TIMEOUT_SECONDS} s")
