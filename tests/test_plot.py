@@ -426,7 +426,7 @@ def test_a_sensitivity_folder_is_plotted(tmp_path: Path) -> None:
     widths = sorted(p.get_width() for p in ax.patches)
     assert widths == pytest.approx(sorted(table["mu_star"]))
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert "cameras (number)" in labels and "patrol deterrence" in labels
+    assert "cameras (number)" in labels and "fall in crime at a patrolled hot spot" in labels
 
 
 def test_effects_figure_shows_intervals_and_labels_a_cost_it_cannot_give() -> None:
