@@ -488,7 +488,7 @@ def test_plot_lang_zh_labels_in_chinese_and_a_zh_folder_keeps_its_language(
     assert result.exit_code == 0, result.output
     cjk, latin = _chinese_share(_svg_texts(folder))
     assert cjk > 100 and cjk > 3 * latin, (cjk, latin)
-    # A run records no language: a plain plot draws it in English.
+    # A run made without --lang records none: a plain plot draws it in English.
     assert _plot(folder, "--format", "svg").exit_code == 0
     cjk, latin = _chinese_share(_svg_texts(folder))
     assert cjk == 0 and latin > 100
