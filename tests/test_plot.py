@@ -426,7 +426,7 @@ def test_a_sensitivity_folder_is_plotted(tmp_path: Path) -> None:
     widths = sorted(p.get_width() for p in ax.patches)
     assert widths == pytest.approx(sorted(table["mu_star"]))
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert "cameras (number)" in labels and "patrol deterrence" in labels
+    assert "cameras (number)" in labels and "fall in crime at a patrolled hot spot" in labels
 
 
 def test_effects_figure_shows_intervals_and_labels_a_cost_it_cannot_give() -> None:
@@ -488,7 +488,7 @@ def test_plot_lang_zh_labels_in_chinese_and_a_zh_folder_keeps_its_language(
     assert result.exit_code == 0, result.output
     cjk, latin = _chinese_share(_svg_texts(folder))
     assert cjk > 100 and cjk > 3 * latin, (cjk, latin)
-    # A run records no language: a plain plot draws it in English.
+    # A run made without --lang records none: a plain plot draws it in English.
     assert _plot(folder, "--format", "svg").exit_code == 0
     cjk, latin = _chinese_share(_svg_texts(folder))
     assert cjk == 0 and latin > 100

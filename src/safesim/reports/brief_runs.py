@@ -29,7 +29,14 @@ from safesim.reports.brief_words import (
     yuan,
 )
 from safesim.reports.figures import read_csv
-from safesim.reports.labels import METRIC_LABELS, axis_label, summary_label, zh_label
+from safesim.reports.labels import (
+    METRIC_LABELS,
+    axis_label,
+    factor_label,
+    outcome_label,
+    summary_label,
+    zh_label,
+)
 from safesim.reports.plot_runs import RUN_EFFECT_COLUMNS, run_effects
 
 
@@ -233,6 +240,8 @@ def outcome_zh(outcome: Any) -> str:
         return f"行动年{zh_label(METRIC_LABELS[metric])}的同比变化"
     if name == "campaign_end_sense_of_security":
         return "行动年末群众安全感"
+    if name == "campaign_crimes":
+        return "行动期内的案件数"
     return name or "结果"
 
 
@@ -241,7 +250,7 @@ def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
     scenario = _scenario(manifest.get("scenario_file"))
     name = manifest.get("scenario", folder.name)
     says = [
-        (label(axis_label(row.factor)) if row.factor.startswith("interventions.") else row.factor)
+        factor_label(str(row.factor), _LANG.get())
         + say(": mean absolute effect ", "：平均绝对效应 ")
         + f"{fmt(row.mu_star, 2)} ± {fmt(row.mu_star_conf, 2)}"
         for row in table.head(8).itertuples()
@@ -252,7 +261,8 @@ def brief_sensitivity(folder: Path, manifest: dict[str, Any]) -> Brief:
         kind="sensitivity",
         title=say(f"Which factors matter for {name}", f"{name} 情景中哪些因素最重要"),
         asked=say(
-            f"Which mechanism strengths and doses move {outcome or 'the outcome'} most?",
+            f"Which mechanism strengths and doses move "
+            f"{outcome_label(str(outcome)) if outcome else 'the outcome'} most?",
             f"哪些机制强度和投入量对{outcome_zh(outcome)}影响最大？",
         ),
         says=lead,

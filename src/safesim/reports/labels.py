@@ -7,6 +7,7 @@ import pandas as pd
 
 from safesim.core.interventions import BY_NAME, ORDER
 from safesim.core.outcomes import METRICS, OUTCOMES
+from safesim.reports.labels_parameters import PARAMETER_LABELS
 
 # Cost per crime averted: per run in runs.csv when a sweep writes it there, else per mix
 # in summary.csv (as ``safesim sweep`` does, with the paired comparison already made).
@@ -218,8 +219,17 @@ def outcome_unit(name: str) -> str:
     return "percent_change"
 
 
+def parameter_label(name: str, lang: str = "en") -> str:
+    """A mechanism parameter in plain words (``PARAMETER_LABELS``); its name with spaces
+    when it is not one."""
+    words = PARAMETER_LABELS.get(name)
+    if words is None:
+        return name.replace("_", " ")
+    return words[1] if lang == "zh" else words[0]
+
+
 def factor_label(name: str, lang: str = "en") -> str:
     """Plain words for a screened factor: an intervention size or a mechanism parameter."""
     if name.startswith("interventions."):
         return said(f"{axis_label(name)} (number)", f"{tr(axis_label(name), lang)}（数量）", lang)
-    return name.replace("_", " ")
+    return parameter_label(name, lang)

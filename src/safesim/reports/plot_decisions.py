@@ -14,13 +14,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from safesim.reports.figures import OKABE_ITO, plotter, read_csv, save, shared_legend, yuan
-from safesim.reports.labels import factor_label, outcome_label, said, tr
+from safesim.reports.labels import factor_label, outcome_label, parameter_label, said, tr
 
 # ---------------------------------------------------------------------- calibration
 TARGET_COLUMNS = ("target", "unit", "report_value", "pred_mean", "pred_p05", "pred_p95")
 
 
-def calibration_posterior_figure(samples: pd.DataFrame, summary: pd.DataFrame) -> Figure:
+def calibration_posterior_figure(
+    samples: pd.DataFrame, summary: pd.DataFrame, lang: str = "en"
+) -> Figure:
     """Each fitted parameter's posterior (histogram) against its prior's 90 % range."""
     rows = summary.reset_index(drop=True)
     n = len(rows)
@@ -32,14 +34,24 @@ def calibration_posterior_figure(samples: pd.DataFrame, summary: pd.DataFrame) -
         ax = fig.add_subplot(nrows, cols, i + 1)
         if row.parameter in samples.columns:
             ax.hist(samples[row.parameter], bins=25, color="tab:blue", alpha=0.7)
-        ax.axvspan(row.prior_p05, row.prior_p95, color="grey", alpha=0.15, label="prior 90 %")
-        ax.axvline(row["median"], color="black", lw=1, label="posterior median")
-        ax.set_title(str(row.parameter) + (f" ({row.unit})" if str(row.unit) != "nan" else ""),
-                     fontsize=8)  # fmt: skip
+        prior, median = (
+            said("prior 90 %", "先验90%", lang),
+            said("posterior median", "后验中位数", lang),
+        )
+        ax.axvspan(row.prior_p05, row.prior_p95, color="grey", alpha=0.15, label=prior)
+        ax.axvline(row["median"], color="black", lw=1, label=median)
+        unit = f" ({row.unit})" if str(row.unit) != "nan" else ""
+        ax.set_title(parameter_label(str(row.parameter), lang) + unit, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     fig.axes[0].legend(fontsize=7, loc="upper right")
-    fig.suptitle("Posterior of the mechanism strengths and the cities' trends (grey: prior 90 %)")
+    fig.suptitle(
+        said(
+            "Posterior of the mechanism strengths and the cities' trends (grey: prior 90 %)",
+            "机制强度与各城市趋势的后验分布（灰色：先验90%区间）",
+            lang,
+        )
+    )
     fig.tight_layout()
     return fig
 
@@ -84,7 +96,7 @@ def plot_calibration(
     if summary_path.exists() and samples_path.exists():
         summary = read_csv(summary_path, ("parameter", "prior_p05", "prior_p95", "median"))
         samples = read_csv(samples_path, ())
-        figure = calibration_posterior_figure(samples, summary)
+        figure = calibration_posterior_figure(samples, summary, lang)
         written.append(save(figure, folder, "calibration_posterior", fmt))
     # A figure or city with no emulator of skill has a reason and no interval: not drawn.
     targets = predicted_rows(read_csv(folder / "targets.csv", ("scenario", *TARGET_COLUMNS)))

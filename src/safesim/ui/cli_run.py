@@ -173,6 +173,7 @@ def run(
                 out_dir, scenario, scenario_file, seed, dailies, wall, twins, spill,
                 parameters_file=parameters_file, draws=draw_set,
             )  # fmt: skip
+            record_language(out_dir, lang)
     except ResultsError as exc:
         fail(str(exc))
     twin_note = " (and their counterfactual twins)" if twins is not None else ""
@@ -206,6 +207,16 @@ def run(
             fail(str(exc))
     for path in written:
         click.echo(f"  wrote {path}")
+
+
+def record_language(out_dir: Path, lang: str | None) -> None:
+    """The run's ``--lang`` (None without one) in its manifest, so that `safesim plot`
+    and `safesim brief` draw in it when they are given no ``--lang``."""
+    from safesim.experiments.results import MANIFEST, atomic_write_text, dumps, read_manifest
+
+    manifest = read_manifest(out_dir) or {}
+    files = manifest.pop("files", None)
+    atomic_write_text(out_dir / MANIFEST, dumps({**manifest, "lang": lang, "files": files}))
 
 
 def headline_effects(lang: str = "en") -> dict[str, str]:
