@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from safesim.core.outcomes import weighted_displacement_quotient
+from safesim.experiments.outcome_effects import spillover
 from safesim.experiments.runner import run_paired_with_areas
 
 from .conftest import keep_only
@@ -42,6 +44,27 @@ def test_treated_area_falls_against_the_twin_and_the_control_area_is_adequate(fe
     # A WDQ is given from the replicates where it is defined, and the others are named.
     assert wdq["replicates"] == 0 or np.isfinite(wdq["estimate"])
     assert wdq["replicates"] == REPLICATES or "WDQ" in wdq["note"]
+
+
+def test_a_run_has_one_wdq_in_its_summary_and_its_spillover(few_cameras, small):
+    """summary.csv takes the WDQ from the daily record, spillover.csv from the run's area
+    counts: the same periods and counts, so each replicate gives one value in both (the
+    sums are of whole numbers, so equal whatever the summation order)."""
+    scenario = keep_only(small, "cameras")
+    campaign_day = scenario.calendar.day_of(scenario.calendar.campaign_start.value)
+    defined = 0
+    for daily, mix, twin in zip(
+        few_cameras.mix, few_cameras.mix_areas, few_cameras.twin_areas, strict=True
+    ):
+        from_daily = weighted_displacement_quotient(daily, campaign_day)
+        from_areas = spillover([mix], [twin]).set_index("outcome")
+        row = from_areas.loc["weighted_displacement_quotient"]
+        if row["replicates"] == 0:
+            assert np.isnan(from_daily)
+            continue
+        defined += 1
+        assert from_daily == pytest.approx(float(row["estimate"]), rel=1e-12)
+    assert defined > 0
 
 
 def test_a_city_treated_everywhere_is_flagged_not_silently_nan(small):

@@ -283,18 +283,18 @@ def bowers_johnson_wdq(
 
 
 def weighted_displacement_quotient(daily: pd.DataFrame, campaign_day: int) -> float:
-    """Bowers & Johnson's WDQ of one run from its daily area counts over equal windows
-    before and after the campaign start (``bowers_johnson_wdq``); NaN where it is not
-    defined."""
-    length = min(campaign_day, len(daily) - campaign_day)
-    if length <= 0:
+    """Bowers & Johnson's WDQ of one run from its daily area counts: every recorded day
+    before the campaign start against every day from it on, as rates per day
+    (``bowers_johnson_wdq``), the periods spillover.csv's WDQ takes from the run's
+    ``AreaCounts``, so a run has one WDQ; NaN where it is not defined."""
+    if not 0 < campaign_day < len(daily):
         return float("nan")
-    windows = (daily.iloc[campaign_day - length : campaign_day], daily.iloc[campaign_day:][:length])
+    periods = (daily.iloc[:campaign_day], daily.iloc[campaign_day:])
     before, during = (
         {k: float(w[f"crimes_{k}"].sum()) for k in ("treated", "catchment", "control")}
-        for w in windows
+        for w in periods
     )
-    value, _ = bowers_johnson_wdq(before, during, length, length)
+    value, _ = bowers_johnson_wdq(before, during, len(periods[0]), len(periods[1]))
     return float("nan") if value is None else float(value)
 
 
