@@ -40,3 +40,17 @@ def test_the_probe_sees_a_heavy_import() -> None:
     # The check above could pass by never seeing a module: importing the model must show
     # scipy, which it needs.
     assert "scipy" in loaded_after("import safesim.core.model")
+
+
+def test_reading_fitted_parameters_loads_no_emulator_library() -> None:
+    # `safesim run --parameters FILE` reads the file through the calibration package, whose
+    # emulator and sampler (scikit-learn, emcee) only calibrating needs.
+    loaded = set(loaded_after("from safesim.experiments.calibration import load_parameters"))
+    assert not loaded & {"sklearn", "emcee"}
+
+
+def test_the_calibration_package_still_gives_its_runner() -> None:
+    from safesim.experiments import calibration
+
+    assert calibration.Calibration.__name__ == "Calibration"
+    assert "emulators.csv" in calibration.OUTPUT_FILES

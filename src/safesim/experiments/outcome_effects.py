@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from safesim.core.interventions import annual_cost
 from safesim.core.outcomes import (
@@ -31,6 +30,9 @@ def paired_interval(values: np.ndarray, level: float = 0.90) -> tuple[float, flo
     mean = float(values.mean())
     if values.size < 2:
         return mean, float("nan"), float("nan")
+    # scipy.stats takes a run half a second to load; a single replicate never needs it.
+    from scipy import stats
+
     half = float(
         stats.t.ppf(0.5 + level / 2.0, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
     )

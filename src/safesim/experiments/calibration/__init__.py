@@ -15,7 +15,22 @@ batch engine; ``synthetic`` and ``proofs`` prove the method on a cheap simulator
     Calibration(config, "calibration/reports.yaml", "results/cal", quick=True).run()
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from safesim.experiments.calibration.config import CalibrationConfig, load_config, load_parameters
-from safesim.experiments.calibration.history import OUTPUT_FILES, Calibration
 
 __all__ = ["OUTPUT_FILES", "Calibration", "CalibrationConfig", "load_config", "load_parameters"]
+
+# ``history`` pulls in scikit-learn, emcee and scipy.stats; a run that only reads a
+# fitted parameters file should not pay for them.
+_FROM_HISTORY = ("OUTPUT_FILES", "Calibration")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_HISTORY:
+        from safesim.experiments.calibration import history
+
+        return getattr(history, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
