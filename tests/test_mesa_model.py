@@ -15,7 +15,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from safesim.core.interventions.cameras import Camera
 from safesim.core.interventions.grid_workers import GridWorker
 from safesim.core.interventions.patrols import PatrolTeam
-from safesim.core.model import SafetyModel
+from safesim.core.model import CityGrid, SafetyModel
 from safesim.core.outcomes import COLUMNS
 
 from .conftest import SCENARIOS
@@ -135,3 +135,19 @@ def test_batch_run_takes_scenario_files_and_scenarios(small):
     for run_id in (0, 1):
         got = [r["criminal_total"] for r in rows if r["RunId"] == run_id]
         assert got == want
+
+
+@pytest.mark.parametrize("dimensions", [(7, 5), (1, 4), (3, 1)])
+def test_city_grid_connects_its_cells_as_mesa_does(dimensions: tuple[int, int]) -> None:
+    mesa_grid = OrthogonalMooreGrid(dimensions, torus=False)
+    city_grid = CityGrid(dimensions, torus=False)
+    assert isinstance(city_grid, OrthogonalMooreGrid)
+    assert list(city_grid._cells) == list(mesa_grid._cells)
+    for coordinate, cell in mesa_grid._cells.items():
+        ours = city_grid[coordinate].connections
+        assert [(k, c.coordinate) for k, c in ours.items()] == [
+            (k, c.coordinate) for k, c in cell.connections.items()
+        ]
+        assert {c.coordinate for c in city_grid[coordinate].neighborhood} == {
+            c.coordinate for c in cell.neighborhood
+        }

@@ -56,6 +56,28 @@ from safesim.core.scenario import Scenario, load_scenario
 from safesim.core.security import SenseOfSecurity
 from safesim.core.streams import Streams
 
+# The 8 neighbours in the order Mesa's OrthogonalMooreGrid connects them.
+_MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+class CityGrid(OrthogonalMooreGrid):
+    """Mesa's Moore grid, connected in one pass: the same connections in the same order,
+    set straight into each new cell's ``connections`` instead of through ``Cell.connect``,
+    which clears a cache a new cell does not have (a third of the grid's construction)."""
+
+    def _connect_cells_2d(self) -> None:
+        if self.torus:
+            super()._connect_cells_2d()
+            return
+        cells = self._cells
+        height, width = self.dimensions
+        for (i, j), cell in cells.items():
+            connections = cell.connections
+            for di, dj in _MOORE:
+                ni, nj = i + di, j + dj
+                if 0 <= ni < height and 0 <= nj < width:
+                    connections[di, dj] = cells[ni, nj]
+
 
 class SafetyModel(mesa.Model):
     """A city-scale model of community-safety programmes.
@@ -97,9 +119,7 @@ class SafetyModel(mesa.Model):
         self.layout = build_city(scenario, self.streams["layout"], self.params)
         self.households = Households(self.layout, self.params, self.streams["households"])
         layout = self.layout
-        self.grid = OrthogonalMooreGrid(
-            (layout.width, layout.height), torus=False, random=self.random
-        )
+        self.grid = CityGrid((layout.width, layout.height), torus=False, random=self.random)
         self.layers = CellLayers(self.grid, layout.width, layout.height)
         self.layers.add("land_use", layout.land_use, dtype=int)
         self.layers.add("homes", layout.homes, dtype=int)
