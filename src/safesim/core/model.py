@@ -72,6 +72,19 @@ class CityGrid(OrthogonalMooreGrid):
         cells = self._cells
         height, width = self.dimensions
         for (i, j), cell in cells.items():
+            if 0 < i < height - 1 and 0 < j < width - 1:
+                # An inner cell has all 8 neighbours: one dict display, no bounds checks.
+                cell.connections = {
+                    (-1, -1): cells[i - 1, j - 1],
+                    (-1, 0): cells[i - 1, j],
+                    (-1, 1): cells[i - 1, j + 1],
+                    (0, -1): cells[i, j - 1],
+                    (0, 1): cells[i, j + 1],
+                    (1, -1): cells[i + 1, j - 1],
+                    (1, 0): cells[i + 1, j],
+                    (1, 1): cells[i + 1, j + 1],
+                }
+                continue
             connections = cell.connections
             for di, dj in _MOORE:
                 ni, nj = i + di, j + dj
