@@ -123,10 +123,16 @@ class GridWorkers(Intervention):
         bounds = np.linspace(0, covered_homes.size, spec.workers.value + 1).astype(np.int64)
         visits = spec.visits_per_worker_per_day.value
         self.workers = []
-        for first, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        firsts = bounds[:-1]
+        # Each worker's first home's cell, looked up for all workers at once.
+        if covered_homes.size:
+            homes = covered_homes[np.minimum(firsts, covered_homes.size - 1)]
+        else:
+            homes = np.zeros(firsts.size, dtype=np.int64)
+        cells = model.cell_of(households.cell[homes])
+        for first, end, cell in zip(firsts.tolist(), bounds[1:].tolist(), cells, strict=True):
             worker = GridWorker(model, first, end, visits)
-            home = covered_homes[min(first, covered_homes.size - 1)] if covered_homes.size else 0
-            worker.cell = model.cell_of(np.array([households.cell[home]]))[0]
+            worker.cell = cell
             self.workers.append(worker)
         self.covered = int(sum(w.end_home - w.first_home for w in self.workers))
         daily = len(self.workers) * visits
