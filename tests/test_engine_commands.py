@@ -160,3 +160,63 @@ def test_bad_workers_or_dask_is_one_line(
     assert ("--workers" in lines[0]) or ("Dask" in lines[0]), lines[0]
     assert "Traceback" not in result.output
     assert not (tmp_path / "c").exists()
+
+
+def optimize_args(priced: str, out: Path, *extra: str) -> list[str]:
+    return ["optimize", priced, "--budget", "2e6", "--trials", "4", "--population", "2",
+            "--replicates", "1", "--draws", "1", "--days", str(DAYS), "--out", str(out),
+            "--name", "o", *extra]  # fmt: skip
+
+
+def search_files(folder: Path) -> dict[str, str]:
+    # (recommended.yaml's header names the folder it is in)
+    names = ("trials.csv", "front.csv", "runs.csv", "baseline.csv", "recommended.yaml")
+    return {n: (folder / n).read_text("utf-8").replace(str(folder), "S") for n in names}
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory: pytest.TempPathFactory, priced: str) -> Path:
+    out = tmp_path_factory.mktemp("optimize-1")
+    result = invoke(*optimize_args(priced, out))
+    assert result.exit_code == 0, result.output
+    return out / "o"
+
+
+def test_optimize_gives_the_same_files_with_two_workers(
+    searched: Path, priced: str, tmp_path: Path
+) -> None:
+    result = invoke(*optimize_args(priced, tmp_path, "--workers", "2"))
+    assert result.exit_code == 0, result.output
+    assert search_files(tmp_path / "o") == search_files(searched)
+
+
+def test_an_interrupted_optimize_continues_without_running_finished_runs_again(
+    searched: Path, priced: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import safesim.experiments.optimize as optimize
+
+    real = optimize.execute_outcomes
+    ran: list[str] = []
+
+    def interrupted(task):
+        if len(ran) == 3:  # the twin, the scenario's own mix and the first candidate
+            raise KeyboardInterrupt
+        ran.append(task.key)
+        return real(task)
+
+    monkeypatch.setattr(optimize, "execute_outcomes", interrupted)
+    first = invoke(*optimize_args(priced, tmp_path))
+    assert first.exit_code == 130, first.output
+    kept = records(tmp_path / "o")
+    assert len(kept) == 3
+
+    def counted(task):
+        ran.append(task.key)
+        return real(task)
+
+    ran.clear()
+    monkeypatch.setattr(optimize, "execute_outcomes", counted)
+    again = invoke(*optimize_args(priced, tmp_path))
+    assert again.exit_code == 0, again.output
+    assert len(ran) == 6 - 3 and not {f"{key}.json" for key in ran} & kept.keys()
+    assert search_files(tmp_path / "o") == search_files(searched)

@@ -23,6 +23,7 @@ from safesim.ui.cli_common import (
     fail,
     main,
     name_option,
+    one_line,
     out_option,
     parameters_option,
     replicates_option,
@@ -30,7 +31,6 @@ from safesim.ui.cli_common import (
     scenario_argument,
     scenario_file_argument,
     seed_option,
-    workers_option,
 )
 
 
@@ -188,7 +188,8 @@ def compare(
 @draw_options
 @days_option("Simulate only this many days from the calendar start.")
 @seed_option("Base seed (default: the scenario's).")
-@workers_option("Processes.")
+@engine_workers_option()
+@dask_option()
 @click.option(
     "--quick",
     is_flag=True,
@@ -216,6 +217,7 @@ def optimize(
     days: int | None,
     seed: int | None,
     workers: int,
+    dask: str | None,
     quick: bool,
     out_root: str,
     name: str | None,
@@ -238,6 +240,7 @@ def optimize(
     from tqdm import tqdm
 
     from safesim.core.scenario import ScenarioError, load_scenario
+    from safesim.experiments.batch import JOURNAL_DIR, SweepError, WorkerLost
     from safesim.experiments.optimize import (
         CRIMES,
         OptimizeError,
@@ -259,6 +262,7 @@ def optimize(
         days=days,
         seed=seed,
         workers=workers,
+        dask=dask,
         lang=lang,
     )
     try:
@@ -293,9 +297,17 @@ def optimize(
                 )  # fmt: skip
             figures = plot_results(out_dir, lang=lang)
             brief = write_brief(out_dir, lang=lang)
-    except (OptimizeError, ResultsError, PlotError, BriefError) as exc:
+    except (OptimizeError, SweepError, ResultsError, PlotError, BriefError) as exc:
         fail(str(exc))
         return
+    except WorkerLost as exc:
+        click.echo(
+            f"\nerror: {one_line(str(exc))}; finished mixes are kept in "
+            f"{out_dir / 'study.db'} and runs in {out_dir / JOURNAL_DIR}: run the same "
+            "command again to continue",
+            err=True,
+        )
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo(
             f"\ninterrupted: finished mixes are kept in {out_dir / 'study.db'}; "
