@@ -187,7 +187,8 @@ def test_a_resumed_search_gives_the_trials_of_an_uninterrupted_one(
     last = _optimize(priced, tmp_path, "--name", "s")
     assert last.exit_code == 0, last.output
     assert "(3 run now" in last.output
-    for name in ("trials.csv", "front.csv", "runs.csv", "draws.csv", "recommended.yaml"):
+    names = ("trials.csv", "front.csv", "runs.csv", "draws.csv", "baseline.csv", "recommended.yaml")
+    for name in names:
         # (recommended.yaml's header names the folder it is in)
         resumed = (tmp_path / "s" / name).read_text("utf-8").replace(str(tmp_path / "s"), "S")
         assert resumed == (search / name).read_text("utf-8").replace(str(search), "S"), name

@@ -805,13 +805,13 @@ def test_a_second_optimize_is_refused_while_the_first_writes(tmp_path: Path, pri
     first_code = (
         "import pathlib, sys, time\n"
         "import safesim.experiments.optimize as o\n"
-        "real, go = o._evaluate, pathlib.Path(sys.argv[1])\n"
+        "real, go = o.execute_outcomes, pathlib.Path(sys.argv[1])\n"
         "def paused(*args, **kwargs):\n"
         "    pathlib.Path(str(go) + '.held').touch()\n"
         "    while not go.exists():\n"
         "        time.sleep(0.05)\n"
         "    return real(*args, **kwargs)\n"
-        "o._evaluate = paused\n"
+        "o.execute_outcomes = paused\n"
         "from safesim.ui.cli import main\n"
         "main(sys.argv[2:], prog_name='safesim')\n"
     )

@@ -18,6 +18,7 @@ can be refused before writing and holds the results folder's lock while the batc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -38,7 +39,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from safesim.core.outcomes import campaign_targets, summarise
-from safesim.core.parameters import resolve
+from safesim.core.parameters import MechanismParameters, resolve
 from safesim.core.scenario import Scenario
 from safesim.errors import SafesimError
 from safesim.experiments.results import atomic_write_text, folder_lock, json_safe
@@ -160,6 +161,25 @@ def task_scenario(data: dict[str, Any]) -> Scenario:
     return _validated(json.dumps(data, sort_keys=True))
 
 
+def task_parameters(scenario: Scenario, task: RunTask) -> MechanismParameters | None:
+    """The task's mechanism parameters: its draw under the scenario's own, its point over
+    both; None (the scenario's own) when it gives neither."""
+    if task.parameters is None and task.fitted is None:
+        return None
+    return resolve(scenario, fitted=task.fitted, overrides=task.parameters)
+
+
+def run_task(task: RunTask) -> tuple[Scenario, pd.DataFrame]:
+    """The task's scenario and the daily table of its one run."""
+    scenario = task_scenario(task.scenario)
+    return scenario, run_once(scenario, task.seed, task.days, task_parameters(scenario, task))
+
+
+def failure(exc: Exception) -> str:
+    """A run's exception as the one line its record keeps."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
 def execute_run(task: RunTask) -> dict[str, Any]:
     """Run one task and return its journal record; an exception is recorded, not raised.
 
@@ -168,11 +188,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     started = time.perf_counter()
     record: dict[str, Any] = {"key": task.key, "seed": task.seed}
     try:
-        scenario = task_scenario(task.scenario)
-        parameters = None
-        if task.parameters is not None or task.fitted is not None:
-            parameters = resolve(scenario, fitted=task.fitted, overrides=task.parameters)
-        daily = run_once(scenario, task.seed, task.days, parameters)
+        scenario, daily = run_task(task)
         figures = summarise(scenario, [daily])
         outcomes = {
             str(o): float(v) for o, v in zip(figures["outcome"], figures["sim_mean"], strict=True)
@@ -180,8 +196,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         outcomes[CAMPAIGN_CRIMES] = _campaign_crimes(scenario, daily, task.days)
         record.update(status="ok", error="", outcomes=outcomes)
     except Exception as exc:  # a failed run is a result: the sweep records it and goes on
-        message = " ".join(f"{type(exc).__name__}: {exc}".split())
-        record.update(status="failed", error=message, outcomes={})
+        record.update(status="failed", error=failure(exc), outcomes={})
     record["wall_seconds"] = round(time.perf_counter() - started, 3)
     return record
 
@@ -194,9 +209,7 @@ def execute_pair(task: RunTask) -> dict[str, Any]:
     record: dict[str, Any] = {"key": task.key, "seed": task.seed}
     try:
         scenario = task_scenario(task.scenario)
-        parameters = None
-        if task.parameters is not None or task.fitted is not None:
-            parameters = resolve(scenario, fitted=task.fitted, overrides=task.parameters)
+        parameters = task_parameters(scenario, task)
         mix, twin = run_paired(scenario, task.seed, 1, task.days, parameters)
         sides = {}
         for side, daily in (("mix", mix[0]), ("twin", twin[0])):
@@ -208,8 +221,7 @@ def execute_pair(task: RunTask) -> dict[str, Any]:
             sides[side][CAMPAIGN_CRIMES] = _campaign_crimes(scenario, daily, task.days)
         record.update(status="ok", error="", **sides)
     except Exception as exc:  # a failed run is a result, as in execute_run
-        message = " ".join(f"{type(exc).__name__}: {exc}".split())
-        record.update(status="failed", error=message, mix={}, twin={})
+        record.update(status="failed", error=failure(exc), mix={}, twin={})
     record["wall_seconds"] = round(time.perf_counter() - started, 3)
     return record
 
@@ -239,11 +251,22 @@ def _is_record(record: Any) -> bool:
     return False
 
 
+#: The field of a journal record holding the sha256 of the rest of it.
+RECORD_HASH = "sha256"
+
+
+def record_digest(record: dict[str, Any]) -> str:
+    """The sha256 of a record's content (without its own hash), key order aside."""
+    text = json.dumps(record, sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class Journal:
     """One JSON file per finished run under ``<out>/.runs/``, each written atomically.
 
     ``plan.json`` holds the identity of the sweep the journal belongs to; a journal of a
-    different sweep is never mixed with this one.
+    different sweep is never mixed with this one. Each record carries the sha256 of its
+    content: an edited or damaged record, well-formed or not, is run again, never used.
     """
 
     def __init__(self, out_dir: Path, identity: dict[str, Any]):
@@ -297,14 +320,27 @@ class Journal:
                 record = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError, RecursionError):
                 continue  # unreadable: the run is simply done again
-            if _is_record(record):  # else damaged: done again too
+            if not isinstance(record, dict):
+                continue
+            stored = record.pop(RECORD_HASH, None)
+            try:
+                intact = stored == record_digest(record)
+            except (ValueError, TypeError):  # NaN or a non-JSON number: not written here
+                intact = False
+            # A record of another run under this name is not this run's.
+            if intact and _is_record(record) and path.name == f"{record['key']}.json":
                 out[record["key"]] = record
         return out
 
     def write(self, record: dict[str, Any]) -> None:
         # NaN is not JSON: a figure without a value is recorded as null.
-        text = json.dumps(json_safe(record), allow_nan=False)
+        content = json_safe({k: v for k, v in record.items() if k != RECORD_HASH})
+        text = json.dumps({**content, RECORD_HASH: record_digest(content)}, allow_nan=False)
         atomic_write_text(self.dir / f"{record['key']}.json", text + "\n")
+
+    def discard(self, key: str) -> None:
+        """Forget a run, so the next command runs it again."""
+        (self.dir / f"{key}.json").unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- executors

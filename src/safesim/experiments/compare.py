@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 
 from safesim.core.outcomes import METRICS, OUTCOMES, summarise
-from safesim.core.parameters import MechanismParameters
 from safesim.core.scenario import Scenario
+from safesim.errors import SafesimError
+from safesim.experiments.batch import Journal, RunTask, SerialExecutor, failure, run_task
 from safesim.experiments.draws import ParameterDraws
 from safesim.experiments.outcome_effects import (
     mean_interval,
@@ -51,10 +52,19 @@ from safesim.experiments.outcome_effects import (
     variance_shares,
 )
 from safesim.experiments.results import write_result_set
-from safesim.experiments.runner import replicate_seed, run_replicates, versions
+from safesim.experiments.runner import replicate_seed, versions
 from safesim.experiments.sweeps import annual_cost
 
 SURVEY_DAYS = 30
+#: What a comparison writes in its folder (``--restart`` removes them with the journal).
+COMPARE_FILES = (
+    "outcomes.csv",
+    "differences.csv",
+    "draws.csv",
+    "manifest.json",
+    "differences.png",
+    "brief.html",
+)
 
 # Crime counts over the campaign window, as the reports count them, labelled as the
 # daily record labels them (``outcomes.OUTCOMES``).
@@ -247,25 +257,140 @@ def difference_table(outcomes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+class CompareError(SafesimError, ValueError):
+    """A run of the comparison failed; the message names it and the error."""
+
+
+def execute_outcomes(task: RunTask) -> dict[str, Any]:
+    """Run one task and return its journal record, whose ``outcomes`` are the run's
+    ``replicate_outcomes``; an exception is recorded, not raised. Top-level, so process
+    pools (spawn) and Dask workers can call it."""
+    started = time.perf_counter()
+    record: dict[str, Any] = {"key": task.key, "seed": task.seed}
+    try:
+        scenario, daily = run_task(task)
+        record.update(status="ok", error="", outcomes=replicate_outcomes(scenario, daily))
+    except Exception as exc:  # recorded, as in batch.execute_run; the caller reports it
+        record.update(status="failed", error=failure(exc), outcomes={})
+    record["wall_seconds"] = round(time.perf_counter() - started, 3)
+    return record
+
+
+def replicate_tasks(
+    scenario: Scenario,
+    label: str,
+    seed: int,
+    runs: int,
+    days: int | None,
+    fitted: Sequence[dict[str, float]] | None,
+) -> list[RunTask]:
+    """Replicate ``r`` of ``scenario`` on ``replicate_seed(seed, r)`` at ``fitted[r]``, keyed
+    by ``label`` and the scenario's content, so a changed scenario is never taken for it."""
+    data = scenario.model_dump(mode="json")
+    digest = scenario.digest()[:16]
+    return [
+        RunTask(
+            key=f"{label}-{digest}-r{r:04d}",
+            scenario=data,
+            seed=replicate_seed(seed, r),
+            days=days,
+            fitted=None if fitted is None else fitted[r],
+        )
+        for r in range(runs)
+    ]
+
+
+def replicate_records(
+    tasks: Sequence[RunTask], records: dict[str, dict[str, Any]], journal: Journal | None = None
+) -> list[dict[str, float]]:
+    """The tasks' outcomes in task order (a figure recorded as null is NaN again). A failed
+    run is forgotten by ``journal`` and raised as one ``CompareError``."""
+    failed = [records[t.key] for t in tasks if records[t.key]["status"] != "ok"]
+    if failed:
+        if journal is not None:
+            for record in failed:
+                journal.discard(record["key"])
+        first = failed[0]
+        raise CompareError(f"run {first['key']} failed: {first['error']}")
+    return [
+        {
+            name: math.nan if v is None else float(v)
+            for name, v in records[t.key]["outcomes"].items()
+        }
+        for t in tasks
+    ]
+
+
+@dataclass
+class ComparisonPlan:
+    """The runs of a comparison: every scenario's replicates on the same seeds and draws."""
+
+    scenarios: list[Scenario]
+    seed: int
+    runs: int
+    days: int | None = None
+    draws: ParameterDraws | None = None
+
+    def identity(self) -> dict[str, Any]:
+        """What a journal must match to be continued. The scenarios are not in it: each
+        run's key carries its scenario's hash, so a journal serves any scenarios."""
+        return {
+            "kind": "compare",
+            "runs": self.runs,
+            "days": self.days,
+            "seed": self.seed,
+            "parameter_draws": None
+            if self.draws is None
+            else {
+                "source": self.draws.source,
+                "origin": self.draws.origin,
+                "rows": self.draws.sample_rows,
+            },
+        }
+
+    def scenario_tasks(self) -> list[list[RunTask]]:
+        fitted = None
+        if self.draws is not None:
+            fitted = [self.draws.overrides(r) for r in range(self.runs)]
+        return [
+            replicate_tasks(s, "run", self.seed, self.runs, self.days, fitted)
+            for s in self.scenarios
+        ]
+
+    def tasks(self) -> list[RunTask]:
+        """Every run once: a scenario given twice is run once."""
+        unique: dict[str, RunTask] = {}
+        for tasks in self.scenario_tasks():
+            unique.update((t.key, t) for t in tasks)
+        return list(unique.values())
+
+    def comparison(
+        self, records: dict[str, dict[str, Any]], journal: Journal | None = None
+    ) -> Comparison:
+        """The comparison of the runs' records (``replicate_records``)."""
+        per_scenario = [replicate_records(t, records, journal) for t in self.scenario_tasks()]
+        outcomes = outcome_table(self.scenarios, per_scenario, self.seed, self.draws)
+        differences = difference_table(outcomes)
+        return Comparison(
+            list(self.scenarios), self.seed, self.runs, outcomes, differences, self.draws
+        )
+
+
 def compare_scenarios(
     scenarios: Sequence[Scenario],
     seed: int,
     replicates: int,
     days: int | None = None,
-    parameters: MechanismParameters | None = None,
-    progress: Callable[[int], None] | None = None,
     draws: ParameterDraws | None = None,
 ) -> Comparison:
     """Run every scenario on the same replicate seeds (and the same ``draws``: replicate
-    ``r`` of every scenario at the same draw) and difference them against the first."""
-    per_scenario = []
-    count = replicates if draws is None else draws.runs
-    for scenario in scenarios:
-        dailies = run_replicates(scenario, seed, count, days, parameters, progress, draws)
-        per_scenario.append([replicate_outcomes(scenario, d) for d in dailies])
-    outcomes = outcome_table(scenarios, per_scenario, seed, draws)
-    differences = difference_table(outcomes)
-    return Comparison(list(scenarios), seed, count, outcomes, differences, draws)
+    ``r`` of every scenario at the same draw) in this process, without a journal, and
+    difference them against the first."""
+    plan = ComparisonPlan(
+        list(scenarios), seed, replicates if draws is None else draws.runs, days, draws
+    )
+    records = {r["key"]: r for r in SerialExecutor(execute_outcomes).run(plan.tasks())}
+    return plan.comparison(records)
 
 
 def write_comparison(

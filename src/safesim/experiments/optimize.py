@@ -44,7 +44,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,19 @@ from safesim.core.loading import InputError
 from safesim.core.quantities import MAX_COUNT
 from safesim.core.scenario import Scenario, count_at
 from safesim.core.streams import run_seed
-from safesim.experiments.compare import campaign_days
+from safesim.experiments.batch import (
+    Executor,
+    make_executor,
+    prepare_output,
+    run_journaled,
+)
+from safesim.experiments.compare import (
+    CompareError,
+    campaign_days,
+    execute_outcomes,
+    replicate_records,
+    replicate_tasks,
+)
 from safesim.experiments.draws import ParameterDraws
 from safesim.experiments.limits import check_days
 from safesim.experiments.optimize_space import CRIMES as CRIMES
@@ -65,11 +76,11 @@ from safesim.experiments.optimize_space import (
     Lever,
     OptimizeError,
     OptimizeSettings,
-    _evaluate,
     allocation,
     candidate,
     draw_values,
     effects,
+    finished_trials,
     levers,
 )
 from safesim.experiments.optimize_space import pareto_mask as pareto_mask
@@ -222,29 +233,64 @@ def optimise(
 ) -> OptimizeResult:
     """Search mixes within ``settings.budget`` and write the front, the trials, the
     recommended mix and the manifest under ``out_dir``. With ``draws``, every candidate
-    and the twin run replicate ``r`` at the same draw."""
+    and the twin run replicate ``r`` at the same draw. The runs go through the batch
+    engine (``settings.workers``, ``settings.dask``) and its journal in ``out_dir/.runs/``;
+    the caller holds the folder's lock."""
     check_settings(scenario, scenario_file, settings)
+    out = Path(out_dir)
+    # A scheduler out of reach is refused before the study or the journal is written.
+    executor = make_executor(settings.workers, settings.dask, execute_outcomes)
+    try:
+        return _search(scenario, scenario_file, settings, out, restart, progress, draws, executor)
+    finally:
+        executor.close()
+
+
+def _search(
+    scenario: Scenario,
+    scenario_file: str,
+    settings: OptimizeSettings,
+    out: Path,
+    restart: bool,
+    progress: Callable[[int], None] | None,
+    draws: ParameterDraws | None,
+    executor: Executor,
+) -> OptimizeResult:
     menu = levers(scenario)
     seed = scenario.seed if settings.seed is None else settings.seed
-    out = Path(out_dir)
     started = time.perf_counter()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(
-        out, _identity(scenario, settings, seed, menu, draws), seed, settings.population, restart
-    )
+    identity = _identity(scenario, settings, seed, menu, draws)
+    # The study checks its settings first: its refusal names the settings that differ.
+    study = open_study(out, identity, seed, settings.population, restart)
+    journal = prepare_output(out, {"kind": "optimize", **identity}, restart)
+    journal.open(restart, ())
     fitted = draw_values(draws, settings.replicates)
-    twin = study.user_attrs.get("twin_outcomes")
-    if twin is None:
-        twin = _evaluate(
-            scenario.counterfactual(), seed, settings.replicates, settings.days, fitted
-        )
-        study.set_user_attr("twin_outcomes", twin)
-    # The scenario's own (reported) mix on the twin's seeds and draws, to set the
-    # recommendation against.
-    own = study.user_attrs.get("scenario_outcomes")
-    if own is None:
-        own = _evaluate(scenario, seed, settings.replicates, settings.days, fitted)
-        study.set_user_attr("scenario_outcomes", own)
+
+    def evaluate(mixes: Sequence[tuple[str, Scenario]]) -> list[list[dict[str, float]]]:
+        """Every replicate's outcomes of each (label, mix), run as one batch."""
+        groups = [
+            replicate_tasks(mix, label, seed, settings.replicates, settings.days, fitted)
+            for label, mix in mixes
+        ]
+        tasks = [task for group in groups for task in group]
+        records = run_journaled(tasks, journal, executor, keep_open=True)
+        try:
+            return [replicate_records(group, records, journal) for group in groups]
+        except CompareError as exc:
+            raise OptimizeError(str(exc)) from None
+
+    # The no-intervention twin, and the scenario's own (reported) mix on the twin's seeds
+    # and draws to set the recommendation against.
+    references = {
+        "twin_outcomes": ("twin", scenario.counterfactual()),
+        "scenario_outcomes": ("own", scenario),
+    }
+    missing = [attr for attr in references if study.user_attrs.get(attr) is None]
+    for attr, outcomes in zip(missing, evaluate([references[a] for a in missing]), strict=True):
+        study.set_user_attr(attr, outcomes)
+    twin = study.user_attrs["twin_outcomes"]
+    own = study.user_attrs["scenario_outcomes"]
     note = f"chosen by safesim optimize within a budget of ¥{settings.budget:,.0f} a year"
 
     def finished() -> int:
@@ -253,63 +299,54 @@ def optimise(
     sampler = study.sampler
     assert isinstance(sampler, optuna.samplers.NSGAIISampler)
     ran_now = 0
-    pool = ProcessPoolExecutor(settings.workers) if settings.workers > 1 else None
-    try:
-        while (done := finished()) < settings.trials:
-            # The rest of the generation an interrupted search stopped in, then whole ones:
-            # the generations are the same however often the search was stopped.
-            left_in_generation = settings.population - done % settings.population
-            batch = min(left_in_generation, settings.trials - done)
-            asked = []
-            for index in range(done, done + batch):
-                reseed_sampler(sampler, seed, index)
-                trial = study.ask()
-                params = {"spend": trial.suggest_float("spend", 0.0, 1.0)}
-                for lever in menu:
-                    params[lever.parameter] = trial.suggest_float(lever.parameter, 0.0, 1.0)
-                money = allocation(params, menu, settings.budget)
-                mix = candidate(scenario, menu, money, note)
-                asked.append((trial, mix))
-            jobs = [
-                (mix.model_dump(mode="json"), seed, settings.replicates, settings.days, fitted)
-                for _, mix in asked
-            ]
-            results = list(pool.map(_evaluate, *zip(*jobs, strict=True))) if pool else [
-                _evaluate(*job) for job in jobs
-            ]  # fmt: skip
-            for index, ((trial, mix), outcomes) in enumerate(zip(asked, results, strict=True)):
-                cost = annual_cost(mix) or 0.0
-                if cost > settings.budget:  # rounding down makes this impossible; guard it
-                    # (mix k is drawn again as the same mix: asking again would not end)
-                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    raise OptimizeError(
-                        f"trial {done + index}: the mix costs ¥{cost:,.0f} a year, over the "
-                        f"budget of ¥{settings.budget:,.0f}"
-                    )
-                found = effects(outcomes, twin)
-                scores = [found["crimes_averted"], found["security_change_pp"], cost]
-                if not all(math.isfinite(v) for v in scores):
-                    # Optuna would fail the trial and the loop would ask for another
-                    # forever: a mix that cannot be scored ends the search.
-                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    raise OptimizeError(
-                        f"trial {done + index}: the mix's objectives are not numbers "
-                        f"({', '.join(f'{v:g}' for v in scores)}); check --days and the "
-                        "scenario's campaign"
-                    )
-                for key, value in found.items():
-                    trial.set_user_attr(key, value)
-                trial.set_user_attr("headline_runs", headline_runs(outcomes))
-                for lever in menu:
-                    trial.set_user_attr(f"units_{lever.kind}", _units(mix, lever))
-                trial.set_user_attr("annual_cost_yuan", cost)
-                study.tell(trial, scores)
-                ran_now += 1
-                if progress:
-                    progress(1)
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+    while (done := finished()) < settings.trials:
+        # The rest of the generation an interrupted search stopped in, then whole ones:
+        # the generations are the same however often the search was stopped.
+        left_in_generation = settings.population - done % settings.population
+        batch = min(left_in_generation, settings.trials - done)
+        asked = []
+        for index in range(done, done + batch):
+            reseed_sampler(sampler, seed, index)
+            trial = study.ask()
+            params = {"spend": trial.suggest_float("spend", 0.0, 1.0)}
+            for lever in menu:
+                params[lever.parameter] = trial.suggest_float(lever.parameter, 0.0, 1.0)
+            money = allocation(params, menu, settings.budget)
+            mix = candidate(scenario, menu, money, note)
+            asked.append((trial, mix))
+        # Mix k is keyed by k and its content: a search resumed mid-generation draws the
+        # same mix k again and finds its runs in the journal.
+        results = evaluate([(f"mix{done + i:05d}", mix) for i, (_, mix) in enumerate(asked)])
+        for index, ((trial, mix), outcomes) in enumerate(zip(asked, results, strict=True)):
+            cost = annual_cost(mix) or 0.0
+            if cost > settings.budget:  # rounding down makes this impossible; guard it
+                # (mix k is drawn again as the same mix: asking again would not end)
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                raise OptimizeError(
+                    f"trial {done + index}: the mix costs ¥{cost:,.0f} a year, over the "
+                    f"budget of ¥{settings.budget:,.0f}"
+                )
+            found = effects(outcomes, twin)
+            scores = [found["crimes_averted"], found["security_change_pp"], cost]
+            if not all(math.isfinite(v) for v in scores):
+                # Optuna would fail the trial and the loop would ask for another
+                # forever: a mix that cannot be scored ends the search.
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                raise OptimizeError(
+                    f"trial {done + index}: the mix's objectives are not numbers "
+                    f"({', '.join(f'{v:g}' for v in scores)}); check --days and the "
+                    "scenario's campaign"
+                )
+            for key, value in found.items():
+                trial.set_user_attr(key, value)
+            trial.set_user_attr("headline_runs", headline_runs(outcomes))
+            for lever in menu:
+                trial.set_user_attr(f"units_{lever.kind}", _units(mix, lever))
+            trial.set_user_attr("annual_cost_yuan", cost)
+            study.tell(trial, scores)
+            ran_now += 1
+            if progress:
+                progress(1)
     trials = trials_frame(study, menu, scenario)
     front = trials[trials["on_front"]].reset_index(drop=True)
     best = recommend(front)
@@ -323,9 +360,10 @@ def optimise(
     money = {lever.kind: float(best[f"yuan_{lever.kind}"]) for lever in menu}
     chosen = candidate(scenario, menu, money, note + f" (trial {int(best['trial'])})")
     chosen = chosen.model_copy(update={"name": f"{scenario.name}-recommended"})
-    picked = study.trials[int(best["trial"])].user_attrs.get("headline_runs")
+    # Mix k is the k-th finished trial: a resumed study's trial numbers count the dropped ones.
+    picked = finished_trials(study)[int(best["trial"])].user_attrs.get("headline_runs")
     if picked is None:  # a study begun before trials kept their outcomes: run it again
-        picked = headline_runs(_evaluate(chosen, seed, settings.replicates, settings.days, fitted))
+        picked = headline_runs(evaluate([("chosen", chosen)])[0])
     table = baseline_frame(
         headline_runs(twin), headline_runs(own), picked,
         {f"units_{lv.kind}": (float(_units(scenario, lv)), float(best[f"units_{lv.kind}"]))

@@ -7,17 +7,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import optuna
 
-from safesim.core.parameters import resolve
 from safesim.core.scenario import Scenario, count_at, validate_scenario
 from safesim.errors import SafesimError
-from safesim.experiments.compare import interval, replicate_outcomes
+from safesim.experiments.compare import interval
 from safesim.experiments.draws import ParameterDraws
-from safesim.experiments.runner import replicate_seed, run_once, run_replicates
 from safesim.experiments.scaling import SCALED_COUNTS
 
 CRIMES = "campaign_criminal_total"
@@ -42,6 +39,7 @@ class OptimizeSettings:
     days: int | None = None
     seed: int | None = None
     workers: int = 1
+    dask: str | None = None  # a Dask scheduler's address, or 'local'
     lang: str = "en"  # of the figure and brief; not part of the search's identity
 
 
@@ -110,28 +108,6 @@ def candidate(
 
 
 # ---------------------------------------------------------------------- evaluating
-def _evaluate(
-    scenario: Scenario | dict[str, Any],
-    seed: int,
-    replicates: int,
-    days: int | None,
-    fitted: Sequence[dict[str, float]] | None = None,
-) -> list[dict[str, float]]:
-    """Every replicate's outcomes; replicate ``r`` at ``fitted[r]`` (its draw) if given."""
-    # Worker processes get the scenario as plain data: pydantic's generic models do not
-    # pickle.
-    if isinstance(scenario, dict):
-        scenario = validate_scenario(scenario, None)
-    if fitted is None:
-        dailies = run_replicates(scenario, seed, replicates, days)
-    else:
-        dailies = [
-            run_once(scenario, replicate_seed(seed, r), days, resolve(scenario, fitted=fitted[r]))
-            for r in range(replicates)
-        ]
-    return [replicate_outcomes(scenario, d) for d in dailies]
-
-
 def draw_values(draws: ParameterDraws | None, replicates: int) -> list[dict[str, float]] | None:
     """Each replicate's drawn values, as plain data a worker process can take."""
     if draws is None:

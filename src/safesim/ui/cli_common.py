@@ -320,6 +320,33 @@ def choose_run_draws(
         fail(str(exc))
 
 
+#: The most worker processes a batch takes (more is a typo, not a machine).
+MOST_WORKERS = 1024
+
+
+def engine_workers_option() -> Decorator:
+    return workers_option(
+        "Worker processes (or LocalCluster workers with --dask local).", MOST_WORKERS
+    )
+
+
+def dask_option() -> Decorator:
+    return click.option(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help="Run on a Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a LocalCluster.",
+    )
+
+
+def restart_option(kind: str) -> Decorator:
+    return click.option(
+        "--restart",
+        is_flag=True,
+        help=f"Discard the journal and files of an earlier {kind} under the same name.",
+    )
+
+
 def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """The options sweep and sensitivity share, with the same meaning and checks."""
 
@@ -327,21 +354,11 @@ def batch_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., No
         options = [
             days_option(),
             seed_option(),
-            workers_option("Worker processes (or LocalCluster workers with --dask local).", 1024),
+            engine_workers_option(),
             out_option("Results folder; files go to OUT/<name>/."),
             name_option(f"<scenario>-{kind}"),
-            click.option(
-                "--dask",
-                default=None,
-                metavar="ADDRESS",
-                help="Run on a Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a "
-                "LocalCluster.",
-            ),
-            click.option(
-                "--restart",
-                is_flag=True,
-                help=f"Discard the journal and files of an earlier {kind} under the same name.",
-            ),
+            dask_option(),
+            restart_option(kind),
         ]
         for option in reversed(options):
             command = option(command)

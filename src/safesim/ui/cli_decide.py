@@ -4,30 +4,33 @@ each other."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
 
 from safesim.ui.cli_common import (
     _check_language,
+    batch_errors,
     check_cost,
     check_name,
     check_out,
     choose_run_draws,
+    dask_option,
     days_option,
     default_replicates,
     draw_options,
+    engine_workers_option,
     fail,
     main,
     name_option,
+    one_line,
     out_option,
     parameters_option,
     replicates_option,
+    restart_option,
     scenario_argument,
     scenario_file_argument,
     seed_option,
-    workers_option,
 )
 
 
@@ -52,6 +55,9 @@ from safesim.ui.cli_common import (
 @days_option("Simulate only this many days from each calendar start.")
 @out_option("Results folder; files go to OUT/NAME/.")
 @name_option("compare-A-B-...")
+@engine_workers_option()
+@dask_option()
+@restart_option("comparison")
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
@@ -69,6 +75,9 @@ def compare(
     days: int | None,
     out_root: str,
     name: str | None,
+    workers: int,
+    dask: str | None,
+    restart: bool,
     lang: str,
 ) -> None:
     """Compare scenarios B, C, ... with A on common random numbers.
@@ -77,14 +86,24 @@ def compare(
     scenarios change, not noise. Writes outcomes.csv (every outcome per scenario and
     replicate), differences.csv (each scenario minus A: mean and 90 % interval of the
     paired differences), differences.png, brief.html and manifest.json under OUT/NAME/.
+    Finished runs are kept in OUT/NAME/.runs/: the same command continues an
+    interrupted comparison.
     """
 
-    from tqdm import tqdm
-
     from safesim.core.scenario import ScenarioError, load_scenario
-    from safesim.experiments.batch import campaign_warning, short_campaign_warning
-    from safesim.experiments.compare import compare_scenarios, write_comparison
-    from safesim.experiments.results import ResultsError, folder_lock
+    from safesim.experiments.batch import (
+        campaign_warning,
+        locked_journal,
+        run_tasks_with_progress,
+        short_campaign_warning,
+    )
+    from safesim.experiments.compare import (
+        COMPARE_FILES,
+        CompareError,
+        ComparisonPlan,
+        execute_outcomes,
+        write_comparison,
+    )
     from safesim.reports.brief import BriefError, write_brief
     from safesim.reports.plotting import PlotError, plot_results
 
@@ -100,7 +119,7 @@ def compare(
     seed = scenarios[0].seed if seed is None else seed
     replicates = replicates or default_replicates(parameters_file)
     for scenario, path in zip(scenarios, scenario_files, strict=True):
-        check_cost(scenario, path, days, replicates * len(scenarios))
+        check_cost(scenario, path, days, replicates * len(scenarios), workers)
         not_started = campaign_warning(scenario, days)
         if not_started:
             fail(
@@ -114,21 +133,22 @@ def compare(
     name = name or "compare-" + "-".join(s.name for s in scenarios)
     # Checked before simulating: a folder that cannot be written would fail after the runs.
     out_dir = check_out(out_root, name)
-    total = sum(days or s.calendar.days for s in scenarios) * replicates
-    try:
-        with folder_lock(out_dir):
-            started = time.perf_counter()
-            with tqdm(total=total, unit="day", desc=name, disable=None, leave=False) as bar:
-                result = compare_scenarios(
-                    scenarios, seed, replicates, days, progress=bar.update, draws=draw_set
-                )
-            wall = time.perf_counter() - started
+    plan = ComparisonPlan(scenarios, seed, draw_set.runs, days, draw_set)
+    with (
+        batch_errors(lambda: out_dir),
+        locked_journal(
+            out_dir, plan.identity(), restart, workers, dask, COMPARE_FILES, execute_outcomes
+        ) as (journal, executor),
+    ):
+        records, _, wall = run_tasks_with_progress(plan.tasks(), journal, executor, name)
+        try:
+            result = plan.comparison(records, journal)
             paths = write_comparison(out_dir, result, scenario_files, days, wall, lang)
             written = [*paths.values(), *plot_results(out_dir, lang=lang)]
             written.append(write_brief(out_dir, lang=lang))
-    except (ResultsError, PlotError, BriefError) as exc:
-        fail(str(exc))
-        return
+        except (CompareError, PlotError, BriefError) as exc:
+            fail(str(exc))
+            return
     click.echo(f"{name}: {len(scenarios)} scenarios × {replicates} replicates in {wall:.1f} s")
     click.echo(f"  parameters: {draw_set.describe()}")
     headline = result.differences[result.differences["outcome"] == "campaign_criminal_total"]
@@ -168,7 +188,8 @@ def compare(
 @draw_options
 @days_option("Simulate only this many days from the calendar start.")
 @seed_option("Base seed (default: the scenario's).")
-@workers_option("Processes.")
+@engine_workers_option()
+@dask_option()
 @click.option(
     "--quick",
     is_flag=True,
@@ -196,6 +217,7 @@ def optimize(
     days: int | None,
     seed: int | None,
     workers: int,
+    dask: str | None,
     quick: bool,
     out_root: str,
     name: str | None,
@@ -218,6 +240,7 @@ def optimize(
     from tqdm import tqdm
 
     from safesim.core.scenario import ScenarioError, load_scenario
+    from safesim.experiments.batch import JOURNAL_DIR, SweepError, WorkerLost
     from safesim.experiments.optimize import (
         CRIMES,
         OptimizeError,
@@ -239,6 +262,7 @@ def optimize(
         days=days,
         seed=seed,
         workers=workers,
+        dask=dask,
         lang=lang,
     )
     try:
@@ -273,9 +297,17 @@ def optimize(
                 )  # fmt: skip
             figures = plot_results(out_dir, lang=lang)
             brief = write_brief(out_dir, lang=lang)
-    except (OptimizeError, ResultsError, PlotError, BriefError) as exc:
+    except (OptimizeError, SweepError, ResultsError, PlotError, BriefError) as exc:
         fail(str(exc))
         return
+    except WorkerLost as exc:
+        click.echo(
+            f"\nerror: {one_line(str(exc))}; finished mixes are kept in "
+            f"{out_dir / 'study.db'} and runs in {out_dir / JOURNAL_DIR}: run the same "
+            "command again to continue",
+            err=True,
+        )
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo(
             f"\ninterrupted: finished mixes are kept in {out_dir / 'study.db'}; "

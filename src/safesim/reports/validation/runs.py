@@ -5,10 +5,8 @@ carries its own seed, so the results do not depend on the number of workers)."""
 from __future__ import annotations
 
 import copy
-import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,8 +194,10 @@ def full_strength_day(scenario: Scenario, intervention: str, days: int) -> int:
     return min(start + spec.ramp_days, start + (days - start) // 2)
 
 
-def _call(task: Callable[[], Any]) -> Any:
-    return task()
+def _call(item: tuple[int, Callable[[], Any]]) -> tuple[int, Any]:
+    """Run one numbered task; top-level, so spawned workers and Dask workers can call it."""
+    index, task = item
+    return index, task()
 
 
 def run_tasks(
@@ -206,23 +206,25 @@ def run_tasks(
     workers: int,
     progress: Callable[[str], None],
 ) -> list[Any]:
-    """Each task's result, in order; on ``workers`` spawned processes when more than one
-    (every task carries its own seed, so the results do not depend on the workers)."""
+    """Each task's result, in order, on the batch engine's executors: this process, or
+    ``workers`` spawned processes when more than one (every task carries its own seed,
+    so the results do not depend on the workers)."""
+    from safesim.experiments.batch import ProcessExecutor
+
     if workers <= 1 or len(tasks) <= 1:
         results = []
         for task, label in zip(tasks, labels, strict=True):
             progress(label)
             results.append(task())
         return results
+    executor = ProcessExecutor(min(workers, len(tasks)), _call)
     results: list[Any] = [None] * len(tasks)
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
-        futures = {pool.submit(_call, task): i for i, task in enumerate(tasks)}
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            progress(f"{labels[i]}: done")
+    try:
+        for index, result in executor.run(list(enumerate(tasks))):  # type: ignore[arg-type]
+            results[index] = result
+            progress(f"{labels[index]}: done")
+    finally:
+        executor.close()
     return results
 
 
